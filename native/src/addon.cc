@@ -1,0 +1,12 @@
+// Entry point of the vxlan-tap native addon.
+#include <napi.h>
+#include "fd_reader.h"
+#include "tap_device.h"
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tap_device::Init(env, exports);
+  fd_reader::Init(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(vxlan_native, Init)

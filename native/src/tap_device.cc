@@ -1,0 +1,206 @@
+// Creating a TAP device (IFF_TAP | IFF_NO_PI) and setting its MTU, MAC, link state and
+// addresses with the classic SIOC* ioctls. Closing the returned fd removes the device,
+// because it is never made persistent.
+#include "tap_device.h"
+#include "errors.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+// Linux's struct in6_ifreq (from linux/ipv6.h, which clashes with netinet/in.h).
+struct In6Ifreq {
+  struct in6_addr addr;
+  uint32_t prefixlen;
+  int ifindex;
+};
+
+bool CopyName(const std::string& name, struct ifreq* ifr) {
+  if (name.size() >= IFNAMSIZ) return false;
+  std::memset(ifr, 0, sizeof(*ifr));
+  std::memcpy(ifr->ifr_name, name.data(), name.size());
+  return true;
+}
+
+// Runs one ioctl on a throwaway socket of the given family. Returns 0 or errno.
+int SocketIoctl(int family, unsigned long request, void* arg) {
+  int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return errno;
+  int rc = ioctl(s, request, arg);
+  int err = rc < 0 ? errno : 0;
+  close(s);
+  return err;
+}
+
+Napi::Value OpenTap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  struct ifreq ifr;
+  if (!CopyName(name, &ifr)) {
+    Napi::Error::New(env, "interface name too long (at most 15 characters)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return ThrowSysError(env, "open /dev/net/tun", errno);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    return ThrowSysError(env, "TUNSETIFF " + name, err);
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("fd", Napi::Number::New(env, fd));
+  result.Set("name", Napi::String::New(env, ifr.ifr_name));
+  return result;
+}
+
+Napi::Value SetMtu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  struct ifreq ifr;
+  CopyName(name, &ifr);
+  ifr.ifr_mtu = info[1].As<Napi::Number>().Int32Value();
+  int err = SocketIoctl(AF_INET, SIOCSIFMTU, &ifr);
+  if (err) return ThrowSysError(env, "set MTU " + std::to_string(ifr.ifr_mtu) + " on " + name, err);
+  return env.Undefined();
+}
+
+Napi::Value SetMac(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  Napi::Buffer<uint8_t> mac = info[1].As<Napi::Buffer<uint8_t>>();
+  struct ifreq ifr;
+  CopyName(name, &ifr);
+  ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+  std::memcpy(ifr.ifr_hwaddr.sa_data, mac.Data(), 6);
+  int err = SocketIoctl(AF_INET, SIOCSIFHWADDR, &ifr);
+  if (err) return ThrowSysError(env, "set MAC on " + name, err);
+  return env.Undefined();
+}
+
+Napi::Value GetMac(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  struct ifreq ifr;
+  CopyName(name, &ifr);
+  int err = SocketIoctl(AF_INET, SIOCGIFHWADDR, &ifr);
+  if (err) return ThrowSysError(env, "get MAC of " + name, err);
+  return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<uint8_t*>(ifr.ifr_hwaddr.sa_data), 6);
+}
+
+Napi::Value SetUp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  bool up = info[1].As<Napi::Boolean>().Value();
+  struct ifreq ifr;
+  CopyName(name, &ifr);
+  int err = SocketIoctl(AF_INET, SIOCGIFFLAGS, &ifr);
+  if (!err) {
+    if (up) ifr.ifr_flags |= IFF_UP;
+    else ifr.ifr_flags &= ~IFF_UP;
+    err = SocketIoctl(AF_INET, SIOCSIFFLAGS, &ifr);
+  }
+  if (err) return ThrowSysError(env, std::string("set ") + (up ? "up " : "down ") + name, err);
+  return env.Undefined();
+}
+
+// addAddress(name, address text, prefix length): IPv4 or IPv6, told apart by inet_pton.
+Napi::Value AddAddress(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  std::string text = info[1].As<Napi::String>().Utf8Value();
+  uint32_t prefix = info[2].As<Napi::Number>().Uint32Value();
+  std::string what = "add address " + text + " to " + name;
+  uint8_t addr[16];
+  if (inet_pton(AF_INET, text.c_str(), addr) == 1) {
+    struct ifreq ifr;
+    CopyName(name, &ifr);
+    auto* sin = reinterpret_cast<struct sockaddr_in*>(&ifr.ifr_addr);
+    sin->sin_family = AF_INET;
+    std::memcpy(&sin->sin_addr, addr, 4);
+    int err = SocketIoctl(AF_INET, SIOCSIFADDR, &ifr);
+    if (err) return ThrowSysError(env, what, err);
+    sin->sin_addr.s_addr = prefix == 0 ? 0 : htonl(~uint32_t(0) << (32 - prefix));
+    err = SocketIoctl(AF_INET, SIOCSIFNETMASK, &ifr);
+    if (err) return ThrowSysError(env, what, err);
+    return env.Undefined();
+  }
+  if (inet_pton(AF_INET6, text.c_str(), addr) != 1) return ThrowSysError(env, what, EINVAL);
+  struct ifreq ifr;
+  CopyName(name, &ifr);
+  int err = SocketIoctl(AF_INET6, SIOCGIFINDEX, &ifr);
+  if (err) return ThrowSysError(env, what, err);
+  In6Ifreq req;
+  std::memcpy(&req.addr, addr, 16);
+  req.prefixlen = prefix;
+  req.ifindex = ifr.ifr_ifindex;
+  err = SocketIoctl(AF_INET6, SIOCSIFADDR, &req);
+  if (err) return ThrowSysError(env, what, err);
+  return env.Undefined();
+}
+
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  close(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+// writeFrame(fd, buffer, offset, length): one whole frame; returns bytes written or -errno.
+Napi::Value WriteFrame(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
+  size_t offset = info[2].As<Napi::Number>().Uint32Value();
+  size_t length = info[3].As<Napi::Number>().Uint32Value();
+  if (offset + length > buf.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
+  ssize_t n;
+  do {
+    n = write(fd, buf.Data() + offset, length);
+  } while (n < 0 && errno == EINTR);
+  return Napi::Number::New(info.Env(), n < 0 ? -errno : n);
+}
+
+// writeFrames(fd, region, offsets Int32Array, lengths Int32Array, count): a batch of whole
+// frames from one shared region in one call; returns how many were written.
+Napi::Value WriteFrames(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  Napi::ArrayBuffer region = info[1].As<Napi::ArrayBuffer>();
+  Napi::Int32Array offsets = info[2].As<Napi::Int32Array>();
+  Napi::Int32Array lengths = info[3].As<Napi::Int32Array>();
+  uint32_t count = info[4].As<Napi::Number>().Uint32Value();
+  uint8_t* base = static_cast<uint8_t*>(region.Data());
+  size_t size = region.ByteLength();
+  uint32_t written = 0;
+  for (uint32_t i = 0; i < count && i < offsets.ElementLength(); i++) {
+    size_t off = offsets[i], len = lengths[i];
+    if (off + len > size) continue;
+    ssize_t n;
+    do {
+      n = write(fd, base + off, len);
+    } while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(len)) written++;
+  }
+  return Napi::Number::New(info.Env(), written);
+}
+
+}  // namespace
+
+namespace tap_device {
+void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("openTap", Napi::Function::New(env, OpenTap));
+  exports.Set("setMtu", Napi::Function::New(env, SetMtu));
+  exports.Set("setMac", Napi::Function::New(env, SetMac));
+  exports.Set("getMac", Napi::Function::New(env, GetMac));
+  exports.Set("setUp", Napi::Function::New(env, SetUp));
+  exports.Set("addAddress", Napi::Function::New(env, AddAddress));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  exports.Set("writeFrame", Napi::Function::New(env, WriteFrame));
+  exports.Set("writeFrames", Napi::Function::New(env, WriteFrames));
+}
+}  // namespace tap_device

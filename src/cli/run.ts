@@ -1,0 +1,40 @@
+// `vxlan-tap [run]`: start one VTEP and keep it up until SIGINT or SIGTERM.
+import type { Command } from 'commander';
+import { buildVtepConfig, DEFAULT_AGEING_SECONDS, DEFAULT_PORT, type RawRunOptions } from '../config/vtep-config.js';
+import { createLogger } from '../log.js';
+import { DgramTransport } from '../io/dgram-transport.js';
+import { Vtep } from '../vtep.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function addRunCommand(program: Command): void {
+  program
+    .command('run', { isDefault: true })
+    .description('run a VTEP: a TAP device whose frames travel over VXLAN to the peers')
+    .requiredOption('--vni <vni>', 'VXLAN network identifier, 0..16777215')
+    .option('--peer <ip>', 'remote VTEP that gets broadcast/unknown/multicast frames (repeatable)', collect)
+    .option('--port <port>', 'UDP port of VXLAN, ours and the peers\'', String(DEFAULT_PORT))
+    .option('--local <ip>', 'local underlay address to bind and send from')
+    .option('--tap <name>', 'TAP device name (default: the kernel picks tapN)')
+    .option('--mtu <bytes>', 'TAP MTU (default: 1450 over IPv4, 1430 over IPv6)')
+    .option('--mac <mac>', 'TAP MAC address (default: random)')
+    .option('--address <cidr>', 'address for the TAP, like 192.0.2.1/24 (repeatable)', collect)
+    .option('--no-learning', 'do not learn MAC addresses from received frames')
+    .option('--ageing <seconds>', 'idle time before a learned entry is removed (0: never)', String(DEFAULT_AGEING_SECONDS))
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--log-format <format>', 'json (pino lines) or pretty', 'json')
+    .action(async (raw: RawRunOptions & { logFormat: string }) => {
+      const config = buildVtepConfig(raw);
+      const log = createLogger(config.logLevel, raw.logFormat === 'pretty' ? 'pretty' : 'json');
+      const vtep = await Vtep.start(config, new DgramTransport(config), log);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          log.info({ signal }, 'stopping');
+          vtep.stop();
+          resolve();
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}

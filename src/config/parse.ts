@@ -1,0 +1,70 @@
+// Parsers for single option values. Each returns the value or throws a ConfigError whose
+// message names the option and what was wrong with it.
+import { isIP } from 'node:net';
+import { ConfigError } from './errors.js';
+import { parseMac, isMulticastMac, isZeroMac } from '../vxlan/mac.js';
+import { MAX_VNI } from '../vxlan/header.js';
+
+export interface Cidr {
+  address: string;
+  family: 4 | 6;
+  prefixLength: number;
+}
+
+function parseInteger(option: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text)) throw new ConfigError(`${option} must be a whole number from ${min} to ${max}, not "${text}"`);
+  const n = Number(text);
+  if (n < min || n > max) throw new ConfigError(`${option} must be from ${min} to ${max}, not ${text}`);
+  return n;
+}
+
+export const parseVni = (text: string): number => parseInteger('--vni', text, 0, MAX_VNI);
+export const parsePort = (text: string): number => parseInteger('--port', text, 1, 65535);
+// 68 is the smallest MTU IPv4 allows and the kernel's vxlan minimum.
+export const parseMtu = (text: string): number => parseInteger('--mtu', text, 68, 65535);
+export const parseAgeing = (text: string): number => parseInteger('--ageing', text, 0, 2 ** 31 / 1000);
+
+export function parseIp(option: string, text: string): { address: string; family: 4 | 6 } {
+  const family = isIP(text);
+  if (family === 0) throw new ConfigError(`${option} must be an IPv4 or IPv6 address, not "${text}"`);
+  return { address: text, family: family as 4 | 6 };
+}
+
+export function parseUnicastMac(option: string, text: string): Uint8Array {
+  const mac = parseMac(text);
+  if (mac === undefined) throw new ConfigError(`${option} must be a MAC like 02:00:00:00:00:01, not "${text}"`);
+  if (isMulticastMac(mac, 0) || isZeroMac(mac, 0)) {
+    throw new ConfigError(`${option} must be a unicast, non-zero MAC, not ${text}`);
+  }
+  return mac;
+}
+
+export function parseCidr(option: string, text: string): Cidr {
+  const slash = text.indexOf('/');
+  if (slash < 0) throw new ConfigError(`${option} must be an address with a prefix length, like 192.0.2.1/24, not "${text}"`);
+  const { address, family } = parseIp(option, text.slice(0, slash));
+  const max = family === 4 ? 32 : 128;
+  const prefix = text.slice(slash + 1);
+  if (!/^\d+$/.test(prefix) || Number(prefix) > max) {
+    throw new ConfigError(`${option} prefix length must be from 0 to ${max}, not "${prefix}" in "${text}"`);
+  }
+  return { address, family, prefixLength: Number(prefix) };
+}
+
+// Linux interface names: 1..15 bytes, no slash, colon or white space, not "." or "..".
+export function parseInterfaceName(option: string, text: string): string {
+  if (text.length === 0 || Buffer.byteLength(text) > 15 || /[/:\s]/.test(text) || text === '.' || text === '..') {
+    throw new ConfigError(`${option} must be an interface name of 1 to 15 characters without "/", ":" or spaces, not "${text}"`);
+  }
+  return text;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export function parseLogLevel(text: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(text)) {
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${text}"`);
+  }
+  return text as LogLevel;
+}

@@ -1,0 +1,47 @@
+// Device counters named as `ip -s -s link` names them, plus one count per drop reason
+// (the kernel leaves most drop reasons uncounted; we count each).
+
+export const RX_DROP_REASONS = [
+  'tooShort', // shorter than a VXLAN header plus an Ethernet header
+  'invalidHeader', // I flag clear
+  'unknownVni', // no VTEP here for this VNI
+  'reservedBits', // a reserved header bit set
+  'ownMac', // inner source MAC is our own (a loop or multicast echo)
+  'invalidSrcMac', // multicast or all-zero inner source MAC, while learning
+  'staticConflict', // source MAC held by a static/permanent entry pointing elsewhere
+  'truncatedInner', // inner IP header cut short
+] as const;
+
+export const TX_DROP_REASONS = [
+  'noTarget', // no FDB entry and no default destination, or an unspecified remote
+] as const;
+
+export type RxDropReason = (typeof RX_DROP_REASONS)[number];
+export type TxDropReason = (typeof TX_DROP_REASONS)[number];
+export type DropReason = RxDropReason | TxDropReason;
+
+export class Counters {
+  rxPackets = 0;
+  rxBytes = 0;
+  rxErrors = 0;
+  rxFrameErrors = 0;
+  rxLengthErrors = 0;
+  txPackets = 0;
+  txBytes = 0;
+  txDropped = 0;
+  readonly drops: Record<DropReason, number> = Object.fromEntries(
+    [...RX_DROP_REASONS, ...TX_DROP_REASONS].map((r) => [r, 0]),
+  ) as Record<DropReason, number>;
+
+  /** Total of all drop reasons on the receive side. */
+  rxDropsTotal(): number {
+    let total = 0;
+    for (const reason of RX_DROP_REASONS) total += this.drops[reason];
+    return total;
+  }
+
+  snapshot(): Record<string, number | Record<string, number>> {
+    const { drops, ...scalars } = this;
+    return { ...scalars, drops: { ...drops } };
+  }
+}

@@ -1,0 +1,129 @@
+// The forwarding database: MAC -> remote VTEPs, as the kernel's vxlan keeps it.
+// The all-zeros MAC holds the default destinations (the flood list). Learned entries are
+// "dynamic": refreshed by frames from that source MAC, moved when the MAC shows up behind
+// another VTEP, removed by the ageing sweep. "static" and "permanent" entries never age
+// and never move.
+import { MacTable } from './mac-table.js';
+import { isMulticastMac, isZeroMac, macHigh, macLow, MAC_LEN } from '../vxlan/mac.js';
+import { makeRemote, sameRemote, type Remote } from './remote.js';
+
+export type FdbState = 'permanent' | 'static' | 'dynamic';
+
+export interface FdbEntry {
+  readonly mac: Uint8Array;
+  state: FdbState;
+  remotes: Remote[];
+  /** Last time (ms) a frame from this MAC arrived, or the entry was written. */
+  updated: number;
+}
+
+export type LearnResult = 'refreshed' | 'learned' | 'moved' | 'conflict';
+
+export class FdbError extends Error {}
+
+export const ZERO_MAC = new Uint8Array(MAC_LEN);
+
+export interface FdbOptions {
+  /** Port given to learned remotes: the device's destination port, as the kernel does. */
+  learnedPort: number;
+  /** Idle time after which a dynamic entry is removed; 0 means never. */
+  ageingMs: number;
+}
+
+export class Fdb {
+  private readonly table = new MacTable<FdbEntry>();
+
+  constructor(private readonly options: FdbOptions) {}
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  lookup(buf: Uint8Array, offset: number): FdbEntry | undefined {
+    return this.table.get(macHigh(buf, offset), macLow(buf, offset));
+  }
+
+  /** The all-zeros entry: where broadcast, multicast and unknown unicast go. */
+  defaultEntry(): FdbEntry | undefined {
+    return this.table.get(0, 0);
+  }
+
+  /**
+   * Learns that the source MAC at buf[offset] sits behind the VTEP at `address`.
+   * Allocates only when an entry is created or moved, never on a refresh.
+   */
+  learn(buf: Uint8Array, offset: number, address: string, now: number): LearnResult {
+    const entry = this.lookup(buf, offset);
+    if (entry === undefined) {
+      const mac = buf.slice(offset, offset + MAC_LEN);
+      this.insert(mac, { mac, state: 'dynamic', remotes: [makeRemote(address, this.options.learnedPort)], updated: now });
+      return 'learned';
+    }
+    if (entry.remotes[0]?.address === address) {
+      entry.updated = now;
+      return 'refreshed';
+    }
+    if (entry.state !== 'dynamic') return 'conflict';
+    entry.remotes = [makeRemote(address, this.options.learnedPort)];
+    entry.updated = now;
+    return 'moved';
+  }
+
+  /** Like `bridge fdb add`: fails if the MAC already has an entry. */
+  add(mac: Uint8Array, remote: Remote, state: FdbState, now: number): FdbEntry {
+    if (this.get(mac) !== undefined) throw new FdbError(`an entry for this MAC exists already`);
+    const entry: FdbEntry = { mac: Uint8Array.from(mac), state, remotes: [remote], updated: now };
+    this.insert(entry.mac, entry);
+    return entry;
+  }
+
+  /**
+   * Like `bridge fdb append`: adds one more remote to the all-zeros MAC or a multicast
+   * MAC (a list replicated to); an identical remote is a no-op.
+   */
+  append(mac: Uint8Array, remote: Remote, state: FdbState, now: number): FdbEntry {
+    if (!isZeroMac(mac, 0) && !isMulticastMac(mac, 0)) {
+      throw new FdbError('append is only for 00:00:00:00:00:00 or a multicast MAC');
+    }
+    const entry = this.get(mac);
+    if (entry === undefined) return this.add(mac, remote, state, now);
+    if (!entry.remotes.some((r) => sameRemote(r, remote))) entry.remotes.push(remote);
+    return entry;
+  }
+
+  get(mac: Uint8Array): FdbEntry | undefined {
+    return this.lookup(mac, 0);
+  }
+
+  /** Removes one remote of an entry (the entry goes with its last remote), or the whole entry. */
+  delete(mac: Uint8Array, remote?: Remote): boolean {
+    const entry = this.get(mac);
+    if (entry === undefined) return false;
+    if (remote !== undefined) {
+      const kept = entry.remotes.filter((r) => !sameRemote(r, remote));
+      if (kept.length === entry.remotes.length) return false;
+      entry.remotes = kept;
+      if (kept.length > 0) return true;
+    }
+    return this.table.delete(macHigh(mac, 0), macLow(mac, 0));
+  }
+
+  /** Removes dynamic entries idle for the ageing time; returns them. */
+  sweep(now: number): FdbEntry[] {
+    if (this.options.ageingMs === 0) return [];
+    const expired: FdbEntry[] = [];
+    for (const entry of this.table) {
+      if (entry.state === 'dynamic' && now - entry.updated >= this.options.ageingMs) expired.push(entry);
+    }
+    for (const entry of expired) this.table.delete(macHigh(entry.mac, 0), macLow(entry.mac, 0));
+    return expired;
+  }
+
+  entries(): FdbEntry[] {
+    return [...this.table];
+  }
+
+  private insert(mac: Uint8Array, entry: FdbEntry): void {
+    this.table.set(macHigh(mac, 0), macLow(mac, 0), entry);
+  }
+}

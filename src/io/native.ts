@@ -1,0 +1,45 @@
+// Loads the N-API addon built by `npm install` and gives its exports types.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface FdReader {
+  start(): void;
+  stop(): void;
+}
+
+export interface NativeAddon {
+  openTap(name: string): { fd: number; name: string };
+  setMtu(name: string, mtu: number): void;
+  setMac(name: string, mac: Buffer): void;
+  getMac(name: string): Buffer;
+  setUp(name: string, up: boolean): void;
+  addAddress(name: string, address: string, prefixLength: number): void;
+  closeFd(fd: number): void;
+  writeFrame(fd: number, buf: Uint8Array, offset: number, length: number): number;
+  writeFrames(fd: number, region: ArrayBuffer, offsets: Int32Array, lengths: Int32Array, count: number): number;
+  FdReader: new (
+    fd: number,
+    region: ArrayBuffer,
+    offsets: Int32Array,
+    lengths: Int32Array,
+    capacity: number,
+    onBatch: (count: number) => void,
+  ) => FdReader;
+}
+
+/** A system call failure from the addon: `code` is the errno name (ENOENT, EPERM, ...). */
+export interface NativeError extends Error {
+  code?: string;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// dist/src/io -> the package root, where node-gyp put build/.
+const addonPath = path.resolve(here, '../../../build/Release/vxlan_native.node');
+
+let addon: NativeAddon | undefined;
+
+export function loadNative(): NativeAddon {
+  addon ??= createRequire(import.meta.url)(addonPath) as NativeAddon;
+  return addon;
+}

@@ -1,0 +1,86 @@
+// The TAP device: created and configured through the addon, read in batches into pool
+// slots, written whole frames at a time. Closing the fd removes the device.
+import { loadNative, type FdReader, type NativeError } from './native.js';
+import { RuntimeError } from '../config/errors.js';
+import type { Cidr } from '../config/parse.js';
+import type { Pool } from './pool.js';
+
+export interface TapOptions {
+  /** Empty: the kernel picks tap0, tap1, ... */
+  name: string;
+  mtu: number;
+  mac?: Uint8Array;
+  addresses: Cidr[];
+}
+
+/** Says in one line why the kernel refused, and what to do about it. */
+function explain(err: NativeError, name: string, mtu: number): string {
+  const label = name === '' ? 'the TAP device' : `TAP device ${name}`;
+  switch (err.code) {
+    case 'ENOENT':
+    case 'ENODEV':
+      return '/dev/net/tun is missing: load the tun module (modprobe tun) or create the device node';
+    case 'EPERM':
+    case 'EACCES':
+      return `cannot create ${label}: CAP_NET_ADMIN is needed (run as root)`;
+    case 'EBUSY':
+      return `cannot create ${label}: the name is taken by a device in use`;
+  }
+  if (err.message.startsWith('TUNSETIFF') && err.code === 'EINVAL') {
+    return `cannot create ${label}: the name is taken by a device that is not a TAP`;
+  }
+  if (err.message.startsWith('set MTU')) return `the kernel refused MTU ${mtu} for ${label} (${err.code})`;
+  return `${label}: ${err.message}`;
+}
+
+export class TapDevice {
+  private reader: FdReader | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly fd: number,
+    readonly name: string,
+    readonly mac: Uint8Array,
+  ) {}
+
+  static open(options: TapOptions): TapDevice {
+    const native = loadNative();
+    let opened: { fd: number; name: string } | undefined;
+    try {
+      opened = native.openTap(options.name);
+      native.setMtu(opened.name, options.mtu);
+      if (options.mac !== undefined) native.setMac(opened.name, Buffer.from(options.mac));
+      for (const cidr of options.addresses) native.addAddress(opened.name, cidr.address, cidr.prefixLength);
+      native.setUp(opened.name, true);
+      return new TapDevice(opened.fd, opened.name, new Uint8Array(native.getMac(opened.name)));
+    } catch (err) {
+      if (opened !== undefined) native.closeFd(opened.fd);
+      throw new RuntimeError(explain(err as NativeError, opened?.name ?? options.name, options.mtu));
+    }
+  }
+
+  /**
+   * Reads frames into pool slots [0, batch) at their frame offsets until EAGAIN or the
+   * batch is full, then calls onBatch once; the slots are free again when it returns.
+   */
+  startReading(pool: Pool, batch: number, onBatch: (offsets: Int32Array, lengths: Int32Array, count: number) => void): void {
+    const offsets = Int32Array.from({ length: batch }, (_, i) => pool.frameOffset(i));
+    const lengths = new Int32Array(batch);
+    this.reader = new (loadNative().FdReader)(this.fd, pool.region, offsets, lengths, pool.frameCapacity, (count) =>
+      onBatch(offsets, lengths, count),
+    );
+    this.reader.start();
+  }
+
+  /** Writes one whole frame; false if the kernel did not take it. */
+  writeFrame(buf: Uint8Array, offset: number, length: number): boolean {
+    return loadNative().writeFrame(this.fd, buf, offset, length) === length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reader?.stop();
+    loadNative().closeFd(this.fd);
+  }
+}

@@ -1,0 +1,157 @@
+// Throwaway network labs on this machine: uniquely named namespaces joined by veth
+// pairs, kernel vxlan devices, and vxlan-tap processes inside them. Used by `demo`, the
+// namespace tests and the benchmark. cleanup() stops what it started (by PID) and
+// deletes every namespace it made, whatever state things are in.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
+const READY_TIMEOUT_MS = 10_000;
+
+let labCounter = 0;
+
+export interface VtepProcess {
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stderr so far (its JSON log lines). */
+  stderr(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface KernelVxlanOptions {
+  name?: string;
+  vni: number;
+  port?: number;
+  remote?: string;
+  local?: string;
+  dev?: string;
+  address?: string;
+  mac?: string;
+}
+
+export class Lab {
+  readonly namespaces: string[] = [];
+  private readonly processes: ChildProcess[] = [];
+  private readonly prefix: string;
+
+  constructor(tag: string) {
+    this.prefix = `vxt-${tag}-${process.pid}-${++labCounter}`;
+  }
+
+  /** Creates a namespace with loopback up; returns its name. */
+  namespace(name: string): string {
+    const ns = `${this.prefix}-${name}`;
+    execFileSync('ip', ['netns', 'add', ns]);
+    this.namespaces.push(ns);
+    this.ip(ns, 'link', 'set', 'lo', 'up');
+    return ns;
+  }
+
+  /** Runs `ip -n ns ...args` and returns its stdout. */
+  ip(ns: string, ...args: string[]): string {
+    return execFileSync('ip', ['-n', ns, ...args], { encoding: 'utf8' });
+  }
+
+  /** Runs a command inside the namespace and returns its stdout. */
+  exec(ns: string, command: string, ...args: string[]): string {
+    return execFileSync('ip', ['netns', 'exec', ns, command, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Starts a command inside the namespace in the background; cleanup() ends it. */
+  spawn(ns: string, command: string, ...args: string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.processes.push(child);
+    return child;
+  }
+
+  /** A veth pair between two namespaces, each end named `dev`, with addresses, up. */
+  link(nsA: string, addressA: string, nsB: string, addressB: string, dev = 'ul0'): void {
+    this.ip(nsA, 'link', 'add', dev, 'type', 'veth', 'peer', 'name', dev, 'netns', nsB);
+    for (const [ns, address] of [[nsA, addressA], [nsB, addressB]] as const) {
+      this.ip(ns, 'addr', 'add', address, 'dev', dev);
+      this.ip(ns, 'link', 'set', dev, 'up');
+    }
+  }
+
+  /** A Linux bridge in `ns` with one veth to each of the other namespaces (an underlay switch). */
+  bridgeLinks(ns: string, members: { ns: string; address: string }[], dev = 'ul0'): void {
+    this.ip(ns, 'link', 'add', 'br0', 'type', 'bridge');
+    this.ip(ns, 'link', 'set', 'br0', 'up');
+    members.forEach((member, i) => {
+      const port = `p${i}`;
+      this.ip(ns, 'link', 'add', port, 'type', 'veth', 'peer', 'name', dev, 'netns', member.ns);
+      this.ip(ns, 'link', 'set', port, 'master', 'br0');
+      this.ip(ns, 'link', 'set', port, 'up');
+      this.ip(member.ns, 'addr', 'add', member.address, 'dev', dev);
+      this.ip(member.ns, 'link', 'set', dev, 'up');
+    });
+  }
+
+  /** The kernel's own vxlan device in `ns`, up, with an overlay address. */
+  kernelVxlan(ns: string, o: KernelVxlanOptions): string {
+    const name = o.name ?? 'vx0';
+    const args = ['link', 'add', name, 'type', 'vxlan', 'id', String(o.vni), 'dstport', String(o.port ?? 4789)];
+    if (o.remote) args.push('remote', o.remote);
+    if (o.local) args.push('local', o.local);
+    if (o.dev) args.push('dev', o.dev);
+    this.ip(ns, ...args);
+    if (o.mac) this.ip(ns, 'link', 'set', name, 'address', o.mac);
+    if (o.address) this.ip(ns, 'addr', 'add', o.address, 'dev', name);
+    this.ip(ns, 'link', 'set', name, 'up');
+    return name;
+  }
+
+  /** Starts `vxlan-tap run ...args` in `ns` and resolves once it logs "ready". */
+  async vtep(ns: string, ...args: string[]): Promise<VtepProcess> {
+    const child = this.spawn(ns, process.execPath, MAIN, ...args);
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`vxlan-tap did not get ready in ${ns}: ${stderr}`)), READY_TIMEOUT_MS);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/"msg":"ready"/.test(stderr)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`vxlan-tap exited with ${code} in ${ns}: ${stderr.trim()}`));
+      });
+    });
+    return {
+      child,
+      stderr: () => stderr,
+      stop: async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        return exited;
+      },
+    };
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(
+      this.processes.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    for (const ns of this.namespaces.splice(0)) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// One running VTEP: wires the TAP, the pool, the engine and the underlay together.
+// Data flows one way per direction:
+//   TAP --batch--> pool slots --engine.encap--> SendList --transport.send--> UDP
+//   UDP --batch--> datagrams  --engine.decap--> DeliverList --TAP writes--> TAP
+import type { Logger } from './log.js';
+import type { VtepConfig } from './config/vtep-config.js';
+import { DeliverList, SendList } from './engine/batch.js';
+import { Engine, type FdbEvent } from './engine/engine.js';
+import { Fdb } from './engine/fdb.js';
+import { makeRemote } from './engine/remote.js';
+import { ZERO_MAC } from './engine/fdb.js';
+import { Pool } from './io/pool.js';
+import { TapDevice } from './io/tap.js';
+import type { UnderlayTransport } from './io/transport.js';
+import { VXLAN_HEADER_LEN } from './vxlan/header.js';
+import { formatMac } from './vxlan/mac.js';
+
+const BATCH = 64;
+const SWEEP_INTERVAL_MS = 10_000;
+// Room for an inner Ethernet header with two VLAN tags beyond the MTU.
+const FRAME_OVERHEAD = 14 + 8;
+
+export class Vtep {
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly tap: TapDevice,
+    readonly engine: Engine,
+    private readonly transport: UnderlayTransport,
+  ) {}
+
+  static async start(config: VtepConfig, transport: UnderlayTransport, log: Logger): Promise<Vtep> {
+    const deliver = new DeliverList(BATCH);
+    let vtep: Vtep | undefined;
+    // Bind first: a port in use fails before any device exists.
+    await transport.open((buf, offsets, lengths, sources, count) => {
+      if (vtep === undefined) return;
+      const { engine, tap } = vtep;
+      const now = Date.now();
+      deliver.reset();
+      for (let i = 0; i < count; i++) engine.decap(buf, offsets[i]!, lengths[i]!, sources[i]!, now, deliver);
+      for (let i = 0; i < deliver.count; i++) tap.writeFrame(buf, deliver.offsets[i]!, deliver.lengths[i]!);
+    });
+    let tap: TapDevice;
+    try {
+      tap = TapDevice.open({ name: config.tapName, mtu: config.mtu, mac: config.mac, addresses: config.addresses });
+    } catch (err) {
+      transport.close();
+      throw err;
+    }
+    const fdb = new Fdb({ learnedPort: config.port, ageingMs: config.ageingSeconds * 1000 });
+    const now = Date.now();
+    for (const peer of config.peers) fdb.append(ZERO_MAC, makeRemote(peer, config.port), 'permanent', now);
+    const logFdbEvent = ({ kind, entry }: FdbEvent): void => {
+      const fields = { mac: formatMac(entry.mac), dst: entry.remotes[0]?.address };
+      if (kind === 'moved') log.info(fields, 'fdb entry moved');
+      else log.debug(fields, 'fdb entry learned');
+    };
+    const engine = new Engine({ vni: config.vni, ownMac: tap.mac, learning: config.learning }, fdb, logFdbEvent);
+    vtep = new Vtep(tap, engine, transport);
+
+    const pool = new Pool(VXLAN_HEADER_LEN + config.mtu + FRAME_OVERHEAD, BATCH);
+    const sends = new SendList(BATCH * Math.max(1, config.peers.length));
+    tap.startReading(pool, BATCH, (offsets, lengths, count) => {
+      sends.reset();
+      for (let i = 0; i < count; i++) engine.encap(pool.bytes, offsets[i]!, lengths[i]!, sends);
+      transport.send(pool.bytes, sends);
+    });
+
+    if (config.ageingSeconds > 0) {
+      const interval = Math.min(SWEEP_INTERVAL_MS, config.ageingSeconds * 1000);
+      vtep.sweepTimer = setInterval(() => {
+        for (const entry of fdb.sweep(Date.now())) log.debug({ mac: formatMac(entry.mac) }, 'fdb entry aged out');
+      }, interval);
+    }
+    if (config.peers.length === 0) {
+      log.warn('no --peer given: broadcast, multicast and unknown unicast frames have nowhere to go');
+    }
+    log.info(
+      { tap: tap.name, vni: config.vni, peers: config.peers, port: config.port, mtu: config.mtu, mac: formatMac(tap.mac) },
+      'ready',
+    );
+    return vtep;
+  }
+
+  stop(): void {
+    clearInterval(this.sweepTimer);
+    this.tap.close();
+    this.transport.close();
+  }
+}

@@ -1,0 +1,31 @@
+// The 8-byte VXLAN header (RFC 7348): word 0 = flags (only the I bit, 0x08, in the top
+// byte), word 1 = VNI << 8. Reserved bits are zero on send; on receive the Linux kernel
+// drops packets with any reserved bit set, and so do we.
+
+export const VXLAN_HEADER_LEN = 8;
+export const VXLAN_FLAG_I = 0x08;
+export const MAX_VNI = 0xffffff;
+
+export function writeVxlanHeader(buf: Uint8Array, offset: number, vni: number): void {
+  buf[offset] = VXLAN_FLAG_I;
+  buf[offset + 1] = 0;
+  buf[offset + 2] = 0;
+  buf[offset + 3] = 0;
+  buf[offset + 4] = (vni >>> 16) & 0xff;
+  buf[offset + 5] = (vni >>> 8) & 0xff;
+  buf[offset + 6] = vni & 0xff;
+  buf[offset + 7] = 0;
+}
+
+export function readVni(buf: Uint8Array, offset: number): number {
+  return (buf[offset + 4]! << 16) | (buf[offset + 5]! << 8) | buf[offset + 6]!;
+}
+
+export function hasIFlag(buf: Uint8Array, offset: number): boolean {
+  return (buf[offset]! & VXLAN_FLAG_I) !== 0;
+}
+
+/** Any bit other than the I flag and the VNI is set. */
+export function hasReservedBits(buf: Uint8Array, offset: number): boolean {
+  return ((buf[offset]! & ~VXLAN_FLAG_I) | buf[offset + 1]! | buf[offset + 2]! | buf[offset + 3]! | buf[offset + 7]!) !== 0;
+}
