@@ -3,10 +3,18 @@
 // namespace tests and the benchmark. cleanup() stops what it started (by PID) and
 // deletes every namespace it made, whatever state things are in.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
+/** The built CLI, whether this module runs from src/ (tests) or dist/ (demo). */
+function builtMain(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return path.join(dir, 'dist/src/cli/main.js');
+}
+
+const MAIN = builtMain();
 const READY_TIMEOUT_MS = 10_000;
 
 let labCounter = 0;
