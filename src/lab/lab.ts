@@ -58,7 +58,7 @@ export class Lab {
 
   /** Runs `ip -n ns ...args` and returns its stdout. */
   ip(ns: string, ...args: string[]): string {
-    return execFileSync('ip', ['-n', ns, ...args], { encoding: 'utf8' });
+    return execFileSync('ip', ['-n', ns, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** Runs a command inside the namespace and returns its stdout. */
@@ -73,13 +73,29 @@ export class Lab {
     return child;
   }
 
-  /** A veth pair between two namespaces, each end named `dev`, with addresses, up. */
+  /**
+   * A veth pair between two namespaces, each end named `dev`, with addresses, up.
+   * Like a real wire, it completes checksums on send (see wireChecksums).
+   */
   link(nsA: string, addressA: string, nsB: string, addressB: string, dev = 'ul0'): void {
     this.ip(nsA, 'link', 'add', dev, 'type', 'veth', 'peer', 'name', dev, 'netns', nsB);
-    for (const [ns, address] of [[nsA, addressA], [nsB, addressB]] as const) {
-      this.ip(ns, 'addr', 'add', address, 'dev', dev);
-      this.ip(ns, 'link', 'set', dev, 'up');
-    }
+    for (const [ns, address] of [[nsA, addressA], [nsB, addressB]] as const) this.underlayEnd(ns, dev, address);
+  }
+
+  /**
+   * A veth hands the other namespace packets whose checksums are still to be filled in by
+   * "hardware". A kernel vxlan leaves the inner TCP/UDP checksum to it, so a userspace
+   * receiver would read it unfinished. Turning off tx checksum offload makes the sender
+   * complete every checksum in software, as a real NIC completes it on the wire.
+   */
+  wireChecksums(ns: string, dev: string): void {
+    this.exec(ns, 'ethtool', '-K', dev, 'tx', 'off');
+  }
+
+  private underlayEnd(ns: string, dev: string, address: string): void {
+    this.ip(ns, 'addr', 'add', address, 'dev', dev);
+    this.wireChecksums(ns, dev);
+    this.ip(ns, 'link', 'set', dev, 'up');
   }
 
   /** A Linux bridge in `ns` with one veth to each of the other namespaces (an underlay switch). */
@@ -91,8 +107,7 @@ export class Lab {
       this.ip(ns, 'link', 'add', port, 'type', 'veth', 'peer', 'name', dev, 'netns', member.ns);
       this.ip(ns, 'link', 'set', port, 'master', 'br0');
       this.ip(ns, 'link', 'set', port, 'up');
-      this.ip(member.ns, 'addr', 'add', member.address, 'dev', dev);
-      this.ip(member.ns, 'link', 'set', dev, 'up');
+      this.underlayEnd(member.ns, dev, member.address);
     });
   }
 

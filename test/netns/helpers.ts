@@ -1,0 +1,70 @@
+// Traffic tools for the namespace tests: ping, a checked TCP transfer and packet capture.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import type { Lab } from '../../src/lab/lab.js';
+
+const TOOLS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tools');
+
+export const isRoot = process.getuid?.() === 0;
+
+/** Pings and returns how many replies came back (0 when ping fails outright). */
+export function ping(lab: Lab, ns: string, address: string, count = 3, interval = '0.2'): number {
+  let output: string;
+  try {
+    output = lab.exec(ns, 'ping', '-c', String(count), '-i', interval, '-W', '2', address);
+  } catch (err) {
+    output = String((err as { stdout?: string }).stdout ?? '');
+  }
+  return Number(/(\d+) received/.exec(output)?.[1] ?? 0);
+}
+
+function lineFrom(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${text}`)), timeoutMs);
+    child[stream]!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = text.split('\n').find((line) => pattern.test(line));
+      if (match !== undefined) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+  });
+}
+
+/**
+ * Sends `megabytes` of seeded random data over TCP from `fromNs` to `toAddress` (port
+ * 5001 in `toNs`) and resolves with what each side saw: "<bytes> <sha256>".
+ */
+export async function tcpTransfer(lab: Lab, toNs: string, toAddress: string, fromNs: string, megabytes: number): Promise<{ sent: string; received: string }> {
+  const sink = lab.spawn(toNs, process.execPath, path.join(TOOLS, 'tcp-sink.mjs'), toAddress, '5001');
+  await lineFrom(sink, 'stderr', /listening/);
+  const received = lineFrom(sink, 'stdout', /^\d+ [0-9a-f]{64}$/, 60_000);
+  const source = lab.spawn(fromNs, process.execPath, path.join(TOOLS, 'tcp-source.mjs'), toAddress, '5001', String(megabytes), '7');
+  const sent = await lineFrom(source, 'stdout', /^\d+ [0-9a-f]{64}$/, 60_000);
+  return { sent, received: await received };
+}
+
+export interface Capture {
+  /** Stops tcpdump and resolves with one line per captured packet. */
+  stop(): Promise<string[]>;
+}
+
+/** Starts tcpdump on `dev` in `ns` with a capture filter; resolves once it listens. */
+export async function capture(lab: Lab, ns: string, dev: string, filter: string): Promise<Capture> {
+  const child = lab.spawn(ns, 'tcpdump', '-i', dev, '-n', '-l', '--immediate-mode', filter);
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await lineFrom(child, 'stderr', /listening on/);
+  return {
+    stop: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200)); // let the last packets land
+      child.kill('SIGTERM');
+      await exited;
+      return out.split('\n').filter((line) => line.trim() !== '');
+    },
+  };
+}

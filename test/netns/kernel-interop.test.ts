@@ -1,0 +1,47 @@
+// vxlan-tap against the Linux kernel's own vxlan driver: the proof of wire compatibility.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { isRoot, ping, tcpTransfer } from './helpers.js';
+
+describe.skipIf(!isRoot)('vxlan-tap <-> kernel vxlan', () => {
+  const lab = new Lab('kern');
+  let kernelHost: string;
+  let tapHost: string;
+  let vtep: VtepProcess;
+
+  beforeAll(async () => {
+    kernelHost = lab.namespace('k');
+    tapHost = lab.namespace('t');
+    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
+    lab.kernelVxlan(kernelHost, { vni: 42, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });
+    vtep = await lab.vtep(tapHost, '--vni', '42', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24');
+  });
+  afterAll(() => lab.cleanup());
+
+  it('pings from the kernel side to vxlan-tap', () => {
+    expect(ping(lab, kernelHost, '192.0.2.2')).toBe(3);
+  });
+
+  it('pings from vxlan-tap to the kernel side', () => {
+    expect(ping(lab, tapHost, '192.0.2.1')).toBe(3);
+  });
+
+  it('carries an 8 MB TCP transfer intact both ways', async () => {
+    const toKernel = await tcpTransfer(lab, kernelHost, '192.0.2.1', tapHost, 8);
+    expect(toKernel.received).toBe(toKernel.sent);
+    expect(toKernel.sent.startsWith(`${8 * 1024 * 1024} `)).toBe(true);
+    const toTap = await tcpTransfer(lab, tapHost, '192.0.2.2', kernelHost, 8);
+    expect(toTap.received).toBe(toTap.sent);
+  });
+
+  it('is learned by the kernel: its MAC sits behind our underlay address', () => {
+    const fdb = lab.exec(kernelHost, 'bridge', 'fdb', 'show', 'dev', 'vx0');
+    const tapMac = JSON.parse(lab.ip(tapHost, '-j', 'link', 'show', 'vxt0'))[0].address as string;
+    expect(fdb).toMatch(new RegExp(`${tapMac} dst 198.51.100.2`));
+  });
+
+  it('stops cleanly on SIGTERM and removes the TAP', async () => {
+    expect(await vtep.stop()).toBe(0);
+    expect(() => lab.ip(tapHost, 'link', 'show', 'vxt0')).toThrow();
+  });
+});
