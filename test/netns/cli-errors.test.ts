@@ -1,0 +1,82 @@
+// How the real process fails: bad input -> one line, exit 2, nothing created;
+// runtime failure -> one line, exit 1, nothing left behind.
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab } from '../../src/lab/lab.js';
+import { isRoot } from './helpers.js';
+
+const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+
+describe.skipIf(!isRoot)('vxlan-tap errors', () => {
+  const lab = new Lab('err');
+  let ns: string;
+
+  beforeAll(() => {
+    ns = lab.namespace('e');
+  });
+  afterAll(() => lab.cleanup());
+
+  function run(...args: string[]): { status: number | null; stderr: string } {
+    const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, MAIN, ...args], { encoding: 'utf8', timeout: 10_000 });
+    return { status: r.status, stderr: r.stderr };
+  }
+
+  const links = (): string[] => JSON.parse(lab.ip(ns, '-j', 'link', 'show')).map((l: { ifname: string }) => l.ifname);
+
+  it.each([
+    [['--vni', '16777216'], /--vni must be from 0 to 16777215/],
+    [['--vni', '-1'], /--vni|unknown option/],
+    [['--peer', '192.0.2.1'], /required option '--vni/],
+    [['--vni', '1', '--peer', '192.0.2.300'], /--peer must be an IPv4 or IPv6 address/],
+    [['--vni', '1', '--mac', '01:00:5e:00:00:01'], /--mac must be a unicast/],
+    [['--vni', '1', '--address', '192.0.2.1'], /--address must be an address with a prefix length/],
+    [['--vni', '1', '--port', '0'], /--port must be from 1 to 65535/],
+    [['--vni', '1', '--bogus'], /unknown option '--bogus'/],
+    [['--vni', '1', '--mtu', '67'], /--mtu must be from 68 to 65535/],
+    [['--vni', '1', '--tap', 'a/b'], /--tap must be an interface name/],
+  ])('rejects %j with one line, exit 2, nothing created', (args, message) => {
+    const { status, stderr } = run('--tap', 'vxerr0', ...args);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^vxlan-tap: error: /);
+    expect(links()).toEqual(['lo']);
+  });
+
+  it('fails with exit 1 when the UDP port is taken by a kernel vxlan device', () => {
+    lab.kernelVxlan(ns, { name: 'kvx', vni: 5, port: 4789 });
+    try {
+      const { status, stderr } = run('--vni', '1', '--tap', 'vxerr0');
+      expect(status).toBe(1);
+      expect(stderr).toMatch(/UDP 0\.0\.0\.0 port 4789 is in use/);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(links()).not.toContain('vxerr0');
+    } finally {
+      lab.ip(ns, 'link', 'del', 'kvx');
+    }
+  });
+
+  it('fails with exit 1 when the TAP name belongs to another kind of device', () => {
+    lab.ip(ns, 'link', 'add', 'taken0', 'type', 'bridge');
+    try {
+      const { status, stderr } = run('--vni', '1', '--tap', 'taken0');
+      expect(status).toBe(1);
+      expect(stderr).toMatch(/taken0.*not a TAP/);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      lab.ip(ns, 'link', 'del', 'taken0');
+    }
+  });
+
+  it('fails with exit 1 when the TAP name is held by a running vxlan-tap', async () => {
+    const first = await lab.vtep(ns, '--vni', '1', '--tap', 'busy0');
+    try {
+      const { status, stderr } = run('--vni', '1', '--tap', 'busy0', '--port', '4790');
+      expect(status).toBe(1);
+      expect(stderr).toMatch(/busy0: the name is taken by a device in use/);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    expect(links()).toEqual(['lo']);
+  });
+});
