@@ -75,11 +75,13 @@ export class Lab {
 
   /**
    * A veth pair between two namespaces, each end named `dev`, with addresses, up.
-   * Like a real wire, it completes checksums on send (see wireChecksums).
+   * Like a real wire, it completes checksums on send (see wireChecksums) unless
+   * `offloads` keeps the veth's checksum offload (for kernel-only baselines).
    */
-  link(nsA: string, addressA: string, nsB: string, addressB: string, dev = 'ul0'): void {
+  link(nsA: string, addressA: string, nsB: string, addressB: string, options: { dev?: string; offloads?: boolean } = {}): void {
+    const dev = options.dev ?? 'ul0';
     this.ip(nsA, 'link', 'add', dev, 'type', 'veth', 'peer', 'name', dev, 'netns', nsB);
-    for (const [ns, address] of [[nsA, addressA], [nsB, addressB]] as const) this.underlayEnd(ns, dev, address);
+    for (const [ns, address] of [[nsA, addressA], [nsB, addressB]] as const) this.underlayEnd(ns, dev, address, options.offloads);
   }
 
   /**
@@ -92,9 +94,9 @@ export class Lab {
     this.exec(ns, 'ethtool', '-K', dev, 'tx', 'off');
   }
 
-  private underlayEnd(ns: string, dev: string, address: string): void {
+  private underlayEnd(ns: string, dev: string, address: string, offloads = false): void {
     this.ip(ns, 'addr', 'add', address, 'dev', dev);
-    this.wireChecksums(ns, dev);
+    if (!offloads) this.wireChecksums(ns, dev);
     this.ip(ns, 'link', 'set', dev, 'up');
   }
 
