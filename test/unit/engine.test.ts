@@ -1,0 +1,423 @@
+import { describe, expect, it } from 'vitest';
+import { DeliverList, SendList } from '../../src/engine/batch.js';
+import type { Counters } from '../../src/engine/counters.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { ZERO_MAC } from '../../src/engine/fdb.js';
+import { makeRemote } from '../../src/engine/remote.js';
+import { formatMac } from '../../src/vxlan/mac.js';
+import {
+  BROADCAST,
+  DATAGRAM_OFFSET,
+  decapOne,
+  encapOne,
+  ethernetFrame,
+  FRAME_OFFSET,
+  mac,
+  makeEngine,
+  OWN_MAC,
+  sentTo,
+  vxlanDatagram,
+  type FrameSpec,
+} from './frames.js';
+
+const VNI = 42;
+const HOST = '02:00:00:00:00:0a';
+const HOST_B = '02:00:00:00:00:0b';
+const GROUP = '01:00:5e:00:00:01';
+const PEER_1 = '192.0.2.1';
+const PEER_2 = '198.51.100.2';
+const PEER_3 = '203.0.113.3';
+
+/** The drop reasons with a non-zero count. */
+function drops(counters: Counters): Record<string, number> {
+  return Object.fromEntries(Object.entries(counters.drops).filter(([, n]) => n !== 0));
+}
+
+function datagram(spec: Partial<FrameSpec> = {}, headerPatch: Record<number, number> = {}, vni = VNI): Uint8Array {
+  return vxlanDatagram(ethernetFrame({ dst: OWN_MAC, src: HOST, ...spec }), vni, headerPatch);
+}
+
+/** Decapsulates and checks that the datagram was dropped for exactly `reason`. */
+function expectRxDrop(engine: Engine, bytes: Uint8Array, reason: string, source = PEER_1): void {
+  const { delivered } = decapOne(engine, bytes, source);
+  expect(delivered.count).toBe(0);
+  expect(drops(engine.counters)).toEqual({ [reason]: 1 });
+  expect(engine.counters.rxPackets).toBe(0);
+  expect(engine.counters.rxBytes).toBe(0);
+}
+
+describe('decap: delivered frames', () => {
+  it('delivers the inner frame at datagram offset + 8 and counts it', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    const bytes = datagram({ payloadLength: 46 });
+    const { buf, delivered } = decapOne(engine, bytes, PEER_1);
+    expect(delivered.count).toBe(1);
+    expect(delivered.offsets[0]).toBe(DATAGRAM_OFFSET + 8);
+    expect(delivered.lengths[0]).toBe(60);
+    expect(Array.from(buf.subarray(DATAGRAM_OFFSET + 8, DATAGRAM_OFFSET + 8 + 60))).toEqual(Array.from(bytes.subarray(8)));
+    expect(engine.counters.rxPackets).toBe(1);
+    expect(engine.counters.rxBytes).toBe(60);
+    expect(engine.counters.rxErrors).toBe(0);
+    expect(drops(engine.counters)).toEqual({});
+  });
+
+  it('accepts the shortest datagram: header plus a bare Ethernet header', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    const { delivered } = decapOne(engine, datagram({ payloadLength: 0 }), PEER_1);
+    expect(delivered.count).toBe(1);
+    expect(delivered.lengths[0]).toBe(14);
+  });
+
+  it('accepts any outer source address, IPv4 or IPv6', () => {
+    const { engine, fdb } = makeEngine({ vni: VNI });
+    decapOne(engine, datagram({ src: HOST }), '2001:db8::7');
+    decapOne(engine, datagram({ src: HOST_B }), PEER_3);
+    expect(engine.counters.rxPackets).toBe(2);
+    expect(fdb.get(mac(HOST))!.remotes[0]).toEqual({ address: '2001:db8::7', family: 6, port: 4789 });
+  });
+
+  it('accepts VNI 0 and VNI 0xffffff when configured', () => {
+    for (const vni of [0, 0xffffff]) {
+      const { engine } = makeEngine({ vni });
+      expect(decapOne(engine, datagram({}, {}, vni), PEER_1).delivered.count).toBe(1);
+    }
+  });
+
+  it('appends to the DeliverList across calls', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    const buf = new Uint8Array(200);
+    const a = datagram({ payloadLength: 28 });
+    const b = datagram({ src: HOST_B, payloadLength: 46 });
+    buf.set(a, 0);
+    buf.set(b, 100);
+    const out = new DeliverList(2);
+    engine.decap(buf, 0, a.length, PEER_1, 0, out);
+    engine.decap(buf, 100, b.length, PEER_2, 0, out);
+    expect(out.count).toBe(2);
+    expect([...out.offsets]).toEqual([8, 108]);
+    expect([...out.lengths]).toEqual([42, 60]);
+    expect(engine.counters.rxBytes).toBe(102);
+  });
+
+  it('tells of learned and moved entries, not of refreshes', () => {
+    const { engine, events } = makeEngine({ vni: VNI });
+    // The event carries the live entry: read it when the event is new.
+    const seen: string[][] = [];
+    for (const [source, now] of [[PEER_1, 0], [PEER_1, 1], [PEER_2, 2]] as const) {
+      decapOne(engine, datagram(), source, now);
+      seen.push(events.splice(0).map((e) => `${e.kind} ${formatMac(e.entry.mac)} ${e.entry.remotes[0]!.address}`));
+    }
+    expect(seen).toEqual([[`learned ${HOST} ${PEER_1}`], [], [`moved ${HOST} ${PEER_2}`]]);
+  });
+
+  it('carries VLAN-tagged frames unchanged', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    const { delivered } = decapOne(engine, datagram({ etherType: 0x8100, payloadLength: 4 }), PEER_1);
+    expect(delivered.count).toBe(1);
+  });
+});
+
+describe('decap: drop reasons', () => {
+  it.each([0, 8, 21])('drops a %i-byte datagram as tooShort', (length) => {
+    const { engine } = makeEngine({ vni: VNI });
+    expectRxDrop(engine, datagram({ payloadLength: 0 }).subarray(0, length), 'tooShort');
+  });
+
+  it('drops a header with the I flag clear as invalidHeader, without device errors', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    expectRxDrop(engine, datagram({}, { 0: 0x00 }), 'invalidHeader');
+    expect(engine.counters.rxErrors).toBe(0);
+  });
+
+  it('drops another VNI as unknownVni, without device errors', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    expectRxDrop(engine, datagram({}, {}, VNI + 1), 'unknownVni');
+    expect(engine.counters.rxErrors).toBe(0);
+  });
+
+  it.each([
+    ['flags 0x0c', { 0: 0x0c }],
+    ['flags 0x88', { 0: 0x88 }],
+    ['byte 1', { 1: 0x01 }],
+    ['byte 2', { 2: 0x80 }],
+    ['byte 3', { 3: 0x10 }],
+    ['byte 7', { 7: 0xff }],
+  ])('drops reserved bits (%s) with rxFrameErrors and rxErrors', (_, patch) => {
+    const { engine, fdb } = makeEngine({ vni: VNI });
+    expectRxDrop(engine, datagram({}, patch), 'reservedBits');
+    expect(engine.counters.rxFrameErrors).toBe(1);
+    expect(engine.counters.rxErrors).toBe(1);
+    expect(engine.counters.rxLengthErrors).toBe(0);
+    expect(fdb.size).toBe(0);
+  });
+
+  it.each([true, false])('drops our own MAC as inner source (learning %s) and learns nothing', (learning) => {
+    const ownMac = '02:00:fe:dc:ba:98'; // low half with the top bit set: a negative int32
+    const { engine, fdb } = makeEngine({ vni: VNI, ownMac, learning });
+    expectRxDrop(engine, datagram({ src: ownMac, dst: BROADCAST }), 'ownMac');
+    expect(fdb.size).toBe(0);
+  });
+
+  it('delivers a source differing from our own MAC only in the high half', () => {
+    const { engine } = makeEngine({ vni: VNI, ownMac: '02:00:fe:dc:ba:98' });
+    expect(decapOne(engine, datagram({ src: '06:00:fe:dc:ba:98' }), PEER_1).delivered.count).toBe(1);
+  });
+
+  it.each([
+    ['multicast', GROUP],
+    ['broadcast', BROADCAST],
+    ['all-zero', '00:00:00:00:00:00'],
+  ])('drops a %s source MAC while learning, as invalidSrcMac', (_, src) => {
+    const { engine, fdb } = makeEngine({ vni: VNI, learning: true });
+    expectRxDrop(engine, datagram({ src }), 'invalidSrcMac');
+    expect(fdb.size).toBe(0);
+  });
+
+  it.each([
+    ['multicast', GROUP],
+    ['all-zero', '00:00:00:00:00:00'],
+  ])('delivers a %s source MAC when learning is off', (_, src) => {
+    const { engine, fdb } = makeEngine({ vni: VNI, learning: false });
+    const { delivered } = decapOne(engine, datagram({ src }), PEER_1);
+    expect(delivered.count).toBe(1);
+    expect(engine.counters.rxPackets).toBe(1);
+    expect(drops(engine.counters)).toEqual({});
+    expect(fdb.size).toBe(0);
+  });
+
+  it.each(['static', 'permanent'] as const)('drops a source MAC held by a %s entry pointing elsewhere', (state) => {
+    const { engine, fdb } = makeEngine({ vni: VNI });
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4789), state, 0);
+    expectRxDrop(engine, datagram(), 'staticConflict', PEER_2);
+    expect(fdb.get(mac(HOST))!.remotes.map((r) => r.address)).toEqual([PEER_1]);
+    // From the address the entry names, the frame is delivered.
+    expect(decapOne(engine, datagram(), PEER_1).delivered.count).toBe(1);
+  });
+
+  it('does not check static entries when learning is off', () => {
+    const { engine, fdb } = makeEngine({ vni: VNI, learning: false });
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4789), 'static', 0);
+    expect(decapOne(engine, datagram(), PEER_2).delivered.count).toBe(1);
+  });
+
+  it.each([
+    ['IPv4', 0x0800, 19, 20],
+    ['IPv6', 0x86dd, 39, 40],
+  ])('drops a truncated inner %s header with rxLengthErrors and rxErrors', (_, etherType, short, enough) => {
+    const { engine } = makeEngine({ vni: VNI });
+    expectRxDrop(engine, datagram({ etherType, payloadLength: short }), 'truncatedInner');
+    expect(engine.counters.rxLengthErrors).toBe(1);
+    expect(engine.counters.rxErrors).toBe(1);
+    expect(engine.counters.rxFrameErrors).toBe(0);
+    const { delivered } = decapOne(engine, datagram({ etherType, payloadLength: enough }), PEER_1);
+    expect(delivered.count).toBe(1);
+    expect(engine.counters.rxLengthErrors).toBe(1);
+  });
+
+  it('does not length-check other ethertypes', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    expect(decapOne(engine, datagram({ etherType: 0x0806, payloadLength: 0 }), PEER_1).delivered.count).toBe(1);
+  });
+});
+
+describe('decap: the first fault in kernel order wins', () => {
+  const cases: [string, string, () => Uint8Array, string?][] = [
+    ['too short with the I flag clear', 'tooShort', () => datagram({ payloadLength: 0 }, { 0: 0 }).subarray(0, 20)],
+    ['I flag clear, wrong VNI and reserved bits', 'invalidHeader', () => datagram({}, { 0: 0x04, 7: 1 }, VNI + 1)],
+    ['wrong VNI and reserved bits', 'unknownVni', () => datagram({}, { 3: 1 }, VNI + 1)],
+    ['reserved bits and our own source MAC', 'reservedBits', () => datagram({ src: OWN_MAC }, { 0: 0x0c })],
+    ['our own source MAC, truncated IPv4', 'ownMac', () => datagram({ src: OWN_MAC, etherType: 0x0800, payloadLength: 4 })],
+    ['multicast source, truncated IPv6', 'invalidSrcMac', () => datagram({ src: GROUP, etherType: 0x86dd, payloadLength: 4 })],
+    ['static conflict, truncated IPv4', 'staticConflict', () => datagram({ etherType: 0x0800, payloadLength: 4 }), PEER_2],
+  ];
+
+  it.each(cases)('%s -> %s', (_, reason, build, staticAt) => {
+    const { engine, fdb } = makeEngine({ vni: VNI });
+    if (staticAt !== undefined) fdb.add(mac(HOST), makeRemote(staticAt, 4789), 'static', 0);
+    expectRxDrop(engine, build(), reason, PEER_1);
+    const c = engine.counters;
+    expect([c.rxErrors, c.rxFrameErrors, c.rxLengthErrors]).toEqual(reason === 'reservedBits' ? [1, 1, 0] : [0, 0, 0]);
+  });
+
+  it('learns the source before dropping a truncated inner header, as the kernel does', () => {
+    const { engine, fdb } = makeEngine({ vni: VNI });
+    expectRxDrop(engine, datagram({ etherType: 0x0800, payloadLength: 4 }), 'truncatedInner');
+    expect(fdb.get(mac(HOST))!.remotes[0]!.address).toBe(PEER_1);
+  });
+});
+
+describe('encap', () => {
+  function withDefault(...addresses: string[]): ReturnType<typeof makeEngine> {
+    const setup = makeEngine({ vni: VNI });
+    for (const a of addresses) setup.fdb.append(ZERO_MAC, makeRemote(a, 4789), 'permanent', 0);
+    return setup;
+  }
+
+  it('writes the header into the 8 bytes before the frame and nothing else', () => {
+    const { engine } = withDefault(PEER_1);
+    const frame = ethernetFrame({ dst: BROADCAST, src: OWN_MAC, payloadLength: 28 });
+    const { buf, sent } = encapOne(engine, frame);
+    expect(Array.from(buf.subarray(FRAME_OFFSET - 8, FRAME_OFFSET))).toEqual([0x08, 0, 0, 0, 0, 0, VNI, 0]);
+    expect(Array.from(buf.subarray(0, FRAME_OFFSET - 8))).toEqual(new Array(FRAME_OFFSET - 8).fill(0xaa));
+    expect(Array.from(buf.subarray(FRAME_OFFSET, FRAME_OFFSET + frame.length))).toEqual(Array.from(frame));
+    expect(Array.from(buf.subarray(FRAME_OFFSET + frame.length))).toEqual(new Array(16).fill(0xaa));
+    expect(sent.count).toBe(1);
+    expect(sent.offsets[0]).toBe(FRAME_OFFSET - 8);
+    expect(sent.lengths[0]).toBe(frame.length + 8);
+  });
+
+  it('writes a 24-bit VNI', () => {
+    const { engine, fdb } = makeEngine({ vni: 0xabcdef });
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    const { buf } = encapOne(engine, ethernetFrame({ dst: BROADCAST, src: OWN_MAC }));
+    expect(Array.from(buf.subarray(FRAME_OFFSET - 8, FRAME_OFFSET))).toEqual([0x08, 0, 0, 0, 0xab, 0xcd, 0xef, 0]);
+  });
+
+  it.each([
+    ['broadcast', BROADCAST],
+    ['multicast', GROUP],
+    ['unknown unicast', HOST],
+  ])('replicates %s to every default remote, all pointing at one datagram', (_, dst) => {
+    const { engine } = withDefault(PEER_1, PEER_2, PEER_3);
+    const frame = ethernetFrame({ dst, src: OWN_MAC, payloadLength: 50 });
+    const { sent } = encapOne(engine, frame);
+    expect(sentTo(sent)).toEqual([PEER_1, PEER_2, PEER_3]);
+    expect([...sent.offsets.subarray(0, 3)]).toEqual([FRAME_OFFSET - 8, FRAME_OFFSET - 8, FRAME_OFFSET - 8]);
+    expect([...sent.lengths.subarray(0, 3)]).toEqual([72, 72, 72]);
+    expect(engine.counters.txPackets).toBe(3);
+    expect(engine.counters.txDropped).toBe(0);
+  });
+
+  it('sends known unicast only to its remote', () => {
+    const { engine } = withDefault(PEER_1, PEER_2, PEER_3);
+    decapOne(engine, datagram({ src: HOST }), PEER_2);
+    const { sent } = encapOne(engine, ethernetFrame({ dst: HOST, src: OWN_MAC }));
+    expect(sentTo(sent)).toEqual([PEER_2]);
+    expect(sent.remotes[0]!.port).toBe(4789);
+    expect(engine.counters.txPackets).toBe(1);
+  });
+
+  it('sends known unicast even without a default entry', () => {
+    const { engine, fdb } = makeEngine({ vni: VNI });
+    fdb.add(mac(HOST), makeRemote('2001:db8::2', 8472), 'permanent', 0);
+    const { sent } = encapOne(engine, ethernetFrame({ dst: HOST, src: OWN_MAC }));
+    expect(sent.remotes.slice(0, sent.count)).toEqual([{ address: '2001:db8::2', family: 6, port: 8472 }]);
+  });
+
+  it('uses an exact entry for a multicast MAC instead of the default entry', () => {
+    const { engine, fdb } = withDefault(PEER_1, PEER_2);
+    fdb.append(mac(GROUP), makeRemote(PEER_3, 4789), 'permanent', 0);
+    expect(sentTo(encapOne(engine, ethernetFrame({ dst: GROUP, src: OWN_MAC })).sent)).toEqual([PEER_3]);
+    // Another group still floods.
+    expect(sentTo(encapOne(engine, ethernetFrame({ dst: '01:00:5e:00:00:02', src: OWN_MAC })).sent)).toEqual([PEER_1, PEER_2]);
+  });
+
+  it.each([
+    ['broadcast', BROADCAST],
+    ['unknown unicast', HOST],
+  ])('drops %s with no entry and no default entry as noTarget', (_, dst) => {
+    const { engine } = makeEngine({ vni: VNI });
+    const { sent } = encapOne(engine, ethernetFrame({ dst, src: OWN_MAC }));
+    expect(sent.count).toBe(0);
+    expect(engine.counters.txDropped).toBe(1);
+    expect(drops(engine.counters)).toEqual({ noTarget: 1 });
+    expect(engine.counters.txPackets).toBe(0);
+    expect(engine.counters.txBytes).toBe(0);
+  });
+
+  it('drops a frame shorter than an Ethernet header', () => {
+    const { engine } = withDefault(PEER_1);
+    const { sent } = encapOne(engine, ethernetFrame({ dst: BROADCAST, src: OWN_MAC, payloadLength: 0 }).subarray(0, 13));
+    expect(sent.count).toBe(0);
+    expect(engine.counters.txDropped).toBe(1);
+  });
+
+  it.each(['0.0.0.0', '::'])('skips and counts an unspecified remote %s', (unspecified) => {
+    const { engine } = withDefault(PEER_1, unspecified, PEER_3);
+    const { sent } = encapOne(engine, ethernetFrame({ dst: BROADCAST, src: OWN_MAC }));
+    expect(sentTo(sent)).toEqual([PEER_1, PEER_3]);
+    expect(engine.counters.txPackets).toBe(2);
+    expect(engine.counters.txDropped).toBe(1);
+    expect(drops(engine.counters)).toEqual({ noTarget: 1 });
+  });
+
+  it('counts txPackets per copy across frames', () => {
+    const { engine } = withDefault(PEER_1, PEER_2);
+    const sent = new SendList(8);
+    const buf = new Uint8Array(300);
+    buf.set(ethernetFrame({ dst: BROADCAST, src: OWN_MAC }), 8);
+    buf.set(ethernetFrame({ dst: HOST, src: OWN_MAC }), 108);
+    engine.encap(buf, 8, 42, sent);
+    engine.encap(buf, 108, 42, sent);
+    expect(sent.count).toBe(4);
+    expect([...sent.offsets.subarray(0, 4)]).toEqual([0, 0, 100, 100]);
+    expect(engine.counters.txPackets).toBe(4);
+  });
+
+  it('grows the SendList when a flood has more copies than it holds', () => {
+    const peers = Array.from({ length: 9 }, (_, i) => `192.0.2.${i + 10}`);
+    const { engine } = withDefault(...peers);
+    const { sent } = encapOne(engine, ethernetFrame({ dst: BROADCAST, src: OWN_MAC }), 2);
+    expect(sentTo(sent)).toEqual(peers);
+    expect([...sent.offsets.subarray(0, 9)]).toEqual(new Array(9).fill(FRAME_OFFSET - 8));
+    expect([...sent.lengths.subarray(0, 9)]).toEqual(new Array(9).fill(50));
+  });
+});
+
+describe('counters add up', () => {
+  it('frames in = delivered + every rx drop reason, for a mixed batch', () => {
+    const { engine, fdb } = makeEngine({ vni: VNI });
+    fdb.add(mac('02:00:00:00:00:5a'), makeRemote(PEER_3, 4789), 'static', 0);
+    const batch: [Uint8Array, string][] = [
+      [datagram(), PEER_1], // delivered, learned
+      [datagram({ src: HOST_B, payloadLength: 100 }), PEER_2], // delivered, learned
+      [datagram(), PEER_1], // delivered, refreshed
+      [datagram().subarray(0, 15), PEER_1], // tooShort
+      [datagram({}, { 0: 0 }), PEER_1], // invalidHeader
+      [datagram({}, {}, 7), PEER_1], // unknownVni
+      [datagram({}, { 7: 1 }), PEER_1], // reservedBits
+      [datagram({}, { 0: 0x09 }), PEER_1], // reservedBits
+      [datagram({ src: OWN_MAC }), PEER_1], // ownMac
+      [datagram({ src: '00:00:00:00:00:00' }), PEER_1], // invalidSrcMac
+      [datagram({ src: '02:00:00:00:00:5a' }), PEER_1], // staticConflict
+      [datagram({ src: HOST_B, etherType: 0x86dd, payloadLength: 39 }), PEER_2], // truncatedInner
+      [datagram({ src: HOST_B, etherType: 0x86dd, payloadLength: 40 }), PEER_2], // delivered
+    ];
+    const buf = new Uint8Array(batch.length * 256);
+    const out = new DeliverList(batch.length);
+    batch.forEach(([bytes, source], i) => {
+      buf.set(bytes, i * 256);
+      engine.decap(buf, i * 256, bytes.length, source, i, out);
+    });
+    const c = engine.counters;
+    expect(out.count).toBe(4);
+    expect(c.rxPackets).toBe(4);
+    expect(c.rxBytes).toBe(42 + 114 + 42 + 54);
+    expect(drops(c)).toEqual({
+      tooShort: 1,
+      invalidHeader: 1,
+      unknownVni: 1,
+      reservedBits: 2,
+      ownMac: 1,
+      invalidSrcMac: 1,
+      staticConflict: 1,
+      truncatedInner: 1,
+    });
+    expect(c.rxDropsTotal()).toBe(9);
+    expect(out.count + c.rxDropsTotal()).toBe(batch.length);
+    expect([c.rxErrors, c.rxFrameErrors, c.rxLengthErrors]).toEqual([3, 2, 1]);
+    expect(fdb.size).toBe(3);
+    expect(c.txPackets + c.txDropped).toBe(0);
+  });
+
+  it('snapshot copies scalars and drops', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    decapOne(engine, datagram({}, {}, 7), PEER_1);
+    decapOne(engine, datagram(), PEER_1);
+    const snapshot = engine.counters.snapshot();
+    expect(snapshot).toMatchObject({ rxPackets: 1, rxBytes: 42, txPackets: 0 });
+    expect((snapshot.drops as Record<string, number>).unknownVni).toBe(1);
+    engine.counters.drops.unknownVni = 5;
+    expect((snapshot.drops as Record<string, number>).unknownVni).toBe(1);
+  });
+});

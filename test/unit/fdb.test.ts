@@ -1,0 +1,293 @@
+import { describe, expect, it } from 'vitest';
+import { Fdb, FdbError, ZERO_MAC, type FdbState } from '../../src/engine/fdb.js';
+import { makeRemote } from '../../src/engine/remote.js';
+import { formatMac } from '../../src/vxlan/mac.js';
+import { decapOne, encapOne, ethernetFrame, mac, makeEngine, OWN_MAC, vxlanDatagram } from './frames.js';
+
+const HOST = '02:00:00:00:00:0a';
+const HOST_B = '02:00:00:00:00:0b';
+const GROUP = '01:00:5e:00:00:01';
+const PEER_1 = '192.0.2.1';
+const PEER_2 = '198.51.100.2';
+const PEER_3 = '203.0.113.3';
+const AGEING = 300_000;
+
+const newFdb = (ageingMs = AGEING): Fdb => new Fdb({ learnedPort: 4789, ageingMs });
+const remotesOf = (fdb: Fdb, text: string): string[] | undefined =>
+  fdb.get(mac(text))?.remotes.map((r) => `${r.address}:${r.port}`);
+
+describe('Fdb.learn', () => {
+  it('creates a dynamic entry for a new MAC, with the learned port', () => {
+    const fdb = newFdb();
+    expect(fdb.learn(mac(HOST), 0, PEER_1, 1000)).toBe('learned');
+    const entry = fdb.get(mac(HOST))!;
+    expect(formatMac(entry.mac)).toBe(HOST);
+    expect(entry.state).toBe('dynamic');
+    expect(entry.remotes).toEqual([{ address: PEER_1, family: 4, port: 4789 }]);
+    expect(entry.updated).toBe(1000);
+    expect(fdb.size).toBe(1);
+  });
+
+  it('learns from a MAC inside a larger buffer and keeps its own copy of it', () => {
+    const fdb = newFdb();
+    const frame = ethernetFrame({ dst: OWN_MAC, src: HOST });
+    expect(fdb.learn(frame, 6, PEER_1, 0)).toBe('learned');
+    frame.fill(0);
+    expect(formatMac(fdb.entries()[0]!.mac)).toBe(HOST);
+    expect(fdb.get(mac(HOST))).toBeDefined();
+  });
+
+  it('gives an IPv6 source an IPv6 remote', () => {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, '2001:db8::5', 0);
+    expect(fdb.get(mac(HOST))!.remotes).toEqual([{ address: '2001:db8::5', family: 6, port: 4789 }]);
+  });
+
+  it('refreshes from the same address: updated moves on, the remote stays', () => {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, PEER_1, 1000);
+    const remotes = fdb.get(mac(HOST))!.remotes;
+    expect(fdb.learn(mac(HOST), 0, PEER_1, 5000)).toBe('refreshed');
+    expect(fdb.get(mac(HOST))!.updated).toBe(5000);
+    expect(fdb.get(mac(HOST))!.remotes).toBe(remotes);
+    expect(fdb.size).toBe(1);
+  });
+
+  it('moves a dynamic entry seen from another address', () => {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, PEER_1, 1000);
+    expect(fdb.learn(mac(HOST), 0, PEER_2, 2000)).toBe('moved');
+    expect(remotesOf(fdb, HOST)).toEqual([`${PEER_2}:4789`]);
+    expect(fdb.get(mac(HOST))!.updated).toBe(2000);
+    expect(fdb.get(mac(HOST))!.state).toBe('dynamic');
+    expect(fdb.size).toBe(1);
+  });
+
+  it.each<FdbState>(['static', 'permanent'])('reports a conflict for a %s entry and leaves it unchanged', (state) => {
+    const fdb = newFdb();
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4790), state, 1000);
+    expect(fdb.learn(mac(HOST), 0, PEER_2, 2000)).toBe('conflict');
+    const entry = fdb.get(mac(HOST))!;
+    expect(entry.state).toBe(state);
+    expect(remotesOf(fdb, HOST)).toEqual([`${PEER_1}:4790`]);
+    expect(entry.updated).toBe(1000);
+  });
+
+  it.each<FdbState>(['static', 'permanent'])('refreshes a %s entry from its own address without changing it', (state) => {
+    const fdb = newFdb();
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4790), state, 1000);
+    expect(fdb.learn(mac(HOST), 0, PEER_1, 2000)).toBe('refreshed');
+    expect(fdb.get(mac(HOST))!.state).toBe(state);
+    expect(remotesOf(fdb, HOST)).toEqual([`${PEER_1}:4790`]);
+  });
+});
+
+describe('Fdb ageing', () => {
+  it('removes dynamic entries idle for the ageing time or longer, and returns them', () => {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, PEER_1, 0);
+    fdb.learn(mac(HOST_B), 0, PEER_2, 1);
+    expect(fdb.sweep(AGEING - 1)).toEqual([]);
+    expect(fdb.size).toBe(2);
+    const expired = fdb.sweep(AGEING);
+    expect(expired.map((e) => formatMac(e.mac))).toEqual([HOST]);
+    expect(fdb.get(mac(HOST))).toBeUndefined();
+    expect(fdb.get(mac(HOST_B))).toBeDefined();
+    expect(fdb.sweep(AGEING + 1).map((e) => formatMac(e.mac))).toEqual([HOST_B]);
+    expect(fdb.size).toBe(0);
+  });
+
+  it('keeps a refreshed entry alive', () => {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, PEER_1, 0);
+    fdb.learn(mac(HOST), 0, PEER_1, 200_000);
+    expect(fdb.sweep(300_000)).toEqual([]);
+    expect(fdb.get(mac(HOST))).toBeDefined();
+    expect(fdb.sweep(500_000)).toHaveLength(1);
+    expect(fdb.get(mac(HOST))).toBeUndefined();
+  });
+
+  it('times a moved entry from the move', () => {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, PEER_1, 0);
+    fdb.learn(mac(HOST), 0, PEER_2, 100_000);
+    expect(fdb.sweep(300_000)).toEqual([]);
+    expect(fdb.sweep(400_000)).toHaveLength(1);
+  });
+
+  it('never ages static, permanent or default entries', () => {
+    const fdb = newFdb();
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4789), 'static', 0);
+    fdb.add(mac(HOST_B), makeRemote(PEER_2, 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_3, 4789), 'permanent', 0);
+    fdb.learn(mac('02:00:00:00:00:0c'), 0, PEER_3, 0);
+    expect(fdb.sweep(10 * AGEING).map((e) => formatMac(e.mac))).toEqual(['02:00:00:00:00:0c']);
+    expect(fdb.size).toBe(3);
+    expect(fdb.defaultEntry()).toBeDefined();
+  });
+
+  it('never ages anything when ageingMs is 0', () => {
+    const fdb = newFdb(0);
+    fdb.learn(mac(HOST), 0, PEER_1, 0);
+    expect(fdb.sweep(0)).toEqual([]);
+    expect(fdb.sweep(1e12)).toEqual([]);
+    expect(fdb.size).toBe(1);
+  });
+
+  it('removes every expired entry of many in one sweep', () => {
+    const fdb = newFdb();
+    for (let i = 0; i < 500; i++) {
+      const m = Uint8Array.of(0x02, 0, 0, 0, i >> 8, i & 0xff);
+      fdb.learn(m, 0, PEER_1, i % 2 === 0 ? 0 : 250_000);
+    }
+    expect(fdb.sweep(300_000)).toHaveLength(250);
+    expect(fdb.size).toBe(250);
+    for (let i = 0; i < 500; i++) {
+      expect(fdb.get(Uint8Array.of(0x02, 0, 0, 0, i >> 8, i & 0xff)) === undefined).toBe(i % 2 === 0);
+    }
+  });
+});
+
+describe('ageing through the engine: only the source refreshes', () => {
+  const frameFrom = (src: string, dst: string): Uint8Array => ethernetFrame({ dst, src });
+
+  it('does not keep a MAC alive by sending to it', () => {
+    const { engine, fdb } = makeEngine({ vni: 42, ageingMs: AGEING });
+    decapOne(engine, vxlanDatagram(frameFrom(HOST, OWN_MAC), 42), PEER_1, 0);
+    expect(fdb.get(mac(HOST))?.updated).toBe(0);
+    // Frames TO the learned MAC at t = 200 s: they go to its remote, but do not refresh it.
+    for (let i = 0; i < 3; i++) {
+      const { sent } = encapOne(engine, frameFrom(OWN_MAC, HOST));
+      expect(sent.count).toBe(1);
+      expect(sent.remotes[0]!.address).toBe(PEER_1);
+    }
+    expect(fdb.get(mac(HOST))?.updated).toBe(0);
+    expect(fdb.sweep(300_000).map((e) => formatMac(e.mac))).toEqual([HOST]);
+    expect(fdb.get(mac(HOST))).toBeUndefined();
+  });
+
+  it('keeps a MAC alive by receiving from it', () => {
+    const { engine, fdb } = makeEngine({ vni: 42, ageingMs: AGEING });
+    decapOne(engine, vxlanDatagram(frameFrom(HOST, OWN_MAC), 42), PEER_1, 0);
+    decapOne(engine, vxlanDatagram(frameFrom(HOST, OWN_MAC), 42), PEER_1, 200_000);
+    expect(fdb.sweep(300_000)).toEqual([]);
+    expect(fdb.get(mac(HOST))?.updated).toBe(200_000);
+  });
+
+  it('does not learn or refresh when learning is off', () => {
+    const { engine, fdb } = makeEngine({ vni: 42, learning: false });
+    fdb.learn(mac(HOST), 0, PEER_1, 0);
+    const { delivered } = decapOne(engine, vxlanDatagram(frameFrom(HOST, OWN_MAC), 42), PEER_2, 200_000);
+    expect(delivered.count).toBe(1);
+    expect(remotesOf(fdb, HOST)).toEqual([`${PEER_1}:4789`]);
+    expect(fdb.get(mac(HOST))!.updated).toBe(0);
+  });
+});
+
+describe('Fdb.add', () => {
+  it('adds an entry with a copy of the MAC and the given state', () => {
+    const fdb = newFdb();
+    const m = mac(HOST);
+    const entry = fdb.add(m, makeRemote(PEER_1, 4789), 'permanent', 7);
+    m.fill(0);
+    expect(formatMac(entry.mac)).toBe(HOST);
+    expect(fdb.get(mac(HOST))).toBe(entry);
+    expect(entry).toMatchObject({ state: 'permanent', updated: 7 });
+    expect(fdb.get(ZERO_MAC)).toBeUndefined();
+  });
+
+  it('is exclusive: a second add for the same MAC throws FdbError and changes nothing', () => {
+    const fdb = newFdb();
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4789), 'permanent', 0);
+    expect(() => fdb.add(mac(HOST), makeRemote(PEER_2, 4789), 'static', 1)).toThrow(FdbError);
+    expect(() => fdb.add(mac(HOST), makeRemote(PEER_1, 4789), 'permanent', 1)).toThrow(FdbError);
+    expect(remotesOf(fdb, HOST)).toEqual([`${PEER_1}:4789`]);
+    expect(fdb.get(mac(HOST))!.state).toBe('permanent');
+    expect(fdb.size).toBe(1);
+  });
+
+  it('refuses to add over a learned entry', () => {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, PEER_1, 0);
+    expect(() => fdb.add(mac(HOST), makeRemote(PEER_2, 4789), 'static', 1)).toThrow(FdbError);
+    expect(fdb.get(mac(HOST))!.state).toBe('dynamic');
+  });
+});
+
+describe('Fdb.append', () => {
+  it('builds the default (all-zeros) list', () => {
+    const fdb = newFdb();
+    const first = fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    const second = fdb.append(ZERO_MAC, makeRemote(PEER_2, 4789), 'permanent', 0);
+    expect(second).toBe(first);
+    expect(fdb.defaultEntry()).toBe(first);
+    expect(remotesOf(fdb, '00:00:00:00:00:00')).toEqual([`${PEER_1}:4789`, `${PEER_2}:4789`]);
+    expect(fdb.size).toBe(1);
+  });
+
+  it('builds a list for a multicast MAC', () => {
+    const fdb = newFdb();
+    fdb.append(mac(GROUP), makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.append(mac(GROUP), makeRemote(PEER_3, 4789), 'permanent', 0);
+    expect(remotesOf(fdb, GROUP)).toEqual([`${PEER_1}:4789`, `${PEER_3}:4789`]);
+    expect(fdb.defaultEntry()).toBeUndefined();
+  });
+
+  it('treats an identical remote as a no-op, but the same address on another port as new', () => {
+    const fdb = newFdb();
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    expect(remotesOf(fdb, '00:00:00:00:00:00')).toEqual([`${PEER_1}:4789`]);
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 8472), 'permanent', 0);
+    expect(remotesOf(fdb, '00:00:00:00:00:00')).toEqual([`${PEER_1}:4789`, `${PEER_1}:8472`]);
+  });
+
+  it('refuses a unicast MAC with FdbError', () => {
+    const fdb = newFdb();
+    expect(() => fdb.append(mac(HOST), makeRemote(PEER_1, 4789), 'permanent', 0)).toThrow(FdbError);
+    expect(fdb.size).toBe(0);
+  });
+});
+
+describe('Fdb.delete', () => {
+  it('without a remote removes the whole entry', () => {
+    const fdb = newFdb();
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_2, 4789), 'permanent', 0);
+    expect(fdb.delete(ZERO_MAC)).toBe(true);
+    expect(fdb.defaultEntry()).toBeUndefined();
+    expect(fdb.size).toBe(0);
+    expect(fdb.delete(ZERO_MAC)).toBe(false);
+  });
+
+  it('with a remote removes only that remote', () => {
+    const fdb = newFdb();
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_2, 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_3, 4789), 'permanent', 0);
+    expect(fdb.delete(ZERO_MAC, makeRemote(PEER_2, 4789))).toBe(true);
+    expect(remotesOf(fdb, '00:00:00:00:00:00')).toEqual([`${PEER_1}:4789`, `${PEER_3}:4789`]);
+  });
+
+  it('with a remote not in the entry (or on another port) returns false and changes nothing', () => {
+    const fdb = newFdb();
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    expect(fdb.delete(ZERO_MAC, makeRemote(PEER_2, 4789))).toBe(false);
+    expect(fdb.delete(ZERO_MAC, makeRemote(PEER_1, 8472))).toBe(false);
+    expect(remotesOf(fdb, '00:00:00:00:00:00')).toEqual([`${PEER_1}:4789`]);
+  });
+
+  it('removes the entry with its last remote', () => {
+    const fdb = newFdb();
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4789), 'static', 0);
+    expect(fdb.delete(mac(HOST), makeRemote(PEER_1, 4789))).toBe(true);
+    expect(fdb.get(mac(HOST))).toBeUndefined();
+    expect(fdb.size).toBe(0);
+  });
+
+  it('returns false for a MAC without an entry', () => {
+    const fdb = newFdb();
+    expect(fdb.delete(mac(HOST))).toBe(false);
+    expect(fdb.delete(mac(HOST), makeRemote(PEER_1, 4789))).toBe(false);
+  });
+});
