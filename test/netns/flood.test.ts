@@ -27,7 +27,8 @@ describe.skipIf(!isRoot)('head-end replication over a flood list', () => {
     const seenByHost3 = await capture(lab, hosts[2]!, 'ul0', toHost3);
     const arpAtHost3 = await capture(lab, hosts[2]!, 'vxt0', 'arp');
     expect(ping(lab, hosts[0]!, '192.0.2.2', 1)).toBe(1);
-    expect((await seenByHost3.stop()).length).toBeGreaterThanOrEqual(1);
+    // tcpdump decodes VXLAN: the inner packet is on the line after the outer one.
+    expect((await seenByHost3.stop()).some((line) => /Request who-has 192\.0\.2\.2/.test(line))).toBe(true);
     expect((await arpAtHost3.stop()).some((line) => /Request who-has 192\.0\.2\.2/.test(line))).toBe(true);
   });
 
@@ -35,7 +36,9 @@ describe.skipIf(!isRoot)('head-end replication over a flood list', () => {
     const seenByHost3 = await capture(lab, hosts[2]!, 'ul0', toHost3);
     const seenByHost2 = await capture(lab, hosts[1]!, 'ul0', `udp dst port 4789 and dst host ${underlay[1]}`);
     expect(ping(lab, hosts[0]!, '192.0.2.2', 10, '0.05')).toBe(10);
-    expect(await seenByHost3.stop()).toEqual([]);
-    expect((await seenByHost2.stop()).length).toBeGreaterThanOrEqual(10);
+    // Only the pings count: the TAPs' own IPv6 chatter (MLD, DAD) is rightly flooded.
+    const echoes = (lines: string[]): number => lines.filter((l) => /192\.0\.2\.1 > 192\.0\.2\.2: ICMP echo request/.test(l)).length;
+    expect(echoes(await seenByHost3.stop())).toBe(0);
+    expect(echoes(await seenByHost2.stop())).toBe(10);
   });
 });
