@@ -5,7 +5,9 @@
       "sources": [
         "native/src/addon.cc",
         "native/src/tap_device.cc",
-        "native/src/fd_reader.cc"
+        "native/src/fd_reader.cc",
+        "native/src/udp_receiver.cc",
+        "native/src/udp_sender.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

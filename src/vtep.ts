@@ -14,14 +14,21 @@ import { TapDevice } from './io/tap.js';
 import type { UnderlayTransport } from './io/transport.js';
 import { VXLAN_HEADER_LEN } from './vxlan/header.js';
 import { formatMac } from './vxlan/mac.js';
+import { startStatsLog } from './control/stats-log.js';
 
-const BATCH = 64;
+export const BATCH = 64;
 const SWEEP_INTERVAL_MS = 10_000;
 // Room for an inner Ethernet header with two VLAN tags beyond the MTU.
 const FRAME_OVERHEAD = 14 + 8;
 
+/** The largest VXLAN datagram (header and inner frame) a VTEP with this MTU handles. */
+export function datagramCapacity(mtu: number): number {
+  return VXLAN_HEADER_LEN + mtu + FRAME_OVERHEAD;
+}
+
 export class Vtep {
   private sweepTimer: NodeJS.Timeout | undefined;
+  private stopStatsLog: (() => void) | undefined;
 
   private constructor(
     readonly tap: TapDevice,
@@ -33,13 +40,13 @@ export class Vtep {
     const deliver = new DeliverList(BATCH);
     let vtep: Vtep | undefined;
     // Bind first: a port in use fails before any device exists.
-    await transport.open((buf, offsets, lengths, sources, count) => {
+    await transport.open((buf, offsets, lengths, sources, tos, count) => {
       if (vtep === undefined) return;
       const { engine, tap } = vtep;
       const now = Date.now();
       deliver.reset();
-      for (let i = 0; i < count; i++) engine.decap(buf, offsets[i]!, lengths[i]!, sources[i]!, now, deliver);
-      for (let i = 0; i < deliver.count; i++) tap.writeFrame(buf, deliver.offsets[i]!, deliver.lengths[i]!);
+      for (let i = 0; i < count; i++) engine.decap(buf, offsets[i]!, lengths[i]!, sources, i * 16, tos[i]!, now, deliver);
+      tap.writeFrames(buf, deliver);
     });
     let tap: TapDevice;
     try {
@@ -56,10 +63,10 @@ export class Vtep {
       if (kind === 'moved') log.info(fields, 'fdb entry moved');
       else log.debug(fields, 'fdb entry learned');
     };
-    const engine = new Engine({ vni: config.vni, ownMac: tap.mac, learning: config.learning }, fdb, logFdbEvent);
+    const engine = new Engine({ vni: config.vni, ownMac: tap.mac, learning: config.learning, outer: config.outer }, fdb, logFdbEvent);
     vtep = new Vtep(tap, engine, transport);
 
-    const pool = new Pool(VXLAN_HEADER_LEN + config.mtu + FRAME_OVERHEAD, BATCH);
+    const pool = new Pool(datagramCapacity(config.mtu), BATCH);
     const sends = new SendList(BATCH * Math.max(1, config.peers.length));
     tap.startReading(pool, BATCH, (offsets, lengths, count) => {
       sends.reset();
@@ -73,11 +80,14 @@ export class Vtep {
         for (const entry of fdb.sweep(Date.now())) log.debug({ mac: formatMac(entry.mac) }, 'fdb entry aged out');
       }, interval);
     }
+    if (config.statsIntervalSeconds > 0) {
+      vtep.stopStatsLog = startStatsLog(engine.counters, () => transport.sendErrors, log, config.statsIntervalSeconds * 1000);
+    }
     if (config.peers.length === 0) {
       log.warn('no --peer given: broadcast, multicast and unknown unicast frames have nowhere to go');
     }
     log.info(
-      { tap: tap.name, vni: config.vni, peers: config.peers, port: config.port, mtu: config.mtu, mac: formatMac(tap.mac) },
+      { tap: tap.name, vni: config.vni, peers: config.peers, port: config.port, mtu: config.mtu, mac: formatMac(tap.mac), io: config.io },
       'ready',
     );
     return vtep;
@@ -85,6 +95,7 @@ export class Vtep {
 
   stop(): void {
     clearInterval(this.sweepTimer);
+    this.stopStatsLog?.();
     this.tap.close();
     this.transport.close();
   }

@@ -2,10 +2,14 @@
 #include <napi.h>
 #include "fd_reader.h"
 #include "tap_device.h"
+#include "udp_receiver.h"
+#include "udp_sender.h"
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tap_device::Init(env, exports);
   fd_reader::Init(env, exports);
+  udp_receiver::Init(env, exports);
+  udp_sender::Init(env, exports);
   return exports;
 }
 

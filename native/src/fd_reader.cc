@@ -1,7 +1,7 @@
 #include "fd_reader.h"
 #include "errors.h"
+#include "fd_poll.h"
 
-#include <uv.h>
 #include <unistd.h>
 
 namespace {
@@ -29,39 +29,15 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
  private:
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (poll_) return env.Undefined();
-    uv_loop_t* loop = nullptr;
-    napi_get_uv_event_loop(env, &loop);
-    poll_ = new uv_poll_t;
-    int rc = uv_poll_init(loop, poll_, fd_);
-    if (rc == 0) {
-      poll_->data = this;
-      rc = uv_poll_start(poll_, UV_READABLE, OnReadable);
-    }
-    if (rc != 0) {
-      delete poll_;
-      poll_ = nullptr;
-      return ThrowSysError(env, "watch fd", -rc);
-    }
+    int rc = poll_.Start(env, fd_, this);
+    if (rc != 0) return ThrowSysError(env, "watch fd", -rc);
     Ref();  // stay alive while the loop may call us
     return env.Undefined();
   }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
-    if (poll_) {
-      uv_poll_stop(poll_);
-      uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-               [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-      poll_ = nullptr;
-      Unref();
-    }
+    if (poll_.Stop()) Unref();
     return info.Env().Undefined();
-  }
-
-  static void OnReadable(uv_poll_t* handle, int status, int) {
-    auto* self = static_cast<FdReader*>(handle->data);
-    if (status < 0) return;
-    self->Drain();
   }
 
   void Drain() {
@@ -87,7 +63,7 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
 
   int fd_ = -1;
   uint32_t capacity_ = 0;
-  uv_poll_t* poll_ = nullptr;
+  FdPoll<FdReader, &FdReader::Drain> poll_;
   Napi::Reference<Napi::ArrayBuffer> region_;
   Napi::Reference<Napi::Int32Array> offsets_;
   Napi::Reference<Napi::Int32Array> lengths_;

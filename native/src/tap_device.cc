@@ -152,30 +152,16 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// writeFrame(fd, buffer, offset, length): one whole frame; returns bytes written or -errno.
-Napi::Value WriteFrame(const Napi::CallbackInfo& info) {
-  int fd = info[0].As<Napi::Number>().Int32Value();
-  Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
-  size_t offset = info[2].As<Napi::Number>().Uint32Value();
-  size_t length = info[3].As<Napi::Number>().Uint32Value();
-  if (offset + length > buf.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
-  ssize_t n;
-  do {
-    n = write(fd, buf.Data() + offset, length);
-  } while (n < 0 && errno == EINTR);
-  return Napi::Number::New(info.Env(), n < 0 ? -errno : n);
-}
-
-// writeFrames(fd, region, offsets Int32Array, lengths Int32Array, count): a batch of whole
-// frames from one shared region in one call; returns how many were written.
+// writeFrames(fd, bytes: Uint8Array, offsets Int32Array, lengths Int32Array, count): a
+// batch of whole frames from one buffer in one call; returns how many were written.
 Napi::Value WriteFrames(const Napi::CallbackInfo& info) {
   int fd = info[0].As<Napi::Number>().Int32Value();
-  Napi::ArrayBuffer region = info[1].As<Napi::ArrayBuffer>();
+  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
   Napi::Int32Array offsets = info[2].As<Napi::Int32Array>();
   Napi::Int32Array lengths = info[3].As<Napi::Int32Array>();
   uint32_t count = info[4].As<Napi::Number>().Uint32Value();
-  uint8_t* base = static_cast<uint8_t*>(region.Data());
-  size_t size = region.ByteLength();
+  uint8_t* base = bytes.Data();
+  size_t size = bytes.ByteLength();
   uint32_t written = 0;
   for (uint32_t i = 0; i < count && i < offsets.ElementLength(); i++) {
     size_t off = offsets[i], len = lengths[i];
@@ -200,7 +186,6 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setUp", Napi::Function::New(env, SetUp));
   exports.Set("addAddress", Napi::Function::New(env, AddAddress));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
-  exports.Set("writeFrame", Napi::Function::New(env, WriteFrame));
   exports.Set("writeFrames", Napi::Function::New(env, WriteFrames));
 }
 }  // namespace tap_device

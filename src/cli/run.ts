@@ -3,9 +3,18 @@ import type { Command } from 'commander';
 import { buildVtepConfig, DEFAULT_AGEING_SECONDS, DEFAULT_PORT, type RawRunOptions } from '../config/vtep-config.js';
 import { createLogger } from '../log.js';
 import { DgramTransport } from '../io/dgram-transport.js';
-import { Vtep } from '../vtep.js';
+import { NativeTransport } from '../io/native-transport.js';
+import type { UnderlayTransport } from '../io/transport.js';
+import { readSystemDefaults } from '../config/system.js';
+import type { VtepConfig } from '../config/vtep-config.js';
+import { BATCH, datagramCapacity, Vtep } from '../vtep.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function createTransport(config: VtepConfig): UnderlayTransport {
+  const options = { family: config.family, port: config.port, local: config.local, datagramCapacity: datagramCapacity(config.mtu) };
+  return config.io === 'native' ? new NativeTransport(options, BATCH) : new DgramTransport(options);
+}
 
 export function addRunCommand(program: Command): void {
   program
@@ -21,12 +30,18 @@ export function addRunCommand(program: Command): void {
     .option('--address <cidr>', 'address for the TAP, like 192.0.2.1/24 (repeatable)', collect)
     .option('--no-learning', 'do not learn MAC addresses from received frames')
     .option('--ageing <seconds>', 'idle time before a learned entry is removed (0: never)', String(DEFAULT_AGEING_SECONDS))
+    .option('--io <transport>', 'underlay I/O: native (batched, per-datagram outer fields; default) or dgram (node:dgram)')
+    .option('--ttl <n|auto|inherit>', 'outer TTL: a number, auto (default: 64, or 1 to multicast) or inherit (the inner TTL)')
+    .option('--tos <n|inherit>', 'outer TOS: a number (default 0) or inherit (the inner DS field); ECN always follows the inner packet')
+    .option('--df <unset|set|inherit>', 'outer DF bit: unset (default), set, or inherit (an inner IPv4 DF; always for inner IPv6)')
+    .option('--srcport <min-max>', 'UDP source port range, chosen per inner flow (default: ip_local_port_range)')
+    .option('--stats-interval <seconds>', 'log counters, heap size and GC count this often (0: never)', '0')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--log-format <format>', 'json (pino lines) or pretty', 'json')
     .action(async (raw: RawRunOptions & { logFormat: string }) => {
-      const config = buildVtepConfig(raw);
+      const config = buildVtepConfig(raw, readSystemDefaults());
       const log = createLogger(config.logLevel, raw.logFormat === 'pretty' ? 'pretty' : 'json');
-      const vtep = await Vtep.start(config, new DgramTransport(config), log);
+      const vtep = await Vtep.start(config, createTransport(config), log);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           log.info({ signal }, 'stopping');

@@ -23,6 +23,7 @@ export const parsePort = (text: string): number => parseInteger('--port', text, 
 // 68 is the smallest MTU IPv4 allows and the kernel's vxlan minimum.
 export const parseMtu = (text: string): number => parseInteger('--mtu', text, 68, 65535);
 export const parseAgeing = (text: string): number => parseInteger('--ageing', text, 0, 2 ** 31 / 1000);
+export const parseStatsInterval = (text: string): number => parseInteger('--stats-interval', text, 0, 86400);
 
 export function parseIp(option: string, text: string): { address: string; family: 4 | 6 } {
   const family = isIP(text);
@@ -67,4 +68,36 @@ export function parseLogLevel(text: string): LogLevel {
     throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${text}"`);
   }
   return text as LogLevel;
+}
+
+export function parseTtl(text: string): number | 'auto' | 'inherit' {
+  if (text === 'auto' || text === 'inherit') return text;
+  return parseInteger('--ttl', text, 1, 255);
+}
+
+export function parseTos(text: string): number | 'inherit' {
+  if (text === 'inherit') return text;
+  // Hex as iproute2 prints it (0x10) or decimal.
+  const n = /^0x[0-9a-f]{1,2}$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 0 && n <= 255)) throw new ConfigError(`--tos must be 0 to 255 (or 0x00 to 0xff) or inherit, not "${text}"`);
+  return n;
+}
+
+export function parseDf(text: string): 'unset' | 'set' | 'inherit' {
+  if (text === 'unset' || text === 'set' || text === 'inherit') return text;
+  throw new ConfigError(`--df must be unset, set or inherit, not "${text}"`);
+}
+
+export function parsePortRange(text: string): { min: number; max: number } {
+  const m = /^(\d+)-(\d+)$/.exec(text);
+  if (!m) throw new ConfigError(`--srcport must be a range like 32768-60999, not "${text}"`);
+  const min = parseInteger('--srcport', m[1]!, 1, 65535);
+  const max = parseInteger('--srcport', m[2]!, 1, 65535);
+  if (min > max) throw new ConfigError(`--srcport range must run from low to high, not ${text}`);
+  return { min, max };
+}
+
+export function parseIo(text: string): 'native' | 'dgram' {
+  if (text === 'native' || text === 'dgram') return text;
+  throw new ConfigError(`--io must be native or dgram, not "${text}"`);
 }

@@ -1,41 +1,55 @@
 // Reusable descriptor lists that carry a batch between the engine and the I/O layer.
 // They are allocated once and reset per batch; entries point into shared buffers.
 import type { Remote } from './remote.js';
+import { ADDRESS_LEN } from '../vxlan/address.js';
 
-/** Datagrams to send: bytes [offset, offset+length) of the region, to one remote each. */
+/**
+ * Datagrams to send: bytes [offset, offset+length) of the region, each to one remote,
+ * with the outer header fields the engine chose for it. The typed arrays are what the
+ * native sender reads; `remotes` serves transports that want the address as text.
+ */
 export class SendList {
-  offsets: Int32Array;
-  lengths: Int32Array;
-  remotes: Remote[];
+  offsets!: Int32Array;
+  lengths!: Int32Array;
+  /** Destination addresses, 16 bytes each (IPv4 mapped). */
+  dsts!: Uint8Array;
+  /** UDP source port << 16 | destination port. */
+  ports!: Int32Array;
+  /** Outer TTL | TOS << 8 | DF << 16. */
+  outer!: Int32Array;
+  remotes: Remote[] = [];
   count = 0;
 
   constructor(capacity: number) {
-    this.offsets = new Int32Array(capacity);
-    this.lengths = new Int32Array(capacity);
-    this.remotes = new Array<Remote>(capacity);
+    this.allocate(capacity);
   }
 
-  push(offset: number, length: number, remote: Remote): void {
-    if (this.count === this.offsets.length) this.grow();
-    this.offsets[this.count] = offset;
-    this.lengths[this.count] = length;
-    this.remotes[this.count] = remote;
-    this.count++;
+  push(offset: number, length: number, remote: Remote, srcPort: number, ttl: number, tos: number, df: number): void {
+    if (this.count === this.offsets.length) this.allocate(this.count * 2);
+    const i = this.count++;
+    this.offsets[i] = offset;
+    this.lengths[i] = length;
+    this.dsts.set(remote.bytes, i * ADDRESS_LEN);
+    this.ports[i] = (srcPort << 16) | remote.port;
+    this.outer[i] = ttl | (tos << 8) | (df << 16);
+    this.remotes[i] = remote;
   }
 
   reset(): void {
     this.count = 0;
   }
 
-  // Only when a batch floods to more peers than planned for; rare and amortised.
-  private grow(): void {
-    const capacity = this.offsets.length * 2;
-    const offsets = new Int32Array(capacity);
-    offsets.set(this.offsets);
-    const lengths = new Int32Array(capacity);
-    lengths.set(this.lengths);
-    this.offsets = offsets;
-    this.lengths = lengths;
+  // Grows (keeping what is listed) only when a batch floods to more peers than planned.
+  private allocate(capacity: number): void {
+    const grow = <T extends Int32Array | Uint8Array>(old: T | undefined, fresh: T): T => {
+      if (old !== undefined) fresh.set(old);
+      return fresh;
+    };
+    this.offsets = grow(this.offsets, new Int32Array(capacity));
+    this.lengths = grow(this.lengths, new Int32Array(capacity));
+    this.dsts = grow(this.dsts, new Uint8Array(capacity * ADDRESS_LEN));
+    this.ports = grow(this.ports, new Int32Array(capacity));
+    this.outer = grow(this.outer, new Int32Array(capacity));
     this.remotes.length = capacity;
   }
 }

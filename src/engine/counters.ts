@@ -10,6 +10,7 @@ export const RX_DROP_REASONS = [
   'invalidSrcMac', // multicast or all-zero inner source MAC, while learning
   'staticConflict', // source MAC held by a static/permanent entry pointing elsewhere
   'truncatedInner', // inner IP header cut short
+  'ecnNotEct', // outer CE mark on an inner packet that is not ECN-capable (RFC 6040)
 ] as const;
 
 export const TX_DROP_REASONS = [

@@ -15,12 +15,46 @@ import {
 } from '../vxlan/header.js';
 import { ETH_DST, ETH_HEADER_LEN, ETH_SRC, hasTruncatedIpHeader } from '../vxlan/ethernet.js';
 import { isMulticastMac, isZeroMac, macHigh, macLow } from '../vxlan/mac.js';
+import {
+  ECN_CE,
+  decapCe,
+  dsField,
+  encapEcn,
+  flowHash,
+  hopLimit,
+  inheritsDf,
+  innerIpOffset,
+  portFromHash,
+} from '../vxlan/inner.js';
+
+/** How the outer IP/UDP header is filled, as the kernel's ttl, tos, df and srcport. */
+export interface OuterHeaderConfig {
+  /** A fixed TTL, 'auto' (64, or 1 to a multicast group) or 'inherit' (the inner TTL). */
+  ttl: number | 'auto' | 'inherit';
+  /** A fixed TOS or 'inherit' (the inner DS field); ECN bits always follow the inner. */
+  tos: number | 'inherit';
+  df: 'unset' | 'set' | 'inherit';
+  /** UDP source ports, chosen per inner flow from this range. */
+  srcPortMin: number;
+  srcPortMax: number;
+}
+
+export const DEFAULT_TTL = 64;
+
+export const DEFAULT_OUTER_HEADER: OuterHeaderConfig = {
+  ttl: 'auto',
+  tos: 0,
+  df: 'unset',
+  srcPortMin: 32768,
+  srcPortMax: 60999,
+};
 
 export interface EngineConfig {
   vni: number;
   /** The TAP's MAC: frames arriving with it as source are our own, looped back. */
   ownMac: Uint8Array;
   learning: boolean;
+  outer: OuterHeaderConfig;
 }
 
 export type FdbEvent = { kind: 'learned' | 'moved'; entry: FdbEntry };
@@ -46,7 +80,8 @@ export class Engine {
 
   /**
    * The frame is at buf[frameOffset, frameOffset+length) with 8 bytes of headroom before
-   * it. Writes the VXLAN header there and lists one datagram per remote in `out`.
+   * it. Writes the VXLAN header there and lists one datagram per remote in `out`, with
+   * the outer header fields for it.
    */
   encap(buf: Uint8Array, frameOffset: number, length: number, out: SendList): void {
     let entry: FdbEntry | undefined;
@@ -61,6 +96,16 @@ export class Engine {
     }
     const headerOffset = frameOffset - VXLAN_HEADER_LEN;
     writeVxlanHeader(buf, headerOffset, this.config.vni);
+
+    // Outer fields depend on the inner packet only: work them out once per frame.
+    const o = this.config.outer;
+    const ip = innerIpOffset(buf, frameOffset, length);
+    const ds = ip < 0 ? 0 : dsField(buf, ip);
+    const tos = ((o.tos === 'inherit' ? ds : o.tos) & ~3) | encapEcn(ds);
+    const df = o.df === 'set' || (o.df === 'inherit' && ip >= 0 && inheritsDf(buf, ip)) ? 1 : 0;
+    const srcPort = portFromHash(flowHash(buf, frameOffset, length, ip), o.srcPortMin, o.srcPortMax);
+    const inheritedTtl = ip < 0 ? DEFAULT_TTL : hopLimit(buf, ip);
+
     const remotes = entry.remotes;
     for (let i = 0; i < remotes.length; i++) {
       const remote = remotes[i]!;
@@ -68,17 +113,28 @@ export class Engine {
         this.dropTx();
         continue;
       }
-      out.push(headerOffset, length + VXLAN_HEADER_LEN, remote);
+      const ttl = o.ttl === 'auto' ? (remote.multicast ? 1 : DEFAULT_TTL) : o.ttl === 'inherit' ? inheritedTtl : o.ttl;
+      out.push(headerOffset, length + VXLAN_HEADER_LEN, remote, srcPort, ttl, tos, df);
       this.counters.txPackets++;
       this.counters.txBytes += length;
     }
   }
 
   /**
-   * The datagram (VXLAN header onward) is at buf[offset, offset+length), sent from
-   * `source`. Lists the inner frame in `out` unless it is dropped.
+   * The datagram (VXLAN header onward) is at buf[offset, offset+length), sent from the
+   * 16-byte address at sources[sourceOffset] with outer TOS `tos`. Lists the inner frame
+   * in `out` unless it is dropped.
    */
-  decap(buf: Uint8Array, offset: number, length: number, source: string, now: number, out: DeliverList): void {
+  decap(
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    sources: Uint8Array,
+    sourceOffset: number,
+    tos: number,
+    now: number,
+    out: DeliverList,
+  ): void {
     const c = this.counters;
     if (length < VXLAN_HEADER_LEN + ETH_HEADER_LEN) return this.dropRx('tooShort');
     if (!hasIFlag(buf, offset)) return this.dropRx('invalidHeader');
@@ -94,7 +150,7 @@ export class Engine {
     if (macHigh(buf, src) === this.ownHigh && macLow(buf, src) === this.ownLow) return this.dropRx('ownMac');
     if (this.config.learning) {
       if (isMulticastMac(buf, src) || isZeroMac(buf, src)) return this.dropRx('invalidSrcMac');
-      const result = this.fdb.learn(buf, src, source, now);
+      const result = this.fdb.learn(buf, src, sources, sourceOffset, now);
       if (result === 'conflict') return this.dropRx('staticConflict');
       if (result !== 'refreshed') this.onFdbEvent({ kind: result, entry: this.fdb.lookup(buf, src)! });
     }
@@ -102,6 +158,14 @@ export class Engine {
       c.rxLengthErrors++;
       c.rxErrors++;
       return this.dropRx('truncatedInner');
+    }
+    if ((tos & 3) === ECN_CE) {
+      const ip = innerIpOffset(buf, frame, frameLength);
+      if (ip >= 0 && !decapCe(buf, ip)) {
+        c.rxFrameErrors++;
+        c.rxErrors++;
+        return this.dropRx('ecnNotEct');
+      }
     }
     out.push(frame, frameLength);
     c.rxPackets++;

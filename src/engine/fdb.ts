@@ -5,7 +5,8 @@
 // and never move.
 import { MacTable } from './mac-table.js';
 import { isMulticastMac, isZeroMac, macHigh, macLow, MAC_LEN } from '../vxlan/mac.js';
-import { makeRemote, sameRemote, type Remote } from './remote.js';
+import { remoteFromBytes, sameRemote, type Remote } from './remote.js';
+import { sameAddress } from '../vxlan/address.js';
 
 export type FdbState = 'permanent' | 'static' | 'dynamic';
 
@@ -49,22 +50,25 @@ export class Fdb {
   }
 
   /**
-   * Learns that the source MAC at buf[offset] sits behind the VTEP at `address`.
-   * Allocates only when an entry is created or moved, never on a refresh.
+   * Learns that the source MAC at buf[offset] sits behind the VTEP whose 16-byte address
+   * is at source[sourceOffset]. Allocates only when an entry is created or moved, never
+   * on a refresh.
    */
-  learn(buf: Uint8Array, offset: number, address: string, now: number): LearnResult {
+  learn(buf: Uint8Array, offset: number, source: Uint8Array, sourceOffset: number, now: number): LearnResult {
     const entry = this.lookup(buf, offset);
     if (entry === undefined) {
       const mac = buf.slice(offset, offset + MAC_LEN);
-      this.insert(mac, { mac, state: 'dynamic', remotes: [makeRemote(address, this.options.learnedPort)], updated: now });
+      const remote = remoteFromBytes(source, sourceOffset, this.options.learnedPort);
+      this.insert(mac, { mac, state: 'dynamic', remotes: [remote], updated: now });
       return 'learned';
     }
-    if (entry.remotes[0]?.address === address) {
+    const current = entry.remotes[0];
+    if (current !== undefined && sameAddress(current.bytes, 0, source, sourceOffset)) {
       entry.updated = now;
       return 'refreshed';
     }
     if (entry.state !== 'dynamic') return 'conflict';
-    entry.remotes = [makeRemote(address, this.options.learnedPort)];
+    entry.remotes = [remoteFromBytes(source, sourceOffset, this.options.learnedPort)];
     entry.updated = now;
     return 'moved';
   }

@@ -1,19 +1,33 @@
 // A remote VTEP: where one copy of an encapsulated frame goes.
 import { isIP } from 'node:net';
+import { addressBytes, formatAddress, isMulticastAddress } from '../vxlan/address.js';
 
 export interface Remote {
   readonly address: string;
+  /** The address in 16-byte form (IPv4 mapped), compared per packet without allocating. */
+  readonly bytes: Uint8Array;
   readonly family: 4 | 6;
   readonly port: number;
+  /** A multicast group: outer TTL 1 under `ttl auto`. */
+  readonly multicast: boolean;
 }
 
 export function makeRemote(address: string, port: number): Remote {
-  return { address, family: isIP(address) === 6 ? 6 : 4, port };
+  const bytes = addressBytes(address);
+  return { address, bytes, family: isIP(address) === 6 ? 6 : 4, port, multicast: isMulticastAddress(bytes) };
+}
+
+/** A remote for the 16-byte address at buf[offset] (a learned source). */
+export function remoteFromBytes(buf: Uint8Array, offset: number, port: number): Remote {
+  return makeRemote(formatAddress(buf, offset), port);
 }
 
 /** 0.0.0.0 or ::, which the kernel accepts in an entry but never sends to. */
 export function isUnspecified(remote: Remote): boolean {
-  return remote.address === '0.0.0.0' || remote.address === '::';
+  const b = remote.bytes;
+  const mapped = remote.family === 4;
+  for (let i = mapped ? 12 : 0; i < 16; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 export function sameRemote(a: Remote, b: Remote): boolean {

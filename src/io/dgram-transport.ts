@@ -1,9 +1,11 @@
 // The underlay over node:dgram: one socket bound to the VXLAN port, one sendmsg and one
-// callback per datagram. Simple and portable; the slow path.
+// callback per datagram. Portable and simple; the slow path. It cannot set per-datagram
+// outer fields: the source port is the bound port, TTL and TOS are the socket's.
 import dgram from 'node:dgram';
 import { RuntimeError } from '../config/errors.js';
 import type { SendList } from '../engine/batch.js';
-import type { ReceiveHandler, TransportOptions, UnderlayTransport } from './transport.js';
+import { addressBytes } from '../vxlan/address.js';
+import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayTransport } from './transport.js';
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -13,7 +15,8 @@ export class DgramTransport implements UnderlayTransport {
   // One-entry batch descriptors, reused for every datagram.
   private readonly offsets = new Int32Array(1);
   private readonly lengths = new Int32Array(1);
-  private readonly sources: string[] = [''];
+  private readonly sources = new Uint8Array(16);
+  private readonly tos = new Uint8Array(1);
 
   constructor(private readonly options: TransportOptions) {}
 
@@ -21,25 +24,19 @@ export class DgramTransport implements UnderlayTransport {
     const { family, port, local } = this.options;
     const socket = dgram.createSocket({
       type: family === 6 ? 'udp6' : 'udp4',
+      ipv6Only: family === 6,
       recvBufferSize: SOCKET_BUFFER_BYTES,
       sendBufferSize: SOCKET_BUFFER_BYTES,
     });
     this.socket = socket;
     socket.on('message', (msg, rinfo) => {
       this.lengths[0] = msg.length;
-      this.sources[0] = rinfo.address;
-      onReceive(msg, this.offsets, this.lengths, this.sources, 1);
+      addressBytes(rinfo.address, this.sources);
+      onReceive(msg, this.offsets, this.lengths, this.sources, this.tos, 1);
     });
     return new Promise((resolve, reject) => {
       socket.once('error', (err: NodeJS.ErrnoException) => {
-        const where = `${local ?? (family === 6 ? '::' : '0.0.0.0')} port ${port}`;
-        const why =
-          err.code === 'EADDRINUSE'
-            ? `UDP ${where} is in use (another VTEP, or a kernel vxlan device on this port?)`
-            : err.code === 'EADDRNOTAVAIL'
-              ? `cannot bind UDP ${where}: --local is not an address of this host`
-              : `cannot bind UDP ${where}: ${err.message}`;
-        reject(new RuntimeError(why));
+        reject(new RuntimeError(explainBindError(err.code, err.message, this.options)));
       });
       socket.bind({ port, address: local, exclusive: true }, () => {
         socket.removeAllListeners('error');

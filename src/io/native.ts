@@ -16,8 +16,7 @@ export interface NativeAddon {
   setUp(name: string, up: boolean): void;
   addAddress(name: string, address: string, prefixLength: number): void;
   closeFd(fd: number): void;
-  writeFrame(fd: number, buf: Uint8Array, offset: number, length: number): number;
-  writeFrames(fd: number, region: ArrayBuffer, offsets: Int32Array, lengths: Int32Array, count: number): number;
+  writeFrames(fd: number, bytes: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number;
   FdReader: new (
     fd: number,
     region: ArrayBuffer,
@@ -26,6 +25,37 @@ export interface NativeAddon {
     capacity: number,
     onBatch: (count: number) => void,
   ) => FdReader;
+  UdpReceiver: new (
+    family: 4 | 6,
+    bindAddress: string,
+    port: number,
+    region: ArrayBuffer,
+    offsets: Int32Array,
+    lengths: Int32Array,
+    sources: Uint8Array,
+    tos: Uint8Array,
+    capacity: number,
+    onBatch: (count: number) => void,
+  ) => UdpReceiver;
+  UdpSender: new (family: 4 | 6, localAddress: string) => UdpSender;
+}
+
+export interface UdpReceiver {
+  start(): void;
+  close(): void;
+}
+
+export interface UdpSender {
+  send(
+    bytes: Uint8Array,
+    offsets: Int32Array,
+    lengths: Int32Array,
+    dsts: Uint8Array,
+    ports: Int32Array,
+    outer: Int32Array,
+    count: number,
+  ): number;
+  close(): void;
 }
 
 /** A system call failure from the addon: `code` is the errno name (ENOENT, EPERM, ...). */

@@ -4,6 +4,7 @@ import { loadNative, type FdReader, type NativeError } from './native.js';
 import { RuntimeError } from '../config/errors.js';
 import type { Cidr } from '../config/parse.js';
 import type { Pool } from './pool.js';
+import type { DeliverList } from '../engine/batch.js';
 
 export interface TapOptions {
   /** Empty: the kernel picks tap0, tap1, ... */
@@ -72,9 +73,9 @@ export class TapDevice {
     this.reader.start();
   }
 
-  /** Writes one whole frame; false if the kernel did not take it. */
-  writeFrame(buf: Uint8Array, offset: number, length: number): boolean {
-    return loadNative().writeFrame(this.fd, buf, offset, length) === length;
+  /** Writes every listed frame of `buf` in one native call; returns how many the kernel took. */
+  writeFrames(buf: Uint8Array, frames: DeliverList): number {
+    return loadNative().writeFrames(this.fd, buf, frames.offsets, frames.lengths, frames.count);
   }
 
   close(): void {

@@ -52,9 +52,9 @@ export interface Capture {
   stop(): Promise<string[]>;
 }
 
-/** Starts tcpdump on `dev` in `ns` with a capture filter; resolves once it listens. */
-export async function capture(lab: Lab, ns: string, dev: string, filter: string): Promise<Capture> {
-  const child = lab.spawn(ns, 'tcpdump', '-i', dev, '-n', '-l', '--immediate-mode', filter);
+/** Starts tcpdump on `dev` in `ns` (extra flags, then the filter); resolves once it listens. */
+export async function capture(lab: Lab, ns: string, dev: string, ...flagsAndFilter: string[]): Promise<Capture> {
+  const child = lab.spawn(ns, 'tcpdump', '-i', dev, '-n', '-l', '--immediate-mode', ...flagsAndFilter);
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

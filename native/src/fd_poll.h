@@ -1,0 +1,41 @@
+// Watches an fd for readability on Node's event loop (uv_poll, level-triggered) and calls
+// a member function of the owner each time. Shared by the TAP and UDP readers.
+#pragma once
+#include <napi.h>
+#include <uv.h>
+
+template <typename Owner, void (Owner::*OnReadable)()>
+class FdPoll {
+ public:
+  // Returns 0 or a negative libuv error code.
+  int Start(napi_env env, int fd, Owner* owner) {
+    if (handle_) return 0;
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    handle_ = new uv_poll_t;
+    int rc = uv_poll_init(loop, handle_, fd);
+    if (rc == 0) {
+      handle_->data = owner;
+      rc = uv_poll_start(handle_, UV_READABLE, [](uv_poll_t* h, int status, int) {
+        if (status >= 0) (static_cast<Owner*>(h->data)->*OnReadable)();
+      });
+    }
+    if (rc != 0) {
+      delete handle_;
+      handle_ = nullptr;
+    }
+    return rc;
+  }
+
+  // Stops watching; the handle is freed once libuv has closed it.
+  bool Stop() {
+    if (!handle_) return false;
+    uv_poll_stop(handle_);
+    uv_close(reinterpret_cast<uv_handle_t*>(handle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    handle_ = nullptr;
+    return true;
+  }
+
+ private:
+  uv_poll_t* handle_ = nullptr;
+};

@@ -1,0 +1,179 @@
+#include "udp_receiver.h"
+#include "errors.h"
+#include "fd_poll.h"
+#include "sockaddr.h"
+
+#include <netinet/ip.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <vector>
+
+namespace {
+
+constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
+constexpr size_t kControlBytes = 64;
+
+void SetBuffer(int fd, int force_opt, int opt) {
+  int size = kSocketBufferBytes;
+  // The FORCE variant (root) passes net.core.rmem_max; fall back to the capped one.
+  if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) < 0) {
+    setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
+  }
+}
+
+class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "UdpReceiver",
+                       {InstanceMethod("start", &UdpReceiver::Start),
+                        InstanceMethod("close", &UdpReceiver::Close),
+                        InstanceMethod("fd", &UdpReceiver::Fd)});
+  }
+
+  // new UdpReceiver(family 4|6, bindAddress ('' = any), port, region: ArrayBuffer,
+  //   offsets: Int32Array, lengths: Int32Array, sources: Uint8Array (16 per entry),
+  //   tos: Uint8Array, capacity, onBatch(count))
+  explicit UdpReceiver(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpReceiver>(info) {
+    Napi::Env env = info.Env();
+    family_ = info[0].As<Napi::Number>().Int32Value() == 6 ? AF_INET6 : AF_INET;
+    std::string address = info[1].As<Napi::String>().Utf8Value();
+    uint16_t port = static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value());
+    region_ = Napi::Persistent(info[3].As<Napi::ArrayBuffer>());
+    offsets_ = Napi::Persistent(info[4].As<Napi::Int32Array>());
+    lengths_ = Napi::Persistent(info[5].As<Napi::Int32Array>());
+    sources_ = Napi::Persistent(info[6].As<Napi::Uint8Array>());
+    tos_ = Napi::Persistent(info[7].As<Napi::Uint8Array>());
+    capacity_ = info[8].As<Napi::Number>().Uint32Value();
+    callback_ = Napi::Persistent(info[9].As<Napi::Function>());
+    context_ = std::make_unique<Napi::AsyncContext>(env, "vxlan-tap:UdpReceiver");
+
+    size_t batch = offsets_.Value().ElementLength();
+    msgs_.resize(batch);
+    iovs_.resize(batch);
+    names_.resize(batch);
+    controls_.resize(batch * kControlBytes);
+
+    sockaddr_storage addr;
+    socklen_t len;
+    if (!ParseSockaddr(family_, address, port, &addr, &len)) {
+      ThrowSysError(env, "bind UDP " + address, EINVAL);
+      return;
+    }
+    fd_ = socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+      ThrowSysError(env, "UDP socket", errno);
+      return;
+    }
+    int on = 1;
+    if (family_ == AF_INET) {
+      setsockopt(fd_, IPPROTO_IP, IP_RECVTOS, &on, sizeof(on));
+    } else {
+      setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+      setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof(on));
+    }
+    SetBuffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
+      int err = errno;
+      close(fd_);
+      fd_ = -1;
+      ThrowSysError(env, "bind UDP", err);
+    }
+  }
+
+  ~UdpReceiver() override {
+    if (fd_ >= 0) close(fd_);
+  }
+
+ private:
+  Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (fd_ < 0) return env.Undefined();
+    int rc = poll_.Start(env, fd_, this);
+    if (rc != 0) return ThrowSysError(env, "watch UDP socket", -rc);
+    Ref();
+    return env.Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (poll_.Stop()) Unref();
+    if (fd_ >= 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+    return info.Env().Undefined();
+  }
+
+  void Drain() {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    uint8_t* base = static_cast<uint8_t*>(region_.Value().Data());
+    size_t size = region_.Value().ByteLength();
+    Napi::Int32Array offsets = offsets_.Value();
+    Napi::Int32Array lengths = lengths_.Value();
+    uint8_t* sources = sources_.Value().Data();
+    uint8_t* tos = tos_.Value().Data();
+    size_t batch = msgs_.size();
+    for (size_t i = 0; i < batch; i++) {
+      size_t off = offsets[i];
+      if (off + capacity_ > size) {
+        batch = i;
+        break;
+      }
+      iovs_[i] = {base + off, capacity_};
+      msgs_[i].msg_hdr = {};
+      msgs_[i].msg_hdr.msg_name = &names_[i];
+      msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      msgs_[i].msg_hdr.msg_iov = &iovs_[i];
+      msgs_[i].msg_hdr.msg_iovlen = 1;
+      msgs_[i].msg_hdr.msg_control = &controls_[i * kControlBytes];
+      msgs_[i].msg_hdr.msg_controllen = kControlBytes;
+    }
+    int n;
+    do {
+      n = recvmmsg(fd_, msgs_.data(), batch, MSG_DONTWAIT, nullptr);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return;
+    for (int i = 0; i < n; i++) {
+      lengths[i] = static_cast<int32_t>(msgs_[i].msg_len);
+      FromSockaddr(&names_[i], sources + 16 * i);
+      tos[i] = 0;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msgs_[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs_[i].msg_hdr, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) tos[i] = *CMSG_DATA(c);
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) {
+          int tclass;
+          std::memcpy(&tclass, CMSG_DATA(c), sizeof(tclass));
+          tos[i] = static_cast<uint8_t>(tclass);
+        }
+      }
+    }
+    callback_.MakeCallback(Value(), {Napi::Number::New(env, n)}, *context_);
+  }
+
+  int family_ = AF_INET;
+  int fd_ = -1;
+  uint32_t capacity_ = 0;
+  FdPoll<UdpReceiver, &UdpReceiver::Drain> poll_;
+  std::vector<mmsghdr> msgs_;
+  std::vector<iovec> iovs_;
+  std::vector<sockaddr_storage> names_;
+  std::vector<uint8_t> controls_;
+  Napi::Reference<Napi::ArrayBuffer> region_;
+  Napi::Reference<Napi::Int32Array> offsets_;
+  Napi::Reference<Napi::Int32Array> lengths_;
+  Napi::Reference<Napi::Uint8Array> sources_;
+  Napi::Reference<Napi::Uint8Array> tos_;
+  Napi::FunctionReference callback_;
+  std::unique_ptr<Napi::AsyncContext> context_;
+};
+
+}  // namespace
+
+namespace udp_receiver {
+void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("UdpReceiver", UdpReceiver::Define(env));
+}
+}  // namespace udp_receiver

@@ -1,0 +1,269 @@
+#include "udp_sender.h"
+#include "errors.h"
+#include "sockaddr.h"
+
+#include <linux/filter.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
+constexpr size_t kControlBytes = 64;
+constexpr int64_t kSourceCacheNs = 10'000'000'000;  // re-ask the routing table every 10 s
+
+int64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
+// One's-complement sum of 16-bit big-endian words (odd tail padded with zero).
+uint32_t Sum16(const uint8_t* p, size_t n, uint32_t sum) {
+  for (; n > 1; p += 2, n -= 2) sum += (p[0] << 8) | p[1];
+  if (n) sum += p[0] << 8;
+  return sum;
+}
+
+uint16_t Fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
+// A raw socket that only sends: a drop-all filter keeps the kernel from queueing a copy
+// of every UDP packet the host receives.
+int OpenRawSender(int family, bool df, std::string* what) {
+  int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+  if (fd < 0) {
+    *what = "raw UDP socket";
+    return -errno;
+  }
+  sock_filter drop_all = {BPF_RET | BPF_K, 0, 0, 0};
+  sock_fprog prog = {1, &drop_all};
+  setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+  int size = kSocketBufferBytes;
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0) {
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+  }
+  // A full send buffer blocks briefly (back-pressure to the TAP) rather than dropping.
+  timeval timeout = {0, 10'000};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  if (family == AF_INET) {
+    int pmtu = df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+  } else {
+    int offset = 6;  // the kernel fills the UDP checksum at this offset, pseudo-header included
+    setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &offset, sizeof(offset));
+  }
+  return fd;
+}
+
+class UdpSender : public Napi::ObjectWrap<UdpSender> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "UdpSender",
+                       {InstanceMethod("send", &UdpSender::Send), InstanceMethod("close", &UdpSender::Close)});
+  }
+
+  // new UdpSender(family 4|6, localAddress ('' = whatever the route picks))
+  explicit UdpSender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSender>(info) {
+    Napi::Env env = info.Env();
+    family_ = info[0].As<Napi::Number>().Int32Value() == 6 ? AF_INET6 : AF_INET;
+    std::string local = info[1].As<Napi::String>().Utf8Value();
+    if (!local.empty() && family_ == AF_INET && inet_pton(AF_INET, local.c_str(), &local4_) != 1) {
+      ThrowSysError(env, "local address " + local, EINVAL);
+      return;
+    }
+    for (int df = 0; df < 2; df++) {
+      std::string what;
+      int fd = OpenRawSender(family_, df == 1, &what);
+      if (fd < 0) {
+        ThrowSysError(env, what, -fd);
+        return;
+      }
+      fds_[df] = fd;
+      if (!local.empty()) {
+        sockaddr_storage addr;
+        socklen_t len = 0;
+        ParseSockaddr(family_, local, 0, &addr, &len);
+        if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
+          ThrowSysError(env, "bind raw UDP socket to " + local, errno);
+          return;
+        }
+      }
+    }
+  }
+
+  ~UdpSender() override { CloseAll(); }
+
+ private:
+  void CloseAll() {
+    for (int& fd : fds_) {
+      if (fd >= 0) close(fd);
+      fd = -1;
+    }
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    CloseAll();
+    return info.Env().Undefined();
+  }
+
+  // The IPv4 source address the kernel will pick for dst: --local, or the route's
+  // preferred source, learned by connecting a throwaway UDP socket. Needed for the UDP
+  // checksum's pseudo-header.
+  uint32_t SourceFor(uint32_t dst) {
+    if (local4_) return local4_;
+    int64_t now = NowNs();
+    auto it = sources_.find(dst);
+    if (it != sources_.end() && now - it->second.when < kSourceCacheNs) return it->second.src;
+    uint32_t src = 0;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s >= 0) {
+      sockaddr_in sin = {};
+      sin.sin_family = AF_INET;
+      sin.sin_port = htons(9);
+      sin.sin_addr.s_addr = dst;
+      socklen_t len = sizeof(sin);
+      if (connect(s, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) == 0 &&
+          getsockname(s, reinterpret_cast<sockaddr*>(&sin), &len) == 0) {
+        src = sin.sin_addr.s_addr;
+      }
+      close(s);
+    }
+    sources_[dst] = {src, now};
+    return src;
+  }
+
+  // send(bytes: Uint8Array, offsets, lengths, dsts (16 bytes each), ports (src << 16 | dst),
+  //      outer (ttl | tos << 8 | df << 16), count) -> datagrams the kernel accepted
+  Napi::Value Send(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+    uint8_t* base = bytes.Data();
+    size_t size = bytes.ByteLength();
+    Napi::Int32Array offsets = info[1].As<Napi::Int32Array>();
+    Napi::Int32Array lengths = info[2].As<Napi::Int32Array>();
+    const uint8_t* dsts = info[3].As<Napi::Uint8Array>().Data();
+    Napi::Int32Array ports = info[4].As<Napi::Int32Array>();
+    Napi::Int32Array outer = info[5].As<Napi::Int32Array>();
+    size_t count = info[6].As<Napi::Number>().Uint32Value();
+    if (fds_[0] < 0 || count > offsets.ElementLength()) return Napi::Number::New(env, 0);
+    Reserve(count);
+
+    size_t sent = 0;
+    size_t run_start = 0;
+    for (size_t i = 0; i < count; i++) {
+      size_t off = offsets[i], len = lengths[i];
+      if (off + len > size) len = 0;  // never read past the region
+      const uint8_t* dst = dsts + 16 * i;
+      uint16_t dport = ports[i] & 0xffff, sport = static_cast<uint32_t>(ports[i]) >> 16;
+      udphdr* h = &headers_[i];
+      h->source = htons(sport);
+      h->dest = htons(dport);
+      h->len = htons(static_cast<uint16_t>(sizeof(udphdr) + len));
+      h->check = 0;
+      if (family_ == AF_INET) {
+        uint32_t dst4;
+        std::memcpy(&dst4, dst + 12, 4);
+        uint32_t src4 = SourceFor(dst4);
+        uint32_t sum = Sum16(reinterpret_cast<uint8_t*>(&src4), 4, 0);
+        sum = Sum16(reinterpret_cast<uint8_t*>(&dst4), 4, sum);
+        sum += IPPROTO_UDP + sizeof(udphdr) + len;
+        sum = Sum16(reinterpret_cast<uint8_t*>(h), sizeof(udphdr), sum);
+        sum = Sum16(base + off, len, sum);
+        uint16_t check = Fold(sum);
+        h->check = htons(check == 0 ? 0xffff : check);
+      }
+      iovs_[2 * i] = {h, sizeof(udphdr)};
+      iovs_[2 * i + 1] = {base + off, len};
+      ToSockaddr(family_, dst, 0, &names_[i]);  // raw sockets take no port here
+      mmsghdr& m = msgs_[i];
+      m.msg_hdr = {};
+      m.msg_hdr.msg_name = &names_[i];
+      m.msg_hdr.msg_namelen = family_ == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+      m.msg_hdr.msg_iov = &iovs_[2 * i];
+      m.msg_hdr.msg_iovlen = 2;
+      SetOuterFields(&m.msg_hdr, &controls_[i * kControlBytes], outer[i] & 0xff, (outer[i] >> 8) & 0xff);
+      // Datagrams go out in runs that share the DF choice (one socket per choice).
+      bool df = (outer[i] >> 16) & 1;
+      bool next_df = i + 1 < count && ((outer[i + 1] >> 16) & 1);
+      if (i + 1 == count || next_df != df) {
+        sent += SendRun(fds_[df && family_ == AF_INET ? 1 : 0], run_start, i + 1);
+        run_start = i + 1;
+      }
+    }
+    return Napi::Number::New(env, static_cast<double>(sent));
+  }
+
+  // TTL and TOS (traffic class on IPv6) as per-datagram control messages.
+  void SetOuterFields(msghdr* m, uint8_t* control, int ttl, int tos) {
+    m->msg_control = control;
+    m->msg_controllen = kControlBytes;
+    cmsghdr* c = CMSG_FIRSTHDR(m);
+    c->cmsg_level = family_ == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+    c->cmsg_type = family_ == AF_INET ? IP_TTL : IPV6_HOPLIMIT;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &ttl, sizeof(int));
+    c = CMSG_NXTHDR(m, c);
+    c->cmsg_level = family_ == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+    c->cmsg_type = family_ == AF_INET ? IP_TOS : IPV6_TCLASS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &tos, sizeof(int));
+    m->msg_controllen = 2 * CMSG_SPACE(sizeof(int));
+  }
+
+  // sendmmsg for messages [from, to); a datagram the kernel refuses is skipped.
+  size_t SendRun(int fd, size_t from, size_t to) {
+    size_t sent = 0;
+    while (from < to) {
+      int n = sendmmsg(fd, &msgs_[from], to - from, 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        from++;  // this one failed (unreachable, too big, buffer still full): go on
+        continue;
+      }
+      sent += n;
+      from += n;
+    }
+    return sent;
+  }
+
+  void Reserve(size_t count) {
+    if (msgs_.size() >= count) return;
+    msgs_.resize(count);
+    headers_.resize(count);
+    iovs_.resize(2 * count);
+    names_.resize(count);
+    controls_.resize(count * kControlBytes);
+  }
+
+  struct CachedSource {
+    uint32_t src;
+    int64_t when;
+  };
+
+  int family_ = AF_INET;
+  int fds_[2] = {-1, -1};  // [DF clear, DF set]
+  uint32_t local4_ = 0;
+  std::unordered_map<uint32_t, CachedSource> sources_;
+  std::vector<mmsghdr> msgs_;
+  std::vector<udphdr> headers_;
+  std::vector<iovec> iovs_;
+  std::vector<sockaddr_storage> names_;
+  std::vector<uint8_t> controls_;
+};
+
+}  // namespace
+
+namespace udp_sender {
+void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("UdpSender", UdpSender::Define(env));
+}
+}  // namespace udp_sender

@@ -1,0 +1,124 @@
+// Reading (and, for ECN, writing) the inner IP header of a frame: what the outer header
+// inherits (DS field, TTL, DF), the flow hash behind the UDP source port, and RFC 6040
+// ECN decapsulation. Pure functions over a buffer; nothing allocates.
+import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherType } from './ethernet.js';
+
+const ETHERTYPE_VLAN = 0x8100;
+const VLAN_TAG_LEN = 4;
+const PROTO_TCP = 6;
+const PROTO_UDP = 17;
+
+export const ECN_NOT_ECT = 0;
+export const ECN_ECT0 = 2;
+export const ECN_CE = 3;
+
+/**
+ * Offset of the inner IPv4/IPv6 header (after at most one VLAN tag), or -1 when the
+ * frame carries something else or is too short for the header.
+ */
+export function innerIpOffset(buf: Uint8Array, frame: number, length: number): number {
+  let type = etherType(buf, frame);
+  let ip = frame + ETH_HEADER_LEN;
+  if (type === ETHERTYPE_VLAN && length >= ETH_HEADER_LEN + VLAN_TAG_LEN) {
+    type = (buf[ip + 2]! << 8) | buf[ip + 3]!;
+    ip += VLAN_TAG_LEN;
+  }
+  const end = frame + length;
+  if (type === ETHERTYPE_IPV4 && end - ip >= 20 && buf[ip]! >> 4 === 4) return ip;
+  if (type === ETHERTYPE_IPV6 && end - ip >= 40 && buf[ip]! >> 4 === 6) return ip;
+  return -1;
+}
+
+const isV4 = (buf: Uint8Array, ip: number): boolean => buf[ip]! >> 4 === 4;
+
+/** The DS field (TOS / traffic class), ECN bits included. */
+export function dsField(buf: Uint8Array, ip: number): number {
+  return isV4(buf, ip) ? buf[ip + 1]! : ((buf[ip]! & 0x0f) << 4) | (buf[ip + 1]! >> 4);
+}
+
+/** TTL (IPv4) or hop limit (IPv6). */
+export function hopLimit(buf: Uint8Array, ip: number): number {
+  return isV4(buf, ip) ? buf[ip + 8]! : buf[ip + 7]!;
+}
+
+/** What `df inherit` sets: IPv4 with DF, or any IPv6 (which never fragments en route). */
+export function inheritsDf(buf: Uint8Array, ip: number): boolean {
+  return isV4(buf, ip) ? (buf[ip + 6]! & 0x40) !== 0 : true;
+}
+
+/** RFC 6040 encapsulation: the outer ECN field copies the inner, except CE goes out as ECT(0). */
+export function encapEcn(innerDs: number): number {
+  const ecn = innerDs & 3;
+  return ecn === ECN_CE ? ECN_ECT0 : ecn;
+}
+
+function mix(h: number, byte: number): number {
+  return Math.imul(h ^ byte, 0x01000193); // FNV-1a step
+}
+
+function mixRange(h: number, buf: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) h = mix(h, buf[i]!);
+  return h;
+}
+
+/**
+ * A 32-bit hash of the inner flow: addresses, protocol and TCP/UDP ports for IP, else
+ * the Ethernet addresses and type. Same flow, same hash.
+ */
+export function flowHash(buf: Uint8Array, frame: number, length: number, ip: number): number {
+  let h = 0x811c9dc5;
+  if (ip < 0) return finish(mixRange(h, buf, frame, frame + ETH_HEADER_LEN));
+  let proto: number;
+  let l4: number;
+  if (isV4(buf, ip)) {
+    h = mixRange(h, buf, ip + 12, ip + 20);
+    proto = buf[ip + 9]!;
+    const fragmented = ((buf[ip + 6]! & 0x3f) | buf[ip + 7]!) !== 0;
+    l4 = fragmented ? -1 : ip + (buf[ip]! & 0x0f) * 4;
+  } else {
+    h = mixRange(h, buf, ip + 8, ip + 40);
+    proto = buf[ip + 6]!;
+    l4 = ip + 40;
+  }
+  h = mix(h, proto);
+  if ((proto === PROTO_TCP || proto === PROTO_UDP) && l4 >= 0 && l4 + 4 <= frame + length) h = mixRange(h, buf, l4, l4 + 4);
+  return finish(h);
+}
+
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+/** A port in [min, max] chosen by the hash, spread evenly. */
+export function portFromHash(hash: number, min: number, max: number): number {
+  return min + Math.floor((hash / 2 ** 32) * (max - min + 1));
+}
+
+/**
+ * RFC 6040 decapsulation for an outer CE mark: returns false when the inner packet is
+ * not ECN-capable (it must be dropped); otherwise marks it CE (fixing the IPv4 header
+ * checksum) and returns true.
+ */
+export function decapCe(buf: Uint8Array, ip: number): boolean {
+  const ecn = dsField(buf, ip) & 3;
+  if (ecn === ECN_NOT_ECT) return false;
+  if (ecn === ECN_CE) return true;
+  if (isV4(buf, ip)) {
+    const old = (buf[ip]! << 8) | buf[ip + 1]!;
+    buf[ip + 1] = buf[ip + 1]! | ECN_CE;
+    const now = (buf[ip]! << 8) | buf[ip + 1]!;
+    // Incremental checksum update (RFC 1624): HC' = ~(~HC + ~m + m').
+    let sum = (~((buf[ip + 10]! << 8) | buf[ip + 11]!) & 0xffff) + (~old & 0xffff) + now;
+    sum = (sum & 0xffff) + (sum >>> 16);
+    sum = (sum & 0xffff) + (sum >>> 16);
+    const check = ~sum & 0xffff;
+    buf[ip + 10] = check >> 8;
+    buf[ip + 11] = check & 0xff;
+  } else {
+    buf[ip + 1] = buf[ip + 1]! | (ECN_CE << 4);
+  }
+  return true;
+}
