@@ -1,0 +1,94 @@
+// The setups the end-to-end benchmark compares, as data, and the one function that builds
+// any of them: two namespaces joined by a veth pair, with a kernel vxlan, a vxlan-tap or
+// nothing at each end. The client sits in namespace "a", the server in "b".
+import type { Lab, VtepProcess } from '../../src/lab/lab.js';
+import { runIn } from './child.js';
+
+export type TunnelEnd = 'kernel' | 'vxlan-tap';
+
+export interface Setup {
+  label: string;
+  /**
+   * Keep the veth's checksum offloads, as kernel-only paths may. Without them the wire
+   * completes checksums, which vxlan-tap needs to receive from a kernel peer (README,
+   * troubleshooting).
+   */
+  offloads: boolean;
+  /** Tunnel ends in a (client) and b (server); absent for the raw veth. */
+  ends?: readonly [TunnelEnd, TunnelEnd];
+  /** Extra vxlan-tap arguments. */
+  vtepArgs?: readonly string[];
+  /** The row the others are compared with. */
+  baseline?: boolean;
+}
+
+export function benchSetups(): Setup[] {
+  const tapToTap = (io: 'native' | 'dgram'): Setup => ({
+    label: `vxlan-tap <-> vxlan-tap --io ${io}`,
+    offloads: false,
+    ends: ['vxlan-tap', 'vxlan-tap'],
+    vtepArgs: ['--io', io],
+  });
+  return [
+    { label: 'raw veth (no tunnel)', offloads: true },
+    { label: 'kernel vxlan <-> kernel vxlan', offloads: true, ends: ['kernel', 'kernel'], baseline: true },
+    { label: 'vxlan-tap <-> kernel vxlan', offloads: false, ends: ['vxlan-tap', 'kernel'] },
+    tapToTap('native'),
+    tapToTap('dgram'),
+  ];
+}
+
+export interface RunningVtep {
+  /** "a" (client side) or "b" (server side). */
+  side: string;
+  process: VtepProcess;
+}
+
+export interface Endpoints {
+  client: string;
+  server: string;
+  serverAddress: string;
+  vteps: RunningVtep[];
+}
+
+const VNI = 42;
+const SIDES = [
+  { name: 'a', underlay: '198.51.100.1', overlay: '192.0.2.1' },
+  { name: 'b', underlay: '198.51.100.2', overlay: '192.0.2.2' },
+] as const;
+const REACHABLE_ATTEMPTS = 10;
+
+export async function buildSetup(lab: Lab, setup: Setup): Promise<Endpoints> {
+  const namespaces = SIDES.map((side) => lab.namespace(side.name));
+  lab.link(namespaces[0]!, `${SIDES[0].underlay}/24`, namespaces[1]!, `${SIDES[1].underlay}/24`, { offloads: setup.offloads });
+  const vteps: RunningVtep[] = [];
+  for (const [i, end] of (setup.ends ?? []).entries()) {
+    const ns = namespaces[i]!;
+    const self = SIDES[i]!;
+    const peer = SIDES[1 - i]!;
+    if (end === 'kernel') {
+      lab.kernelVxlan(ns, { vni: VNI, remote: peer.underlay, local: self.underlay, dev: 'ul0', address: `${self.overlay}/24` });
+    } else {
+      // A stats line every second shows heap size and GC count during the transfer.
+      const args = ['--vni', String(VNI), '--peer', peer.underlay, '--tap', 'vxtap0', '--address', `${self.overlay}/24`, '--stats-interval', '1'];
+      vteps.push({ side: self.name, process: await lab.vtep(ns, ...args, ...(setup.vtepArgs ?? [])) });
+    }
+  }
+  const endpoints: Endpoints = {
+    client: namespaces[0]!,
+    server: namespaces[1]!,
+    serverAddress: setup.ends ? SIDES[1].overlay : SIDES[1].underlay,
+    vteps,
+  };
+  await untilReachable(lab, endpoints);
+  return endpoints;
+}
+
+/** ARP and MAC learning settle before anything is timed. */
+async function untilReachable(lab: Lab, { client, serverAddress }: Endpoints): Promise<void> {
+  for (let attempt = 0; attempt < REACHABLE_ATTEMPTS; attempt++) {
+    const reply = await runIn(lab, client, 3_000, 'ping', '-c', '1', '-W', '1', serverAddress);
+    if (reply.code === 0) return;
+  }
+  throw new Error(`${serverAddress} is not reachable from ${client}`);
+}
