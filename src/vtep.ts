@@ -50,14 +50,17 @@ export class Vtep {
     });
     let tap: TapDevice;
     try {
-      tap = TapDevice.open({ name: config.tapName, mtu: config.mtu, mac: config.mac, addresses: config.addresses });
+      tap = TapDevice.open({ name: config.tapName, mtu: config.mtu, mac: config.mac, addresses: config.addresses, bridge: config.bridge });
     } catch (err) {
       transport.close();
       throw err;
     }
     const fdb = new Fdb({ learnedPort: config.port, ageingMs: config.ageingSeconds * 1000 });
     const now = Date.now();
-    for (const peer of config.peers) fdb.append(ZERO_MAC, makeRemote(peer, config.port), 'permanent', now);
+    // The default destinations: the group, or every peer (the unicast flood list).
+    for (const dst of config.group === undefined ? config.peers : [config.group]) {
+      fdb.append(ZERO_MAC, makeRemote(dst, config.port), 'permanent', now);
+    }
     const logFdbEvent = ({ kind, entry }: FdbEvent): void => {
       const fields = { mac: formatMac(entry.mac), dst: entry.remotes[0]?.address };
       if (kind === 'moved') log.info(fields, 'fdb entry moved');
@@ -83,11 +86,11 @@ export class Vtep {
     if (config.statsIntervalSeconds > 0) {
       vtep.stopStatsLog = startStatsLog(engine.counters, () => transport.sendErrors, log, config.statsIntervalSeconds * 1000);
     }
-    if (config.peers.length === 0) {
-      log.warn('no --peer given: broadcast, multicast and unknown unicast frames have nowhere to go');
+    if (config.peers.length === 0 && config.group === undefined) {
+      log.warn('neither --peer nor --group given: broadcast, multicast and unknown unicast frames have nowhere to go');
     }
     log.info(
-      { tap: tap.name, vni: config.vni, peers: config.peers, port: config.port, mtu: config.mtu, mac: formatMac(tap.mac), io: config.io },
+      { tap: tap.name, vni: config.vni, peers: config.peers, group: config.group, port: config.port, mtu: config.mtu, mac: formatMac(tap.mac), io: config.io },
       'ready',
     );
     return vtep;

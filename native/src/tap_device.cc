@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
@@ -147,6 +148,24 @@ Napi::Value AddAddress(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// addToBridge(bridge, name): makes the device a port of an existing Linux bridge.
+Napi::Value AddToBridge(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string bridge = info[0].As<Napi::String>().Utf8Value();
+  std::string name = info[1].As<Napi::String>().Utf8Value();
+  struct ifreq ifr;
+  CopyName(name, &ifr);
+  int err = SocketIoctl(AF_INET, SIOCGIFINDEX, &ifr);
+  int index = ifr.ifr_ifindex;
+  if (!err) {
+    if (!CopyName(bridge, &ifr)) err = EINVAL;
+    ifr.ifr_ifindex = index;
+    if (!err) err = SocketIoctl(AF_INET, SIOCBRADDIF, &ifr);
+  }
+  if (err) return ThrowSysError(env, "add " + name + " to bridge " + bridge, err);
+  return env.Undefined();
+}
+
 Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   close(info[0].As<Napi::Number>().Int32Value());
   return info.Env().Undefined();
@@ -185,6 +204,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getMac", Napi::Function::New(env, GetMac));
   exports.Set("setUp", Napi::Function::New(env, SetUp));
   exports.Set("addAddress", Napi::Function::New(env, AddAddress));
+  exports.Set("addToBridge", Napi::Function::New(env, AddToBridge));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("writeFrames", Napi::Function::New(env, WriteFrames));
 }

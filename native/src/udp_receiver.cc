@@ -2,6 +2,7 @@
 #include "errors.h"
 #include "fd_poll.h"
 #include "sockaddr.h"
+#include "underlay_options.h"
 
 #include <netinet/ip.h>
 #include <sys/socket.h>
@@ -32,21 +33,24 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
                         InstanceMethod("fd", &UdpReceiver::Fd)});
   }
 
-  // new UdpReceiver(family 4|6, bindAddress ('' = any), port, region: ArrayBuffer,
+  // new UdpReceiver(underlay options (see underlay_options.h), region: ArrayBuffer,
   //   offsets: Int32Array, lengths: Int32Array, sources: Uint8Array (16 per entry),
   //   tos: Uint8Array, capacity, onBatch(count))
   explicit UdpReceiver(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpReceiver>(info) {
     Napi::Env env = info.Env();
-    family_ = info[0].As<Napi::Number>().Int32Value() == 6 ? AF_INET6 : AF_INET;
-    std::string address = info[1].As<Napi::String>().Utf8Value();
-    uint16_t port = static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value());
-    region_ = Napi::Persistent(info[3].As<Napi::ArrayBuffer>());
-    offsets_ = Napi::Persistent(info[4].As<Napi::Int32Array>());
-    lengths_ = Napi::Persistent(info[5].As<Napi::Int32Array>());
-    sources_ = Napi::Persistent(info[6].As<Napi::Uint8Array>());
-    tos_ = Napi::Persistent(info[7].As<Napi::Uint8Array>());
-    capacity_ = info[8].As<Napi::Number>().Uint32Value();
-    callback_ = Napi::Persistent(info[9].As<Napi::Function>());
+    UnderlayOptions options;
+    if (int err = options.Read(info[0].As<Napi::Object>())) {
+      ThrowSysError(env, "underlay device " + options.device, err);
+      return;
+    }
+    family_ = options.family;
+    region_ = Napi::Persistent(info[1].As<Napi::ArrayBuffer>());
+    offsets_ = Napi::Persistent(info[2].As<Napi::Int32Array>());
+    lengths_ = Napi::Persistent(info[3].As<Napi::Int32Array>());
+    sources_ = Napi::Persistent(info[4].As<Napi::Uint8Array>());
+    tos_ = Napi::Persistent(info[5].As<Napi::Uint8Array>());
+    capacity_ = info[6].As<Napi::Number>().Uint32Value();
+    callback_ = Napi::Persistent(info[7].As<Napi::Function>());
     context_ = std::make_unique<Napi::AsyncContext>(env, "vxlan-tap:UdpReceiver");
 
     size_t batch = offsets_.Value().ElementLength();
@@ -56,9 +60,9 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     controls_.resize(batch * kControlBytes);
 
     sockaddr_storage addr;
-    socklen_t len;
-    if (!ParseSockaddr(family_, address, port, &addr, &len)) {
-      ThrowSysError(env, "bind UDP " + address, EINVAL);
+    socklen_t len = 0;
+    if (!ParseSockaddr(family_, options.local, options.port, &addr, &len)) {
+      ThrowSysError(env, "bind UDP " + options.local, EINVAL);
       return;
     }
     fd_ = socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -74,12 +78,37 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof(on));
     }
     SetBuffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF);
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
-      int err = errno;
+    int err = options.BindToDevice(fd_);
+    const char* what = "bind UDP to device";
+    if (!err && bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
+      err = errno;
+      what = "bind UDP";
+    }
+    if (!err && !options.group.empty()) {
+      err = JoinGroup(options);
+      what = "join multicast group";
+    }
+    if (err) {
       close(fd_);
       fd_ = -1;
-      ThrowSysError(env, "bind UDP", err);
+      ThrowSysError(env, what, err);
     }
+  }
+
+  // IGMP/MLD membership of the group, on the underlay device (or the route's, without one).
+  int JoinGroup(const UnderlayOptions& options) {
+    uint8_t addr[16];
+    if (family_ == AF_INET) {
+      ip_mreqn req = {};
+      if (inet_pton(AF_INET, options.group.c_str(), &req.imr_multiaddr) != 1) return EINVAL;
+      req.imr_ifindex = static_cast<int>(options.ifindex);
+      return setsockopt(fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &req, sizeof(req)) < 0 ? errno : 0;
+    }
+    if (inet_pton(AF_INET6, options.group.c_str(), addr) != 1) return EINVAL;
+    ipv6_mreq req = {};
+    std::memcpy(&req.ipv6mr_multiaddr, addr, 16);
+    req.ipv6mr_interface = options.ifindex;
+    return setsockopt(fd_, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &req, sizeof(req)) < 0 ? errno : 0;
   }
 
   ~UdpReceiver() override {

@@ -1,6 +1,7 @@
 #include "udp_sender.h"
 #include "errors.h"
 #include "sockaddr.h"
+#include "underlay_options.h"
 
 #include <linux/filter.h>
 #include <netinet/ip.h>
@@ -71,11 +72,17 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
                        {InstanceMethod("send", &UdpSender::Send), InstanceMethod("close", &UdpSender::Close)});
   }
 
-  // new UdpSender(family 4|6, localAddress ('' = whatever the route picks))
+  // new UdpSender(underlay options (see underlay_options.h); local '' = the route's source)
   explicit UdpSender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSender>(info) {
     Napi::Env env = info.Env();
-    family_ = info[0].As<Napi::Number>().Int32Value() == 6 ? AF_INET6 : AF_INET;
-    std::string local = info[1].As<Napi::String>().Utf8Value();
+    UnderlayOptions options;
+    if (int err = options.Read(info[0].As<Napi::Object>())) {
+      ThrowSysError(env, "underlay device " + options.device, err);
+      return;
+    }
+    family_ = options.family;
+    underlay_ = options;
+    const std::string& local = options.local;
     if (!local.empty() && family_ == AF_INET && inet_pton(AF_INET, local.c_str(), &local4_) != 1) {
       ThrowSysError(env, "local address " + local, EINVAL);
       return;
@@ -88,6 +95,11 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
         return;
       }
       fds_[df] = fd;
+      if (int err = options.BindToDevice(fd)) {
+        ThrowSysError(env, "bind raw UDP socket to device " + options.device, err);
+        return;
+      }
+      SetMulticastInterface(fd, options.ifindex);
       if (!local.empty()) {
         sockaddr_storage addr;
         socklen_t len = 0;
@@ -101,6 +113,23 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   }
 
   ~UdpSender() override { CloseAll(); }
+
+  // Group traffic leaves through the underlay device and is not looped back to this host.
+  void SetMulticastInterface(int fd, unsigned ifindex) {
+    int off = 0;
+    if (family_ == AF_INET) {
+      setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof(off));
+      if (ifindex == 0) return;
+      ip_mreqn req = {};
+      req.imr_ifindex = static_cast<int>(ifindex);
+      setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &req, sizeof(req));
+    } else {
+      setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off));
+      if (ifindex == 0) return;
+      int index = static_cast<int>(ifindex);
+      setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof(index));
+    }
+  }
 
  private:
   void CloseAll() {
@@ -116,8 +145,9 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   }
 
   // The IPv4 source address the kernel will pick for dst: --local, or the route's
-  // preferred source, learned by connecting a throwaway UDP socket. Needed for the UDP
-  // checksum's pseudo-header.
+  // preferred source, learned by connecting a throwaway UDP socket set up like the
+  // senders (same device, same multicast interface). Needed for the UDP checksum's
+  // pseudo-header; 0 when there is no route.
   uint32_t SourceFor(uint32_t dst) {
     if (local4_) return local4_;
     int64_t now = NowNs();
@@ -126,9 +156,11 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     uint32_t src = 0;
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s >= 0) {
+      underlay_.BindToDevice(s);
+      SetMulticastInterface(s, underlay_.ifindex);
       sockaddr_in sin = {};
       sin.sin_family = AF_INET;
-      sin.sin_port = htons(9);
+      sin.sin_port = htons(underlay_.port);
       sin.sin_addr.s_addr = dst;
       socklen_t len = sizeof(sin);
       if (connect(s, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) == 0 &&
@@ -172,14 +204,17 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       if (family_ == AF_INET) {
         uint32_t dst4;
         std::memcpy(&dst4, dst + 12, 4);
+        // Without a known source the checksum would be wrong; IPv4 allows none at all.
         uint32_t src4 = SourceFor(dst4);
-        uint32_t sum = Sum16(reinterpret_cast<uint8_t*>(&src4), 4, 0);
-        sum = Sum16(reinterpret_cast<uint8_t*>(&dst4), 4, sum);
-        sum += IPPROTO_UDP + sizeof(udphdr) + len;
-        sum = Sum16(reinterpret_cast<uint8_t*>(h), sizeof(udphdr), sum);
-        sum = Sum16(base + off, len, sum);
-        uint16_t check = Fold(sum);
-        h->check = htons(check == 0 ? 0xffff : check);
+        if (src4 != 0) {
+          uint32_t sum = Sum16(reinterpret_cast<uint8_t*>(&src4), 4, 0);
+          sum = Sum16(reinterpret_cast<uint8_t*>(&dst4), 4, sum);
+          sum += IPPROTO_UDP + sizeof(udphdr) + len;
+          sum = Sum16(reinterpret_cast<uint8_t*>(h), sizeof(udphdr), sum);
+          sum = Sum16(base + off, len, sum);
+          uint16_t check = Fold(sum);
+          h->check = htons(check == 0 ? 0xffff : check);
+        }
       }
       iovs_[2 * i] = {h, sizeof(udphdr)};
       iovs_[2 * i + 1] = {base + off, len};
@@ -250,6 +285,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   };
 
   int family_ = AF_INET;
+  UnderlayOptions underlay_;
   int fds_[2] = {-1, -1};  // [DF clear, DF set]
   uint32_t local4_ = 0;
   std::unordered_map<uint32_t, CachedSource> sources_;

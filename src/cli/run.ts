@@ -12,7 +12,14 @@ import { BATCH, datagramCapacity, Vtep } from '../vtep.js';
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function createTransport(config: VtepConfig): UnderlayTransport {
-  const options = { family: config.family, port: config.port, local: config.local, datagramCapacity: datagramCapacity(config.mtu) };
+  const options = {
+    family: config.family,
+    port: config.port,
+    local: config.local,
+    device: config.device,
+    group: config.group,
+    datagramCapacity: datagramCapacity(config.mtu),
+  };
   return config.io === 'native' ? new NativeTransport(options, BATCH) : new DgramTransport(options);
 }
 
@@ -22,6 +29,9 @@ export function addRunCommand(program: Command): void {
     .description('run a VTEP: a TAP device whose frames travel over VXLAN to the peers')
     .requiredOption('--vni <vni>', 'VXLAN network identifier, 0..16777215')
     .option('--peer <ip>', 'remote VTEP that gets broadcast/unknown/multicast frames (repeatable)', collect)
+    .option('--group <ip>', 'multicast group for broadcast/unknown/multicast frames (instead of --peer; needs --io native)')
+    .option('--dev <ifname>', 'underlay device: bind to it, join the group on it, MTU = its MTU - 50 (IPv6: - 70)')
+    .option('--bridge <name>', 'attach the TAP to this existing Linux bridge')
     .option('--port <port>', 'UDP port of VXLAN, ours and the peers\'', String(DEFAULT_PORT))
     .option('--local <ip>', 'local underlay address to bind and send from')
     .option('--tap <name>', 'TAP device name (default: the kernel picks tapN)')

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { ConfigError } from './errors.js';
 import { parseMac, isMulticastMac, isZeroMac } from '../vxlan/mac.js';
 import { MAX_VNI } from '../vxlan/header.js';
+import { addressBytes, isMulticastAddress } from '../vxlan/address.js';
 
 export interface Cidr {
   address: string;
@@ -29,6 +30,14 @@ export function parseIp(option: string, text: string): { address: string; family
   const family = isIP(text);
   if (family === 0) throw new ConfigError(`${option} must be an IPv4 or IPv6 address, not "${text}"`);
   return { address: text, family: family as 4 | 6 };
+}
+
+export function parseMulticastIp(option: string, text: string): { address: string; family: 4 | 6 } {
+  const ip = parseIp(option, text);
+  if (!isMulticastAddress(addressBytes(ip.address))) {
+    throw new ConfigError(`${option} must be a multicast address (224.0.0.0/4 or ff00::/8), not ${text}`);
+  }
+  return ip;
 }
 
 export function parseUnicastMac(option: string, text: string): Uint8Array {

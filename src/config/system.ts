@@ -4,12 +4,24 @@ import type { SystemDefaults } from './vtep-config.js';
 
 const FALLBACK_PORT_RANGE = { min: 32768, max: 60999 };
 
-export function readSystemDefaults(): SystemDefaults {
+function localPortRange(): { min: number; max: number } {
   try {
     const [min, max] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (min! > 0 && max! >= min!) return { localPortRange: { min: min!, max: max! } };
+    if (min! > 0 && max! >= min!) return { min: min!, max: max! };
   } catch {
     // not Linux, or /proc not mounted: use the kernel's own default
   }
-  return { localPortRange: FALLBACK_PORT_RANGE };
+  return FALLBACK_PORT_RANGE;
+}
+
+function deviceMtu(name: string): number | undefined {
+  try {
+    return Number(readFileSync(`/sys/class/net/${name}/mtu`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+export function readSystemDefaults(): SystemDefaults {
+  return { localPortRange: localPortRange(), deviceMtu };
 }

@@ -20,7 +20,8 @@ export class NativeTransport implements UnderlayTransport {
 
   async open(onReceive: ReceiveHandler): Promise<void> {
     const native = loadNative();
-    const { family, port, local, datagramCapacity } = this.options;
+    const { family, port, local, device, group, datagramCapacity } = this.options;
+    const underlay = { family, port, local: local ?? '', device: device ?? '', group: group ?? '' };
     // Datagrams land at slot+0: their VXLAN header then sits in the slot's headroom.
     const pool = new Pool(datagramCapacity, this.batch);
     const offsets = Int32Array.from({ length: this.batch }, (_, i) => pool.slotOffset(i));
@@ -28,7 +29,7 @@ export class NativeTransport implements UnderlayTransport {
     const sources = new Uint8Array(16 * this.batch);
     const tos = new Uint8Array(this.batch);
     try {
-      this.receiver = new native.UdpReceiver(family, local ?? '', port, pool.region, offsets, lengths, sources, tos, datagramCapacity, (count) =>
+      this.receiver = new native.UdpReceiver(underlay, pool.region, offsets, lengths, sources, tos, datagramCapacity, (count) =>
         onReceive(pool.bytes, offsets, lengths, sources, tos, count),
       );
     } catch (err) {
@@ -36,7 +37,7 @@ export class NativeTransport implements UnderlayTransport {
       throw new RuntimeError(explainBindError(e.code, e.message, this.options));
     }
     try {
-      this.sender = new native.UdpSender(family, local ?? '');
+      this.sender = new native.UdpSender(underlay);
     } catch (err) {
       this.receiver.close();
       const e = err as NativeError;

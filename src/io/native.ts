@@ -15,6 +15,7 @@ export interface NativeAddon {
   getMac(name: string): Buffer;
   setUp(name: string, up: boolean): void;
   addAddress(name: string, address: string, prefixLength: number): void;
+  addToBridge(bridge: string, name: string): void;
   closeFd(fd: number): void;
   writeFrames(fd: number, bytes: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number;
   FdReader: new (
@@ -26,9 +27,7 @@ export interface NativeAddon {
     onBatch: (count: number) => void,
   ) => FdReader;
   UdpReceiver: new (
-    family: 4 | 6,
-    bindAddress: string,
-    port: number,
+    options: UnderlayOptions,
     region: ArrayBuffer,
     offsets: Int32Array,
     lengths: Int32Array,
@@ -37,7 +36,16 @@ export interface NativeAddon {
     capacity: number,
     onBatch: (count: number) => void,
   ) => UdpReceiver;
-  UdpSender: new (family: 4 | 6, localAddress: string) => UdpSender;
+  UdpSender: new (options: UnderlayOptions) => UdpSender;
+}
+
+/** Underlay settings shared by the UDP receiver and sender; '' means none. */
+export interface UnderlayOptions {
+  family: 4 | 6;
+  local: string;
+  port: number;
+  device: string;
+  group: string;
 }
 
 export interface UdpReceiver {

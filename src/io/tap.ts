@@ -12,10 +12,12 @@ export interface TapOptions {
   mtu: number;
   mac?: Uint8Array;
   addresses: Cidr[];
+  /** An existing Linux bridge to attach the TAP to. */
+  bridge?: string;
 }
 
 /** Says in one line why the kernel refused, and what to do about it. */
-function explain(err: NativeError, name: string, mtu: number): string {
+function explain(err: NativeError, name: string, mtu: number, bridge?: string): string {
   const label = name === '' ? 'the TAP device' : `TAP device ${name}`;
   switch (err.code) {
     case 'ENOENT':
@@ -29,6 +31,9 @@ function explain(err: NativeError, name: string, mtu: number): string {
   }
   if (err.message.startsWith('TUNSETIFF') && err.code === 'EINVAL') {
     return `cannot create ${label}: the name is taken by a device that is not a TAP`;
+  }
+  if (err.message.startsWith('add ') && err.message.includes(' to bridge ')) {
+    return err.code === 'ENODEV' ? `bridge ${bridge} does not exist` : `cannot attach ${label} to ${bridge}: not a bridge? (${err.code})`;
   }
   if (err.message.startsWith('set MTU')) return `the kernel refused MTU ${mtu} for ${label} (${err.code})`;
   return `${label}: ${err.message}`;
@@ -53,10 +58,11 @@ export class TapDevice {
       if (options.mac !== undefined) native.setMac(opened.name, Buffer.from(options.mac));
       for (const cidr of options.addresses) native.addAddress(opened.name, cidr.address, cidr.prefixLength);
       native.setUp(opened.name, true);
+      if (options.bridge !== undefined) native.addToBridge(options.bridge, opened.name);
       return new TapDevice(opened.fd, opened.name, new Uint8Array(native.getMac(opened.name)));
     } catch (err) {
       if (opened !== undefined) native.closeFd(opened.fd);
-      throw new RuntimeError(explain(err as NativeError, opened?.name ?? options.name, options.mtu));
+      throw new RuntimeError(explain(err as NativeError, opened?.name ?? options.name, options.mtu, options.bridge));
     }
   }
 

@@ -29,6 +29,10 @@ export interface TransportOptions {
   family: 4 | 6;
   port: number;
   local?: string;
+  /** Underlay device: sockets are bound to it, the group is joined on it. */
+  device?: string;
+  /** Multicast group to join for flooded traffic. */
+  group?: string;
   /** The largest datagram to expect (VXLAN header and inner frame). */
   datagramCapacity: number;
 }
@@ -38,5 +42,6 @@ export function explainBindError(code: string | undefined, message: string, opti
   const where = `${options.local ?? (options.family === 6 ? '::' : '0.0.0.0')} port ${options.port}`;
   if (code === 'EADDRINUSE') return `UDP ${where} is in use (another VTEP, or a kernel vxlan device on this port?)`;
   if (code === 'EADDRNOTAVAIL') return `cannot bind UDP ${where}: --local is not an address of this host`;
+  if (code === 'ENODEV') return `underlay device ${options.device} does not exist`;
   return `cannot bind UDP ${where}: ${message}`;
 }

@@ -30,8 +30,10 @@ export interface VtepProcess {
 export interface KernelVxlanOptions {
   name?: string;
   vni: number;
-  port?: number;
+  /** 'kernel default': leave dstport out, as a user who never set it. */
+  port?: number | 'kernel default';
   remote?: string;
+  group?: string;
   local?: string;
   dev?: string;
   address?: string;
@@ -53,6 +55,8 @@ export class Lab {
     execFileSync('ip', ['netns', 'add', ns]);
     this.namespaces.push(ns);
     this.ip(ns, 'link', 'set', 'lo', 'up');
+    // IPv6 addresses usable at once: no duplicate address detection on private wires.
+    for (const scope of ['all', 'default']) this.exec(ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${scope}.accept_dad=0`);
     return ns;
   }
 
@@ -102,7 +106,8 @@ export class Lab {
 
   /** A Linux bridge in `ns` with one veth to each of the other namespaces (an underlay switch). */
   bridgeLinks(ns: string, members: { ns: string; address: string }[], dev = 'ul0'): void {
-    this.ip(ns, 'link', 'add', 'br0', 'type', 'bridge');
+    // No IGMP snooping: the switch floods group traffic like a plain hub would.
+    this.ip(ns, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0');
     this.ip(ns, 'link', 'set', 'br0', 'up');
     members.forEach((member, i) => {
       const port = `p${i}`;
@@ -116,8 +121,10 @@ export class Lab {
   /** The kernel's own vxlan device in `ns`, up, with an overlay address. */
   kernelVxlan(ns: string, o: KernelVxlanOptions): string {
     const name = o.name ?? 'vx0';
-    const args = ['link', 'add', name, 'type', 'vxlan', 'id', String(o.vni), 'dstport', String(o.port ?? 4789)];
+    const args = ['link', 'add', name, 'type', 'vxlan', 'id', String(o.vni)];
+    if (o.port !== 'kernel default') args.push('dstport', String(o.port ?? 4789));
     if (o.remote) args.push('remote', o.remote);
+    if (o.group) args.push('group', o.group);
     if (o.local) args.push('local', o.local);
     if (o.dev) args.push('dev', o.dev);
     this.ip(ns, ...args);

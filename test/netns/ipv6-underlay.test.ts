@@ -1,0 +1,42 @@
+// An IPv6 underlay: vxlan-tap against a kernel vxlan whose remote and local are IPv6.
+// The kernel rejects zero-checksum UDP over IPv6 by default, so this also proves that
+// our outer UDP checksums are right.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab } from '../../src/lab/lab.js';
+import { isRoot, ping, tcpTransfer } from './helpers.js';
+
+describe.skipIf(!isRoot)('IPv6 underlay with a kernel peer', () => {
+  const lab = new Lab('v6');
+  let kernelHost: string;
+  let tapHost: string;
+
+  beforeAll(async () => {
+    kernelHost = lab.namespace('k');
+    tapHost = lab.namespace('t');
+    lab.link(kernelHost, '2001:db8::1/64', tapHost, '2001:db8::2/64');
+    lab.kernelVxlan(kernelHost, { vni: 42, remote: '2001:db8::2', local: '2001:db8::1', dev: 'ul0', address: '192.0.2.1/24' });
+    await lab.vtep(tapHost, '--vni', '42', '--peer', '2001:db8::1', '--tap', 'vxt0', '--address', '192.0.2.2/24', '--address', '2001:db8:42::2/64');
+    lab.ip(kernelHost, 'addr', 'add', '2001:db8:42::1/64', 'dev', 'vx0');
+  });
+  afterAll(() => lab.cleanup());
+
+  it('defaults the TAP MTU to 1430 (1500 - 70)', () => {
+    expect(JSON.parse(lab.ip(tapHost, '-j', 'link', 'show', 'vxt0'))[0].mtu).toBe(1430);
+  });
+
+  it('pings both ways over the IPv6 underlay, IPv4 and IPv6 inside', () => {
+    expect(ping(lab, tapHost, '192.0.2.1')).toBe(3);
+    expect(ping(lab, kernelHost, '192.0.2.2')).toBe(3);
+    expect(ping(lab, tapHost, '2001:db8:42::1')).toBe(3);
+  });
+
+  it('carries a 4 MB TCP transfer intact', async () => {
+    const { sent, received } = await tcpTransfer(lab, kernelHost, '192.0.2.1', tapHost, 4);
+    expect(received).toBe(sent);
+  });
+
+  it('is learned by the kernel behind its IPv6 address', () => {
+    const tapMac = JSON.parse(lab.ip(tapHost, '-j', 'link', 'show', 'vxt0'))[0].address as string;
+    expect(lab.exec(kernelHost, 'bridge', 'fdb', 'show', 'dev', 'vx0')).toMatch(new RegExp(`${tapMac} dst 2001:db8::2`));
+  });
+});
