@@ -19,24 +19,21 @@ export interface TapOptions {
 /** Says in one line why the kernel refused, and what to do about it. */
 function explain(err: NativeError, name: string, mtu: number, bridge?: string): string {
   const label = name === '' ? 'the TAP device' : `TAP device ${name}`;
-  switch (err.code) {
-    case 'ENOENT':
-    case 'ENODEV':
-      return '/dev/net/tun is missing: load the tun module (modprobe tun) or create the device node';
-    case 'EPERM':
-    case 'EACCES':
-      return `cannot create ${label}: CAP_NET_ADMIN is needed (run as root)`;
-    case 'EBUSY':
-      return `cannot create ${label}: the name is taken by a device in use`;
+  // The addon's message starts with the step that failed.
+  const step = err.message;
+  if (err.code === 'EPERM' || err.code === 'EACCES') return `cannot create ${label}: CAP_NET_ADMIN is needed (run as root)`;
+  if (step.startsWith('open /dev/net/tun')) {
+    return '/dev/net/tun is missing: load the tun module (modprobe tun) or create the device node';
   }
-  if (err.message.startsWith('TUNSETIFF') && err.code === 'EINVAL') {
-    return `cannot create ${label}: the name is taken by a device that is not a TAP`;
+  if (step.startsWith('TUNSETIFF')) {
+    if (err.code === 'EBUSY') return `cannot create ${label}: the name is taken by a device in use`;
+    if (err.code === 'EINVAL') return `cannot create ${label}: the name is taken by a device that is not a TAP`;
   }
-  if (err.message.startsWith('add ') && err.message.includes(' to bridge ')) {
+  if (step.startsWith('add ') && step.includes(' to bridge ')) {
     return err.code === 'ENODEV' ? `bridge ${bridge} does not exist` : `cannot attach ${label} to ${bridge}: not a bridge? (${err.code})`;
   }
-  if (err.message.startsWith('set MTU')) return `the kernel refused MTU ${mtu} for ${label} (${err.code})`;
-  return `${label}: ${err.message}`;
+  if (step.startsWith('set MTU')) return `the kernel refused MTU ${mtu} for ${label} (${err.code})`;
+  return `${label}: ${step}`;
 }
 
 export class TapDevice {
