@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { ConfigError } from './errors.js';
 import { parseMac, isMulticastMac, isZeroMac } from '../vxlan/mac.js';
 import { MAX_VNI } from '../vxlan/header.js';
-import { addressBytes, isMulticastAddress } from '../vxlan/address.js';
+import { addressBytes, formatAddress, isMulticastAddress } from '../vxlan/address.js';
 
 export interface Cidr {
   address: string;
@@ -26,10 +26,11 @@ export const parseMtu = (text: string): number => parseInteger('--mtu', text, 68
 export const parseAgeing = (text: string): number => parseInteger('--ageing', text, 0, 2 ** 31 / 1000);
 export const parseStatsInterval = (text: string): number => parseInteger('--stats-interval', text, 0, 86400);
 
+/** An address in its canonical text form (2001:DB8:0::1 becomes 2001:db8::1). */
 export function parseIp(option: string, text: string): { address: string; family: 4 | 6 } {
   const family = isIP(text);
   if (family === 0) throw new ConfigError(`${option} must be an IPv4 or IPv6 address, not "${text}"`);
-  return { address: text, family: family as 4 | 6 };
+  return { address: formatAddress(addressBytes(text), 0), family: family as 4 | 6 };
 }
 
 export function parseMulticastIp(option: string, text: string): { address: string; family: 4 | 6 } {

@@ -25,7 +25,7 @@ export class SendList {
   }
 
   push(offset: number, length: number, remote: Remote, srcPort: number, ttl: number, tos: number, df: number): void {
-    if (this.count === this.offsets.length) this.allocate(this.count * 2);
+    if (this.count === this.offsets.length) this.allocate(Math.max(8, this.count * 2));
     const i = this.count++;
     this.offsets[i] = offset;
     this.lengths[i] = length;

@@ -21,6 +21,7 @@ import {
   dsField,
   encapEcn,
   flowHash,
+  flowIpOffset,
   hopLimit,
   inheritsDf,
   innerIpOffset,
@@ -103,8 +104,9 @@ export class Engine {
     const ds = ip < 0 ? 0 : dsField(buf, ip);
     const tos = ((o.tos === 'inherit' ? ds : o.tos) & ~3) | encapEcn(ds);
     const df = o.df === 'set' || (o.df === 'inherit' && ip >= 0 && inheritsDf(buf, ip)) ? 1 : 0;
-    const srcPort = portFromHash(flowHash(buf, frameOffset, length, ip), o.srcPortMin, o.srcPortMax);
-    const inheritedTtl = ip < 0 ? DEFAULT_TTL : hopLimit(buf, ip);
+    const srcPort = portFromHash(flowHash(buf, frameOffset, length, flowIpOffset(buf, frameOffset, length)), o.srcPortMin, o.srcPortMax);
+    // An inherited TTL of 0 falls back to the default, as the kernel's route hop limit.
+    const inheritedTtl = (ip < 0 ? 0 : hopLimit(buf, ip)) || DEFAULT_TTL;
 
     const remotes = entry.remotes;
     for (let i = 0; i < remotes.length; i++) {

@@ -1,6 +1,6 @@
 // A remote VTEP: where one copy of an encapsulated frame goes.
 import { isIP } from 'node:net';
-import { addressBytes, formatAddress, isMulticastAddress } from '../vxlan/address.js';
+import { addressBytes, formatAddress, isMulticastAddress, sameAddress } from '../vxlan/address.js';
 
 export interface Remote {
   readonly address: string;
@@ -12,9 +12,10 @@ export interface Remote {
   readonly multicast: boolean;
 }
 
-export function makeRemote(address: string, port: number): Remote {
-  const bytes = addressBytes(address);
-  return { address, bytes, family: isIP(address) === 6 ? 6 : 4, port, multicast: isMulticastAddress(bytes) };
+/** A remote for an address in any text form; `address` keeps the canonical form. */
+export function makeRemote(text: string, port: number): Remote {
+  const bytes = addressBytes(text);
+  return { address: formatAddress(bytes, 0), bytes, family: isIP(text) === 6 ? 6 : 4, port, multicast: isMulticastAddress(bytes) };
 }
 
 /** A remote for the 16-byte address at buf[offset] (a learned source). */
@@ -30,6 +31,7 @@ export function isUnspecified(remote: Remote): boolean {
   return true;
 }
 
+/** Same address (compared as bytes: 2001:db8::1 is 2001:DB8:0::1) and port. */
 export function sameRemote(a: Remote, b: Remote): boolean {
-  return a.address === b.address && a.port === b.port;
+  return a.port === b.port && sameAddress(a.bytes, 0, b.bytes, 0);
 }

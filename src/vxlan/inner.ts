@@ -12,14 +12,10 @@ export const ECN_NOT_ECT = 0;
 export const ECN_ECT0 = 2;
 export const ECN_CE = 3;
 
-/**
- * Offset of the inner IPv4/IPv6 header (after at most one VLAN tag), or -1 when the
- * frame carries something else or is too short for the header.
- */
-export function innerIpOffset(buf: Uint8Array, frame: number, length: number): number {
+function ipOffset(buf: Uint8Array, frame: number, length: number, throughVlan: boolean): number {
   let type = etherType(buf, frame);
   let ip = frame + ETH_HEADER_LEN;
-  if (type === ETHERTYPE_VLAN && length >= ETH_HEADER_LEN + VLAN_TAG_LEN) {
+  if (throughVlan && type === ETHERTYPE_VLAN && length >= ETH_HEADER_LEN + VLAN_TAG_LEN) {
     type = (buf[ip + 2]! << 8) | buf[ip + 3]!;
     ip += VLAN_TAG_LEN;
   }
@@ -27,6 +23,20 @@ export function innerIpOffset(buf: Uint8Array, frame: number, length: number): n
   if (type === ETHERTYPE_IPV4 && end - ip >= 20 && buf[ip]! >> 4 === 4) return ip;
   if (type === ETHERTYPE_IPV6 && end - ip >= 40 && buf[ip]! >> 4 === 6) return ip;
   return -1;
+}
+
+/**
+ * Offset of the inner IPv4/IPv6 header, or -1 when the frame carries something else or
+ * is too short for the header. A VLAN-tagged frame counts as non-IP, as in the kernel,
+ * whose TTL, TOS, DF and ECN handling look at the outermost ethertype only.
+ */
+export function innerIpOffset(buf: Uint8Array, frame: number, length: number): number {
+  return ipOffset(buf, frame, length, false);
+}
+
+/** The IP header the flow hash reads: also behind one VLAN tag, as the kernel's flow dissector. */
+export function flowIpOffset(buf: Uint8Array, frame: number, length: number): number {
+  return ipOffset(buf, frame, length, true);
 }
 
 const isV4 = (buf: Uint8Array, ip: number): boolean => buf[ip]! >> 4 === 4;

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
-import { buildVtepConfig, type RawRunOptions } from '../../src/config/vtep-config.js';
+import { buildVtepConfig, type RawRunOptions, type SystemDefaults } from '../../src/config/vtep-config.js';
 import { formatMac } from '../../src/vxlan/mac.js';
 
-const build = (extra: Partial<RawRunOptions> = {}) => buildVtepConfig({ vni: '42', ...extra });
+// Not the kernel's own default range (32768-60999), so a test can tell where a range came from.
+// No underlay devices: the tests here give no --dev.
+const SYSTEM: SystemDefaults = { localPortRange: { min: 40000, max: 40999 }, deviceMtu: () => undefined };
+
+const build = (extra: Partial<RawRunOptions> = {}, system = SYSTEM) => buildVtepConfig({ vni: '42', ...extra }, system);
 
 /** Asserts that the options are refused with a ConfigError whose message names the option and the bad value. */
 function expectConfigError(raw: RawRunOptions, option: string, value?: string): void {
   let error: unknown;
   try {
-    buildVtepConfig(raw);
+    buildVtepConfig(raw, SYSTEM);
   } catch (e) {
     error = e;
   }
@@ -33,7 +37,10 @@ describe('buildVtepConfig defaults', () => {
       addresses: [],
       learning: true,
       ageingSeconds: 300,
+      statsIntervalSeconds: 0,
       logLevel: 'info',
+      io: 'native',
+      outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
     });
   });
 
@@ -160,5 +167,126 @@ describe('buildVtepConfig refuses bad input, naming the option', () => {
 
   it.each(['-5', 'never', '2147484'])('--ageing %j', (ageing) => {
     expectConfigError({ vni: '42', ageing }, '--ageing', ageing);
+  });
+});
+
+describe('buildVtepConfig: outer header options (--ttl, --tos, --df, --srcport) and --io', () => {
+  it('takes the source port range from the system when --srcport is not given', () => {
+    expect(build({}, { ...SYSTEM, localPortRange: { min: 1024, max: 65535 } }).outer).toMatchObject({ srcPortMin: 1024, srcPortMax: 65535 });
+    expect(build({ srcport: '50000-50009' }, { ...SYSTEM, localPortRange: { min: 1024, max: 65535 } }).outer).toMatchObject({
+      srcPortMin: 50000,
+      srcPortMax: 50009,
+    });
+  });
+
+  it.each([
+    ['auto', 'auto'],
+    ['inherit', 'inherit'],
+    ['1', 1],
+    ['64', 64],
+    ['255', 255],
+  ] as const)('--ttl %s', (ttl, expected) => {
+    expect(build({ ttl }).outer.ttl).toBe(expected);
+  });
+
+  it.each([
+    ['inherit', 'inherit'],
+    ['0', 0],
+    ['184', 184],
+    ['255', 255],
+    ['0x10', 0x10],
+    ['0xB8', 0xb8],
+    ['0xff', 0xff],
+    ['0x0', 0],
+  ] as const)('--tos %s', (tos, expected) => {
+    expect(build({ tos }).outer.tos).toBe(expected);
+  });
+
+  it.each(['unset', 'set', 'inherit'] as const)('--df %s', (df) => {
+    expect(build({ df }).outer.df).toBe(df);
+  });
+
+  it.each([
+    ['1024-2047', 1024, 2047],
+    ['4789-4789', 4789, 4789],
+    ['1-65535', 1, 65535],
+  ] as const)('--srcport %s', (srcport, min, max) => {
+    expect(build({ srcport }).outer).toMatchObject({ srcPortMin: min, srcPortMax: max });
+  });
+
+  it('keeps the other outer fields at their defaults when one is given', () => {
+    expect(build({ ttl: '9' }).outer).toEqual({ ttl: 9, tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 });
+    expect(build({ tos: 'inherit', df: 'inherit' }).outer).toEqual({
+      ttl: 'auto',
+      tos: 'inherit',
+      df: 'inherit',
+      srcPortMin: 40000,
+      srcPortMax: 40999,
+    });
+  });
+
+  it.each(['native', 'dgram'] as const)('--io %s', (io) => {
+    expect(build({ io }).io).toBe(io);
+  });
+
+  it('accepts every outer option with --io native', () => {
+    const config = build({ io: 'native', ttl: 'inherit', tos: '0x20', df: 'set', srcport: '20000-20099' });
+    expect(config.io).toBe('native');
+    expect(config.outer).toEqual({ ttl: 'inherit', tos: 0x20, df: 'set', srcPortMin: 20000, srcPortMax: 20099 });
+  });
+
+  it('keeps the outer defaults with --io dgram', () => {
+    expect(build({ io: 'dgram' })).toMatchObject({
+      io: 'dgram',
+      outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
+    });
+  });
+});
+
+describe('buildVtepConfig refuses bad outer header options, naming the option', () => {
+  it.each(['0', '256', '-1', 'abc', '', '1.5', 'AUTO'])('--ttl %j', (ttl) => {
+    expectConfigError({ vni: '42', ttl }, '--ttl', ttl);
+  });
+
+  it.each(['256', '0x100', 'x10', '-1', '', '0x', '1.5', 'INHERIT', '0xg0'])('--tos %j', (tos) => {
+    expectConfigError({ vni: '42', tos }, '--tos', tos);
+  });
+
+  it.each(['on', 'SET', '', 'true'])('--df %j', (df) => {
+    expectConfigError({ vni: '42', df }, '--df', df);
+  });
+
+  // [input, the part of it the message quotes]
+  it.each([
+    ['1000', '1000'],
+    ['1000-', '1000-'],
+    ['-2000', '-2000'],
+    ['a-b', 'a-b'],
+    ['1000:2000', '1000:2000'],
+    [' 1000-2000', ' 1000-2000'],
+    ['0-100', 'not 0'],
+    ['1-65536', 'not 65536'],
+    ['2000-1000', '2000-1000'],
+  ])('--srcport %j', (srcport, quoted) => {
+    expectConfigError({ vni: '42', srcport }, '--srcport', quoted);
+  });
+
+  it.each(['udp', 'DGRAM', ''])('--io %j', (io) => {
+    expectConfigError({ vni: '42', io }, '--io', io);
+  });
+
+  it.each([
+    ['ttl', { ttl: '64' }],
+    ['tos', { tos: 'inherit' }],
+    ['df', { df: 'set' }],
+    ['srcport', { srcport: '1024-2047' }],
+  ] as const)('--%s with --io dgram, which cannot set it per datagram', (option, extra) => {
+    expectConfigError({ vni: '42', io: 'dgram', ...extra }, `--${option}`, '--io native');
+  });
+});
+
+describe('peer addresses', () => {
+  it('keeps one peer per address however it is written, in canonical form', () => {
+    expect(build({ peer: ['2001:db8::1', '2001:DB8:0:0::1', '2001:db8::2'] }).peers).toEqual(['2001:db8::1', '2001:db8::2']);
   });
 });

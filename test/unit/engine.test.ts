@@ -7,12 +7,20 @@ import { makeRemote } from '../../src/engine/remote.js';
 import { formatMac } from '../../src/vxlan/mac.js';
 import {
   BROADCAST,
+  allOuterFields,
   DATAGRAM_OFFSET,
   decapOne,
   encapOne,
   ethernetFrame,
+  expectedRemote,
   FRAME_OFFSET,
+  hex,
+  ip,
+  ipv4Frame,
+  ipv4HeaderChecksum,
+  ipv6Frame,
   mac,
+  storedChecksum,
   makeEngine,
   OWN_MAC,
   sentTo,
@@ -38,8 +46,8 @@ function datagram(spec: Partial<FrameSpec> = {}, headerPatch: Record<number, num
 }
 
 /** Decapsulates and checks that the datagram was dropped for exactly `reason`. */
-function expectRxDrop(engine: Engine, bytes: Uint8Array, reason: string, source = PEER_1): void {
-  const { delivered } = decapOne(engine, bytes, source);
+function expectRxDrop(engine: Engine, bytes: Uint8Array, reason: string, source = PEER_1, tos = 0): void {
+  const { delivered } = decapOne(engine, bytes, source, 0, tos);
   expect(delivered.count).toBe(0);
   expect(drops(engine.counters)).toEqual({ [reason]: 1 });
   expect(engine.counters.rxPackets).toBe(0);
@@ -73,7 +81,8 @@ describe('decap: delivered frames', () => {
     decapOne(engine, datagram({ src: HOST }), '2001:db8::7');
     decapOne(engine, datagram({ src: HOST_B }), PEER_3);
     expect(engine.counters.rxPackets).toBe(2);
-    expect(fdb.get(mac(HOST))!.remotes[0]).toEqual({ address: '2001:db8::7', family: 6, port: 4789 });
+    expect(fdb.get(mac(HOST))!.remotes[0]).toEqual(expectedRemote('2001:db8::7', 6, 4789));
+    expect(fdb.get(mac(HOST_B))!.remotes[0]).toEqual(expectedRemote(PEER_3, 4, 4789));
   });
 
   it('accepts VNI 0 and VNI 0xffffff when configured', () => {
@@ -84,19 +93,25 @@ describe('decap: delivered frames', () => {
   });
 
   it('appends to the DeliverList across calls', () => {
-    const { engine } = makeEngine({ vni: VNI });
+    const { engine, fdb } = makeEngine({ vni: VNI });
     const buf = new Uint8Array(200);
     const a = datagram({ payloadLength: 28 });
     const b = datagram({ src: HOST_B, payloadLength: 46 });
     buf.set(a, 0);
     buf.set(b, 100);
+    const sources = new Uint8Array(32);
+    sources.set(ip(PEER_1), 0);
+    sources.set(ip(PEER_2), 16);
     const out = new DeliverList(2);
-    engine.decap(buf, 0, a.length, PEER_1, 0, out);
-    engine.decap(buf, 100, b.length, PEER_2, 0, out);
+    engine.decap(buf, 0, a.length, sources, 0, 0, 0, out);
+    engine.decap(buf, 100, b.length, sources, 16, 0, 0, out);
     expect(out.count).toBe(2);
     expect([...out.offsets]).toEqual([8, 108]);
     expect([...out.lengths]).toEqual([42, 60]);
     expect(engine.counters.rxBytes).toBe(102);
+    // Each frame was learned from the address at its own offset.
+    expect(fdb.get(mac(HOST))!.remotes[0]!.address).toBe(PEER_1);
+    expect(fdb.get(mac(HOST_B))!.remotes[0]!.address).toBe(PEER_2);
   });
 
   it('tells of learned and moved entries, not of refreshes', () => {
@@ -220,6 +235,114 @@ describe('decap: drop reasons', () => {
   });
 });
 
+describe('decap: ECN of an outer CE mark (RFC 6040)', () => {
+  const CE = 0x03;
+  const INNER = 8 + 14; // inner IP header within the datagram
+  const v4 = (tos: number): Uint8Array => vxlanDatagram(ipv4Frame({ tos, ttl: 17, id: 0xbeef }, { dst: OWN_MAC, src: HOST }), VNI);
+  const v6 = (trafficClass: number): Uint8Array =>
+    vxlanDatagram(ipv6Frame({ trafficClass, flowLabel: 0xabcde }, { dst: OWN_MAC, src: HOST }), VNI);
+
+  it.each([0x00, 0xb8, 0xfc].map((tos) => ({ tos: hex(tos), value: tos })))(
+    'drops outer CE with a not-ECT inner IPv4 packet (TOS $tos) as ecnNotEct, with rxFrameErrors and rxErrors',
+    ({ value }) => {
+      const { engine, fdb } = makeEngine({ vni: VNI });
+      expectRxDrop(engine, v4(value), 'ecnNotEct', PEER_1, CE);
+      const c = engine.counters;
+      expect([c.rxErrors, c.rxFrameErrors, c.rxLengthErrors]).toEqual([1, 1, 0]);
+      // The source was learned first: learning comes before the ECN check in the kernel.
+      expect(fdb.get(mac(HOST))!.remotes[0]!.address).toBe(PEER_1);
+    },
+  );
+
+  it('drops outer CE with a not-ECT inner IPv6 packet as ecnNotEct', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    expectRxDrop(engine, v6(0xb8), 'ecnNotEct', PEER_1, CE);
+    expect([engine.counters.rxErrors, engine.counters.rxFrameErrors]).toEqual([1, 1]);
+  });
+
+  it.each([
+    [0x02, 0x03],
+    [0x01, 0x03],
+    [0xba, 0xbb],
+    [0xb9, 0xbb],
+    [0xfe, 0xff],
+  ].map(([tos, marked]) => ({ tos: hex(tos!), marked: hex(marked!), before: tos!, after: marked! })))(
+    'outer CE, ECT inner IPv4 TOS $tos: delivered with TOS $marked and a valid header checksum, nothing else changed',
+    ({ before, after }) => {
+      const { engine } = makeEngine({ vni: VNI });
+      const original = v4(before);
+      const { buf, delivered } = decapOne(engine, original, PEER_1, 0, CE);
+      expect(delivered.count).toBe(1);
+      const ipAt = DATAGRAM_OFFSET + INNER;
+      expect(buf[ipAt + 1]).toBe(after);
+      expect(storedChecksum(buf, ipAt)).toBe(ipv4HeaderChecksum(buf, ipAt));
+      expect(storedChecksum(buf, ipAt)).not.toBe(storedChecksum(original, INNER));
+      const expected = Uint8Array.from(original);
+      expected[INNER + 1] = after;
+      expected.set(buf.subarray(ipAt + 10, ipAt + 12), INNER + 10);
+      expect(Array.from(buf.subarray(DATAGRAM_OFFSET, DATAGRAM_OFFSET + original.length))).toEqual(Array.from(expected));
+      expect(engine.counters.rxPackets).toBe(1);
+      expect(engine.counters.rxErrors).toBe(0);
+      expect(drops(engine.counters)).toEqual({});
+    },
+  );
+
+  it('outer CE, inner IPv4 already CE: delivered byte for byte', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    const original = v4(0xbb);
+    const { buf, delivered } = decapOne(engine, original, PEER_1, 0, CE);
+    expect(delivered.count).toBe(1);
+    expect(Array.from(buf.subarray(DATAGRAM_OFFSET, DATAGRAM_OFFSET + original.length))).toEqual(Array.from(original));
+  });
+
+  it.each([
+    [0xba, 0xbb],
+    [0x01, 0x03],
+  ].map(([tc, marked]) => ({ tc: hex(tc!), marked: hex(marked!), before: tc!, after: marked! })))(
+    'outer CE, ECT inner IPv6 traffic class $tc: delivered with traffic class $marked, flow label kept',
+    ({ before, after }) => {
+      const { engine } = makeEngine({ vni: VNI });
+      const original = v6(before);
+      const { buf, delivered } = decapOne(engine, original, PEER_1, 0, CE);
+      expect(delivered.count).toBe(1);
+      const ipAt = DATAGRAM_OFFSET + INNER;
+      const expectedHead = [0x60 | (after >> 4), ((after & 0x0f) << 4) | 0x0a, 0xbc, 0xde];
+      expect(Array.from(buf.subarray(ipAt, ipAt + 4))).toEqual(expectedHead);
+      const expected = Uint8Array.from(original);
+      expected.set(expectedHead, INNER);
+      expect(Array.from(buf.subarray(DATAGRAM_OFFSET, DATAGRAM_OFFSET + original.length))).toEqual(Array.from(expected));
+    },
+  );
+
+  it('outer CE with a non-IP inner frame (ARP): delivered unchanged, as the kernel does', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    const original = datagram({ etherType: 0x0806 });
+    const { buf, delivered } = decapOne(engine, original, PEER_1, 0, CE);
+    expect(delivered.count).toBe(1);
+    expect(Array.from(buf.subarray(DATAGRAM_OFFSET, DATAGRAM_OFFSET + original.length))).toEqual(Array.from(original));
+    expect(drops(engine.counters)).toEqual({});
+  });
+
+  it.each([0x00, 0x01, 0x02, 0xb8, 0xfe].map((tos) => ({ tos: hex(tos), value: tos })))(
+    'outer TOS $tos (not CE): inner packets delivered untouched, not-ECT ones included',
+    ({ value }) => {
+      const { engine } = makeEngine({ vni: VNI });
+      for (const original of [v4(0x00), v4(0x02), v4(0xb9), v6(0x00), v6(0xba)]) {
+        const { buf, delivered } = decapOne(engine, original, PEER_1, 0, value);
+        expect(delivered.count).toBe(1);
+        expect(Array.from(buf.subarray(DATAGRAM_OFFSET, DATAGRAM_OFFSET + original.length))).toEqual(Array.from(original));
+      }
+      expect(engine.counters.rxPackets).toBe(5);
+      expect(drops(engine.counters)).toEqual({});
+    },
+  );
+
+  it('checks ECN after the truncated-header check: a short inner IPv4 under CE is truncatedInner', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    expectRxDrop(engine, datagram({ etherType: 0x0800, payloadLength: 19 }), 'truncatedInner', PEER_1, CE);
+  });
+});
+
 describe('decap: the first fault in kernel order wins', () => {
   const cases: [string, string, () => Uint8Array, string?][] = [
     ['too short with the I flag clear', 'tooShort', () => datagram({ payloadLength: 0 }, { 0: 0 }).subarray(0, 20)],
@@ -301,7 +424,10 @@ describe('encap', () => {
     const { engine, fdb } = makeEngine({ vni: VNI });
     fdb.add(mac(HOST), makeRemote('2001:db8::2', 8472), 'permanent', 0);
     const { sent } = encapOne(engine, ethernetFrame({ dst: HOST, src: OWN_MAC }));
-    expect(sent.remotes.slice(0, sent.count)).toEqual([{ address: '2001:db8::2', family: 6, port: 8472 }]);
+    expect(sent.remotes.slice(0, sent.count)).toEqual([expectedRemote('2001:db8::2', 6, 8472)]);
+    // What the native sender reads: the 16-byte address and the entry's own port.
+    expect(Array.from(sent.dsts.subarray(0, 16))).toEqual([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    expect(sent.ports[0]! & 0xffff).toBe(8472);
   });
 
   it('uses an exact entry for a multicast MAC instead of the default entry', () => {
@@ -361,6 +487,13 @@ describe('encap', () => {
     expect(sentTo(sent)).toEqual(peers);
     expect([...sent.offsets.subarray(0, 9)]).toEqual(new Array(9).fill(FRAME_OFFSET - 8));
     expect([...sent.lengths.subarray(0, 9)]).toEqual(new Array(9).fill(50));
+    // Entries written before the growth are kept in every array.
+    expect(allOuterFields(sent).map((f) => f.dst)).toEqual(peers);
+    expect(Array.from(sent.dsts.subarray(0, 16))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 10]);
+    expect(Array.from(sent.dsts.subarray(8 * 16, 9 * 16))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 18]);
+    const first = allOuterFields(sent)[0]!;
+    expect(first).toMatchObject({ dstPort: 4789, ttl: 64, tos: 0, df: 0 });
+    expect(allOuterFields(sent)).toEqual(peers.map((dst) => ({ ...first, dst })));
   });
 });
 
@@ -368,7 +501,7 @@ describe('counters add up', () => {
   it('frames in = delivered + every rx drop reason, for a mixed batch', () => {
     const { engine, fdb } = makeEngine({ vni: VNI });
     fdb.add(mac('02:00:00:00:00:5a'), makeRemote(PEER_3, 4789), 'static', 0);
-    const batch: [Uint8Array, string][] = [
+    const batch: [Uint8Array, string, number?][] = [
       [datagram(), PEER_1], // delivered, learned
       [datagram({ src: HOST_B, payloadLength: 100 }), PEER_2], // delivered, learned
       [datagram(), PEER_1], // delivered, refreshed
@@ -382,17 +515,22 @@ describe('counters add up', () => {
       [datagram({ src: '02:00:00:00:00:5a' }), PEER_1], // staticConflict
       [datagram({ src: HOST_B, etherType: 0x86dd, payloadLength: 39 }), PEER_2], // truncatedInner
       [datagram({ src: HOST_B, etherType: 0x86dd, payloadLength: 40 }), PEER_2], // delivered
+      [vxlanDatagram(ipv4Frame({ tos: 0 }, { dst: OWN_MAC, src: HOST }), VNI), PEER_1, 0x03], // ecnNotEct
+      [vxlanDatagram(ipv4Frame({ tos: 0x02 }, { dst: OWN_MAC, src: HOST }), VNI), PEER_1, 0x03], // delivered, CE
     ];
     const buf = new Uint8Array(batch.length * 256);
+    // One address array for the batch, as the native receiver fills it: 16 bytes a datagram.
+    const sources = new Uint8Array(batch.length * 16);
     const out = new DeliverList(batch.length);
-    batch.forEach(([bytes, source], i) => {
+    batch.forEach(([bytes, source, tos = 0], i) => {
       buf.set(bytes, i * 256);
-      engine.decap(buf, i * 256, bytes.length, source, i, out);
+      sources.set(ip(source), i * 16);
+      engine.decap(buf, i * 256, bytes.length, sources, i * 16, tos, i, out);
     });
     const c = engine.counters;
-    expect(out.count).toBe(4);
-    expect(c.rxPackets).toBe(4);
-    expect(c.rxBytes).toBe(42 + 114 + 42 + 54);
+    expect(out.count).toBe(5);
+    expect(c.rxPackets).toBe(5);
+    expect(c.rxBytes).toBe(42 + 114 + 42 + 54 + 50);
     expect(drops(c)).toEqual({
       tooShort: 1,
       invalidHeader: 1,
@@ -402,10 +540,11 @@ describe('counters add up', () => {
       invalidSrcMac: 1,
       staticConflict: 1,
       truncatedInner: 1,
+      ecnNotEct: 1,
     });
-    expect(c.rxDropsTotal()).toBe(9);
+    expect(c.rxDropsTotal()).toBe(10);
     expect(out.count + c.rxDropsTotal()).toBe(batch.length);
-    expect([c.rxErrors, c.rxFrameErrors, c.rxLengthErrors]).toEqual([3, 2, 1]);
+    expect([c.rxErrors, c.rxFrameErrors, c.rxLengthErrors]).toEqual([4, 3, 1]);
     expect(fdb.size).toBe(3);
     expect(c.txPackets + c.txDropped).toBe(0);
   });

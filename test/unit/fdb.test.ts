@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Fdb, FdbError, ZERO_MAC, type FdbState } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
 import { formatMac } from '../../src/vxlan/mac.js';
-import { decapOne, encapOne, ethernetFrame, mac, makeEngine, OWN_MAC, vxlanDatagram } from './frames.js';
+import { decapOne, encapOne, ethernetFrame, expectedRemote, ip, mac, makeEngine, OWN_MAC, vxlanDatagram } from './frames.js';
 
 const HOST = '02:00:00:00:00:0a';
 const HOST_B = '02:00:00:00:00:0b';
@@ -19,11 +19,11 @@ const remotesOf = (fdb: Fdb, text: string): string[] | undefined =>
 describe('Fdb.learn', () => {
   it('creates a dynamic entry for a new MAC, with the learned port', () => {
     const fdb = newFdb();
-    expect(fdb.learn(mac(HOST), 0, PEER_1, 1000)).toBe('learned');
+    expect(fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 1000)).toBe('learned');
     const entry = fdb.get(mac(HOST))!;
     expect(formatMac(entry.mac)).toBe(HOST);
     expect(entry.state).toBe('dynamic');
-    expect(entry.remotes).toEqual([{ address: PEER_1, family: 4, port: 4789 }]);
+    expect(entry.remotes).toEqual([expectedRemote(PEER_1, 4, 4789)]);
     expect(entry.updated).toBe(1000);
     expect(fdb.size).toBe(1);
   });
@@ -31,7 +31,7 @@ describe('Fdb.learn', () => {
   it('learns from a MAC inside a larger buffer and keeps its own copy of it', () => {
     const fdb = newFdb();
     const frame = ethernetFrame({ dst: OWN_MAC, src: HOST });
-    expect(fdb.learn(frame, 6, PEER_1, 0)).toBe('learned');
+    expect(fdb.learn(frame, 6, ip(PEER_1), 0, 0)).toBe('learned');
     frame.fill(0);
     expect(formatMac(fdb.entries()[0]!.mac)).toBe(HOST);
     expect(fdb.get(mac(HOST))).toBeDefined();
@@ -39,15 +39,15 @@ describe('Fdb.learn', () => {
 
   it('gives an IPv6 source an IPv6 remote', () => {
     const fdb = newFdb();
-    fdb.learn(mac(HOST), 0, '2001:db8::5', 0);
-    expect(fdb.get(mac(HOST))!.remotes).toEqual([{ address: '2001:db8::5', family: 6, port: 4789 }]);
+    fdb.learn(mac(HOST), 0, ip('2001:db8::5'), 0, 0);
+    expect(fdb.get(mac(HOST))!.remotes).toEqual([expectedRemote('2001:db8::5', 6, 4789)]);
   });
 
   it('refreshes from the same address: updated moves on, the remote stays', () => {
     const fdb = newFdb();
-    fdb.learn(mac(HOST), 0, PEER_1, 1000);
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 1000);
     const remotes = fdb.get(mac(HOST))!.remotes;
-    expect(fdb.learn(mac(HOST), 0, PEER_1, 5000)).toBe('refreshed');
+    expect(fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 5000)).toBe('refreshed');
     expect(fdb.get(mac(HOST))!.updated).toBe(5000);
     expect(fdb.get(mac(HOST))!.remotes).toBe(remotes);
     expect(fdb.size).toBe(1);
@@ -55,18 +55,56 @@ describe('Fdb.learn', () => {
 
   it('moves a dynamic entry seen from another address', () => {
     const fdb = newFdb();
-    fdb.learn(mac(HOST), 0, PEER_1, 1000);
-    expect(fdb.learn(mac(HOST), 0, PEER_2, 2000)).toBe('moved');
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 1000);
+    expect(fdb.learn(mac(HOST), 0, ip(PEER_2), 0, 2000)).toBe('moved');
     expect(remotesOf(fdb, HOST)).toEqual([`${PEER_2}:4789`]);
     expect(fdb.get(mac(HOST))!.updated).toBe(2000);
     expect(fdb.get(mac(HOST))!.state).toBe('dynamic');
     expect(fdb.size).toBe(1);
   });
 
+  it('reads the source address at sourceOffset of a shared address array', () => {
+    const fdb = newFdb();
+    const sources = new Uint8Array(3 * 16);
+    sources.set(ip(PEER_1), 0);
+    sources.set(ip('2001:db8::2'), 16);
+    sources.set(ip(PEER_3), 32);
+    expect(fdb.learn(mac(HOST), 0, sources, 16, 0)).toBe('learned');
+    expect(fdb.learn(mac(HOST_B), 0, sources, 32, 0)).toBe('learned');
+    expect(fdb.get(mac(HOST))!.remotes).toEqual([expectedRemote('2001:db8::2', 6, 4789)]);
+    expect(fdb.get(mac(HOST_B))!.remotes).toEqual([expectedRemote(PEER_3, 4, 4789)]);
+  });
+
+  it('keeps its own copy of the source address: the array it came in is reused per batch', () => {
+    const fdb = newFdb();
+    const sources = ip(PEER_1);
+    fdb.learn(mac(HOST), 0, sources, 0, 0);
+    sources.set(ip(PEER_2));
+    expect(fdb.get(mac(HOST))!.remotes).toEqual([expectedRemote(PEER_1, 4, 4789)]);
+    expect(fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 1)).toBe('refreshed');
+    expect(fdb.learn(mac(HOST), 0, sources, 0, 2)).toBe('moved');
+    expect(remotesOf(fdb, HOST)).toEqual([`${PEER_2}:4789`]);
+  });
+
+  it('treats 192.0.2.1 and ::ffff:192.0.2.1 as one address', () => {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0);
+    expect(fdb.learn(mac(HOST), 0, ip(`::ffff:${PEER_1}`), 0, 1)).toBe('refreshed');
+    expect(fdb.get(mac(HOST))!.remotes).toEqual([expectedRemote(PEER_1, 4, 4789)]);
+  });
+
+  it('compares all 16 bytes: an IPv6 source differing in one byte moves the entry', () => {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, ip('2001:db8::5'), 0, 0);
+    expect(fdb.learn(mac(HOST), 0, ip('2001:db8::4'), 0, 1)).toBe('moved');
+    expect(fdb.learn(mac(HOST), 0, ip('2001:db8:1::4'), 0, 2)).toBe('moved');
+    expect(fdb.get(mac(HOST))!.remotes).toEqual([expectedRemote('2001:db8:1::4', 6, 4789)]);
+  });
+
   it.each<FdbState>(['static', 'permanent'])('reports a conflict for a %s entry and leaves it unchanged', (state) => {
     const fdb = newFdb();
     fdb.add(mac(HOST), makeRemote(PEER_1, 4790), state, 1000);
-    expect(fdb.learn(mac(HOST), 0, PEER_2, 2000)).toBe('conflict');
+    expect(fdb.learn(mac(HOST), 0, ip(PEER_2), 0, 2000)).toBe('conflict');
     const entry = fdb.get(mac(HOST))!;
     expect(entry.state).toBe(state);
     expect(remotesOf(fdb, HOST)).toEqual([`${PEER_1}:4790`]);
@@ -76,7 +114,7 @@ describe('Fdb.learn', () => {
   it.each<FdbState>(['static', 'permanent'])('refreshes a %s entry from its own address without changing it', (state) => {
     const fdb = newFdb();
     fdb.add(mac(HOST), makeRemote(PEER_1, 4790), state, 1000);
-    expect(fdb.learn(mac(HOST), 0, PEER_1, 2000)).toBe('refreshed');
+    expect(fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 2000)).toBe('refreshed');
     expect(fdb.get(mac(HOST))!.state).toBe(state);
     expect(remotesOf(fdb, HOST)).toEqual([`${PEER_1}:4790`]);
   });
@@ -85,8 +123,8 @@ describe('Fdb.learn', () => {
 describe('Fdb ageing', () => {
   it('removes dynamic entries idle for the ageing time or longer, and returns them', () => {
     const fdb = newFdb();
-    fdb.learn(mac(HOST), 0, PEER_1, 0);
-    fdb.learn(mac(HOST_B), 0, PEER_2, 1);
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0);
+    fdb.learn(mac(HOST_B), 0, ip(PEER_2), 0, 1);
     expect(fdb.sweep(AGEING - 1)).toEqual([]);
     expect(fdb.size).toBe(2);
     const expired = fdb.sweep(AGEING);
@@ -99,8 +137,8 @@ describe('Fdb ageing', () => {
 
   it('keeps a refreshed entry alive', () => {
     const fdb = newFdb();
-    fdb.learn(mac(HOST), 0, PEER_1, 0);
-    fdb.learn(mac(HOST), 0, PEER_1, 200_000);
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0);
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 200_000);
     expect(fdb.sweep(300_000)).toEqual([]);
     expect(fdb.get(mac(HOST))).toBeDefined();
     expect(fdb.sweep(500_000)).toHaveLength(1);
@@ -109,8 +147,8 @@ describe('Fdb ageing', () => {
 
   it('times a moved entry from the move', () => {
     const fdb = newFdb();
-    fdb.learn(mac(HOST), 0, PEER_1, 0);
-    fdb.learn(mac(HOST), 0, PEER_2, 100_000);
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0);
+    fdb.learn(mac(HOST), 0, ip(PEER_2), 0, 100_000);
     expect(fdb.sweep(300_000)).toEqual([]);
     expect(fdb.sweep(400_000)).toHaveLength(1);
   });
@@ -120,7 +158,7 @@ describe('Fdb ageing', () => {
     fdb.add(mac(HOST), makeRemote(PEER_1, 4789), 'static', 0);
     fdb.add(mac(HOST_B), makeRemote(PEER_2, 4789), 'permanent', 0);
     fdb.append(ZERO_MAC, makeRemote(PEER_3, 4789), 'permanent', 0);
-    fdb.learn(mac('02:00:00:00:00:0c'), 0, PEER_3, 0);
+    fdb.learn(mac('02:00:00:00:00:0c'), 0, ip(PEER_3), 0, 0);
     expect(fdb.sweep(10 * AGEING).map((e) => formatMac(e.mac))).toEqual(['02:00:00:00:00:0c']);
     expect(fdb.size).toBe(3);
     expect(fdb.defaultEntry()).toBeDefined();
@@ -128,7 +166,7 @@ describe('Fdb ageing', () => {
 
   it('never ages anything when ageingMs is 0', () => {
     const fdb = newFdb(0);
-    fdb.learn(mac(HOST), 0, PEER_1, 0);
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0);
     expect(fdb.sweep(0)).toEqual([]);
     expect(fdb.sweep(1e12)).toEqual([]);
     expect(fdb.size).toBe(1);
@@ -138,7 +176,7 @@ describe('Fdb ageing', () => {
     const fdb = newFdb();
     for (let i = 0; i < 500; i++) {
       const m = Uint8Array.of(0x02, 0, 0, 0, i >> 8, i & 0xff);
-      fdb.learn(m, 0, PEER_1, i % 2 === 0 ? 0 : 250_000);
+      fdb.learn(m, 0, ip(PEER_1), 0, i % 2 === 0 ? 0 : 250_000);
     }
     expect(fdb.sweep(300_000)).toHaveLength(250);
     expect(fdb.size).toBe(250);
@@ -176,7 +214,7 @@ describe('ageing through the engine: only the source refreshes', () => {
 
   it('does not learn or refresh when learning is off', () => {
     const { engine, fdb } = makeEngine({ vni: 42, learning: false });
-    fdb.learn(mac(HOST), 0, PEER_1, 0);
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0);
     const { delivered } = decapOne(engine, vxlanDatagram(frameFrom(HOST, OWN_MAC), 42), PEER_2, 200_000);
     expect(delivered.count).toBe(1);
     expect(remotesOf(fdb, HOST)).toEqual([`${PEER_1}:4789`]);
@@ -208,7 +246,7 @@ describe('Fdb.add', () => {
 
   it('refuses to add over a learned entry', () => {
     const fdb = newFdb();
-    fdb.learn(mac(HOST), 0, PEER_1, 0);
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0);
     expect(() => fdb.add(mac(HOST), makeRemote(PEER_2, 4789), 'static', 1)).toThrow(FdbError);
     expect(fdb.get(mac(HOST))!.state).toBe('dynamic');
   });
@@ -240,6 +278,14 @@ describe('Fdb.append', () => {
     expect(remotesOf(fdb, '00:00:00:00:00:00')).toEqual([`${PEER_1}:4789`]);
     fdb.append(ZERO_MAC, makeRemote(PEER_1, 8472), 'permanent', 0);
     expect(remotesOf(fdb, '00:00:00:00:00:00')).toEqual([`${PEER_1}:4789`, `${PEER_1}:8472`]);
+  });
+
+  it('compares addresses as bytes: one IPv6 remote however it is written', () => {
+    const fdb = newFdb();
+    for (const text of ['2001:db8::1', '2001:db8:0:0:0:0:0:1', '2001:DB8::1']) fdb.append(ZERO_MAC, makeRemote(text, 4789), 'permanent', 0);
+    expect(remotesOf(fdb, '00:00:00:00:00:00')).toEqual(['2001:db8::1:4789']);
+    expect(fdb.delete(ZERO_MAC, makeRemote('2001:0db8::1', 4789))).toBe(true);
+    expect(fdb.defaultEntry()).toBeUndefined();
   });
 
   it('refuses a unicast MAC with FdbError', () => {

@@ -1,12 +1,21 @@
-// Shared builders for the unit tests: MACs, inner Ethernet frames, VXLAN datagrams, and an
-// engine wired to a fresh FDB, plus one-call wrappers around encap and decap.
+// Shared builders for the unit tests: MACs, inner Ethernet frames (with IPv4/IPv6 packets
+// when a test needs the inner header), VXLAN datagrams, and an engine wired to a fresh
+// FDB, plus one-call wrappers around encap and decap and a reader for a SendList's
+// outer header fields.
 import { DeliverList, SendList } from '../../src/engine/batch.js';
-import { Engine, type FdbEvent } from '../../src/engine/engine.js';
+import { DEFAULT_OUTER_HEADER, Engine, type FdbEvent, type OuterHeaderConfig } from '../../src/engine/engine.js';
 import { Fdb } from '../../src/engine/fdb.js';
+import { ADDRESS_LEN, addressBytes, formatAddress } from '../../src/vxlan/address.js';
 import { VXLAN_HEADER_LEN, writeVxlanHeader } from '../../src/vxlan/header.js';
 import { parseMac } from '../../src/vxlan/mac.js';
 
+export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
+export const ETHERTYPE_VLAN = 0x8100;
+export const ETHERTYPE_IPV6 = 0x86dd;
+export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
 export const BROADCAST = 'ff:ff:ff:ff:ff:ff';
 export const OWN_MAC = '02:00:00:00:00:01';
 
@@ -16,24 +25,156 @@ export function mac(text: string): Uint8Array {
   return bytes;
 }
 
+/** The 16-byte (IPv4-mapped) form of an address: what decap and Fdb.learn take as the source. */
+export const ip = (text: string): Uint8Array => addressBytes(text);
+
 export interface FrameSpec {
   dst: string;
   src: string;
   etherType?: number;
-  /** Bytes after the 14-byte Ethernet header; filled with 0, 1, 2, ... */
+  /** Bytes after the Ethernet header (and tag); filled with 0, 1, 2, ... */
   payloadLength?: number;
+  /** The bytes after the Ethernet header (and tag), instead of the counting payload. */
+  payload?: Uint8Array;
+  /** An 802.1Q tag with this VLAN id between the source MAC and `etherType`. */
+  vlan?: number;
 }
 
-/** An Ethernet frame: dst, src, ethertype (ARP unless told), then a counting payload. */
-export function ethernetFrame({ dst, src, etherType = ETHERTYPE_ARP, payloadLength = 28 }: FrameSpec): Uint8Array {
-  const frame = new Uint8Array(14 + payloadLength);
+/** An Ethernet frame: dst, src, [802.1Q tag,] ethertype (ARP unless told), then the payload. */
+export function ethernetFrame({ dst, src, etherType = ETHERTYPE_ARP, payloadLength = 28, payload, vlan }: FrameSpec): Uint8Array {
+  const body = payload ?? Uint8Array.from({ length: payloadLength }, (_, i) => i & 0xff);
+  const header = vlan === undefined ? 14 : 18;
+  const frame = new Uint8Array(header + body.length);
   frame.set(mac(dst), 0);
   frame.set(mac(src), 6);
-  frame[12] = etherType >> 8;
-  frame[13] = etherType & 0xff;
-  for (let i = 0; i < payloadLength; i++) frame[14 + i] = i & 0xff;
+  let at = 12;
+  if (vlan !== undefined) {
+    frame.set([ETHERTYPE_VLAN >> 8, ETHERTYPE_VLAN & 0xff, vlan >> 8, vlan & 0xff], at);
+    at += 4;
+  }
+  frame[at] = etherType >> 8;
+  frame[at + 1] = etherType & 0xff;
+  frame.set(body, header);
   return frame;
 }
+
+/** The IPv4 header checksum of the header at buf[offset], computed from scratch. */
+export function ipv4HeaderChecksum(buf: Uint8Array, offset: number): number {
+  const length = (buf[offset]! & 0x0f) * 4;
+  let sum = 0;
+  for (let i = 0; i < length; i += 2) {
+    if (i === 10) continue; // the checksum field itself
+    sum += (buf[offset + i]! << 8) | buf[offset + i + 1]!;
+  }
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** The checksum stored in the IPv4 header at buf[offset]. */
+export const storedChecksum = (buf: Uint8Array, offset: number): number => (buf[offset + 10]! << 8) | buf[offset + 11]!;
+
+export interface Ipv4Spec {
+  src?: string;
+  dst?: string;
+  /** The whole TOS byte: DSCP << 2 | ECN. */
+  tos?: number;
+  ttl?: number;
+  df?: boolean;
+  mf?: boolean;
+  /** In 8-byte units. */
+  fragmentOffset?: number;
+  id?: number;
+  protocol?: number;
+  /** Words of IP options (IHL = 5 + optionWords). */
+  optionWords?: number;
+  srcPort?: number;
+  dstPort?: number;
+  /** Bytes after the IP header, ports included; filled with 0x5a beyond the ports. */
+  l4Length?: number;
+}
+
+/** An IPv4 packet with a correct header checksum; for TCP/UDP the ports open the payload. */
+export function ipv4Packet(spec: Ipv4Spec = {}): Uint8Array {
+  const {
+    src = '192.0.2.10',
+    dst = '198.51.100.20',
+    tos = 0,
+    ttl = 64,
+    df = false,
+    mf = false,
+    fragmentOffset = 0,
+    id = 0x1234,
+    protocol = PROTO_UDP,
+    optionWords = 0,
+    srcPort = 40000,
+    dstPort = 5201,
+    l4Length = 16,
+  } = spec;
+  const headerLength = 20 + optionWords * 4;
+  const packet = new Uint8Array(headerLength + l4Length).fill(0x5a);
+  const total = packet.length;
+  const flags = (df ? 0x4000 : 0) | (mf ? 0x2000 : 0) | fragmentOffset;
+  packet.set([0x40 | (headerLength / 4), tos, total >> 8, total & 0xff, id >> 8, id & 0xff, flags >> 8, flags & 0xff, ttl, protocol, 0, 0]);
+  packet.set(src.split('.').map(Number), 12);
+  packet.set(dst.split('.').map(Number), 16);
+  packet.fill(0x01, 20, headerLength); // NOP options
+  if (l4Length >= 4) packet.set([srcPort >> 8, srcPort & 0xff, dstPort >> 8, dstPort & 0xff], headerLength);
+  const check = ipv4HeaderChecksum(packet, 0);
+  packet[10] = check >> 8;
+  packet[11] = check & 0xff;
+  return packet;
+}
+
+export interface Ipv6Spec {
+  src?: string;
+  dst?: string;
+  trafficClass?: number;
+  flowLabel?: number;
+  hopLimit?: number;
+  nextHeader?: number;
+  srcPort?: number;
+  dstPort?: number;
+  l4Length?: number;
+}
+
+/** An IPv6 packet; for TCP/UDP the ports open the payload. */
+export function ipv6Packet(spec: Ipv6Spec = {}): Uint8Array {
+  const {
+    src = '2001:db8::10',
+    dst = '2001:db8::20',
+    trafficClass = 0,
+    flowLabel = 0,
+    hopLimit = 64,
+    nextHeader = PROTO_UDP,
+    srcPort = 40000,
+    dstPort = 5201,
+    l4Length = 16,
+  } = spec;
+  const packet = new Uint8Array(40 + l4Length).fill(0x5a);
+  packet.set([
+    0x60 | (trafficClass >> 4),
+    ((trafficClass & 0x0f) << 4) | ((flowLabel >> 16) & 0x0f),
+    (flowLabel >> 8) & 0xff,
+    flowLabel & 0xff,
+    l4Length >> 8,
+    l4Length & 0xff,
+    nextHeader,
+    hopLimit,
+  ]);
+  packet.set(addressBytes(src), 8);
+  packet.set(addressBytes(dst), 24);
+  if (l4Length >= 4) packet.set([srcPort >> 8, srcPort & 0xff, dstPort >> 8, dstPort & 0xff], 40);
+  return packet;
+}
+
+/** Inner MACs of the frames below, for tests that do not care. */
+export const INNER_DST = '02:00:00:00:00:0a';
+
+export const ipv4Frame = (spec: Ipv4Spec = {}, frame: Partial<FrameSpec> = {}): Uint8Array =>
+  ethernetFrame({ dst: INNER_DST, src: OWN_MAC, etherType: ETHERTYPE_IPV4, payload: ipv4Packet(spec), ...frame });
+
+export const ipv6Frame = (spec: Ipv6Spec = {}, frame: Partial<FrameSpec> = {}): Uint8Array =>
+  ethernetFrame({ dst: INNER_DST, src: OWN_MAC, etherType: ETHERTYPE_IPV6, payload: ipv6Packet(spec), ...frame });
 
 /**
  * A VXLAN datagram (header onward) carrying `frame`. `headerPatch` overwrites header bytes
@@ -53,13 +194,20 @@ export interface EngineSetup {
   ownMac?: string;
   ageingMs?: number;
   learnedPort?: number;
+  /** Overrides of DEFAULT_OUTER_HEADER. */
+  outer?: Partial<OuterHeaderConfig>;
 }
 
 export function makeEngine(setup: EngineSetup = {}): { engine: Engine; fdb: Fdb; events: FdbEvent[] } {
   const fdb = new Fdb({ learnedPort: setup.learnedPort ?? 4789, ageingMs: setup.ageingMs ?? 300_000 });
   const events: FdbEvent[] = [];
   const engine = new Engine(
-    { vni: setup.vni ?? 42, ownMac: mac(setup.ownMac ?? OWN_MAC), learning: setup.learning ?? true },
+    {
+      vni: setup.vni ?? 42,
+      ownMac: mac(setup.ownMac ?? OWN_MAC),
+      learning: setup.learning ?? true,
+      outer: { ...DEFAULT_OUTER_HEADER, ...setup.outer },
+    },
     fdb,
     (event) => events.push(event),
   );
@@ -68,18 +216,26 @@ export function makeEngine(setup: EngineSetup = {}): { engine: Engine; fdb: Fdb;
 
 /** Where decapOne puts the datagram inside its buffer: a non-zero offset on purpose. */
 export const DATAGRAM_OFFSET = 32;
+/** Where decapOne puts the source address inside its address array: non-zero on purpose. */
+export const SOURCE_OFFSET = 2 * ADDRESS_LEN;
 
-/** Decapsulates one datagram placed at DATAGRAM_OFFSET of a larger buffer. */
+/**
+ * Decapsulates one datagram placed at DATAGRAM_OFFSET of a larger buffer, sent from
+ * `source` (placed at SOURCE_OFFSET of an address array) with outer TOS `tos`.
+ */
 export function decapOne(
   engine: Engine,
   datagram: Uint8Array,
   source: string,
   now = 0,
+  tos = 0,
 ): { buf: Uint8Array; delivered: DeliverList } {
   const buf = new Uint8Array(DATAGRAM_OFFSET + datagram.length + 16).fill(0xee);
   buf.set(datagram, DATAGRAM_OFFSET);
+  const sources = new Uint8Array(SOURCE_OFFSET + 2 * ADDRESS_LEN).fill(0xee);
+  addressBytes(source, sources, SOURCE_OFFSET);
   const delivered = new DeliverList(4);
-  engine.decap(buf, DATAGRAM_OFFSET, datagram.length, source, now, delivered);
+  engine.decap(buf, DATAGRAM_OFFSET, datagram.length, sources, SOURCE_OFFSET, tos, now, delivered);
   return { buf, delivered };
 }
 
@@ -99,3 +255,43 @@ export function encapOne(engine: Engine, frame: Uint8Array, capacity = 4): { buf
 export function sentTo(sent: SendList): string[] {
   return sent.remotes.slice(0, sent.count).map((r) => r.address);
 }
+
+export interface OuterFields {
+  /** From `dsts`, as text. */
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  ttl: number;
+  tos: number;
+  df: number;
+}
+
+/** The outer header fields of entry i, decoded from the typed arrays the native sender reads. */
+export function outerFields(sent: SendList, i: number): OuterFields {
+  const ports = sent.ports[i]!;
+  const outer = sent.outer[i]!;
+  return {
+    dst: formatAddress(sent.dsts, i * ADDRESS_LEN),
+    srcPort: ports >>> 16,
+    dstPort: ports & 0xffff,
+    ttl: outer & 0xff,
+    tos: (outer >>> 8) & 0xff,
+    df: outer >>> 16,
+  };
+}
+
+/** outerFields for every listed entry. */
+export function allOuterFields(sent: SendList): OuterFields[] {
+  return Array.from({ length: sent.count }, (_, i) => outerFields(sent, i));
+}
+
+/** A Remote as an FDB entry should hold it, every field spelled out. */
+export function expectedRemote(address: string, family: 4 | 6, port: number, multicast = false): object {
+  return { address, bytes: addressBytes(address), family, port, multicast };
+}
+
+/** A byte in hex for test names: 0xb8. */
+export const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+
+/** Table rows of byte values, each led by the values in hex ("0xb8 -> 0xba") for the test name. */
+export const hexRows = (rows: number[][]): [string, ...number[]][] => rows.map((r) => [r.map(hex).join(' -> '), ...r]);

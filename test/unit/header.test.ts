@@ -12,7 +12,7 @@ import {
   writeVxlanHeader,
 } from '../../src/vxlan/header.js';
 import { formatMac } from '../../src/vxlan/mac.js';
-import { encapOne, FRAME_OFFSET, makeEngine } from './frames.js';
+import { encapOne, FRAME_OFFSET, ip, makeEngine, outerFields } from './frames.js';
 import { ipv4At, LINKTYPE_ETHERNET, readPcap, u16, udpInIpv4, type Pcap } from './pcap.js';
 
 const TESTDATA = '/work/shared/testdata';
@@ -289,7 +289,7 @@ describe.each([
     const delivered = new DeliverList(packets.length);
     packets.forEach(({ data, udp }, i) => {
       const before = delivered.count;
-      engine.decap(data, udp.payloadOffset, udp.payloadLength, udp.srcIp, 1000 + i, delivered);
+      engine.decap(data, udp.payloadOffset, udp.payloadLength, ip(udp.srcIp), 0, 0, 1000 + i, delivered);
       expect(delivered.count).toBe(before + 1);
       expect(delivered.offsets[before]).toBe(udp.payloadOffset + 8);
       expect(delivered.lengths[before]).toBe(udp.payloadLength - 8);
@@ -327,5 +327,27 @@ describe.each([
       expect(sent.offsets[0]).toBe(FRAME_OFFSET - 8);
       expect(Array.from(buf.subarray(sent.offsets[0]!, sent.offsets[0]! + sent.lengths[0]!))).toEqual(Array.from(captured));
     }
+  });
+
+  it('gives the packets the kernel sent from one source port one source port, and the others others', () => {
+    // The kernel's hash is not ours, so the ports differ; which packets share one must not.
+    const { engine, fdb } = makeEngine({ vni: 100, learning: false });
+    fdb.append(ZERO_MAC, makeRemote('192.0.2.1', port), 'permanent', 0);
+    const ours = packets.map(({ data, udp }) => {
+      const { sent } = encapOne(engine, data.subarray(udp.payloadOffset + 8, udp.payloadOffset + udp.payloadLength));
+      const fields = outerFields(sent, 0);
+      expect(fields.srcPort).toBeGreaterThanOrEqual(32768);
+      expect(fields.srcPort).toBeLessThanOrEqual(60999);
+      expect(fields.dstPort).toBe(port);
+      return fields.srcPort;
+    });
+    const groups = (ports: number[]): number[][] => {
+      const byPort = new Map<number, number[]>();
+      ports.forEach((p, i) => byPort.set(p, [...(byPort.get(p) ?? []), i + 1]));
+      return [...byPort.values()];
+    };
+    const kernel = packets.map((p) => p.udp.srcPort);
+    expect(groups(kernel)).toEqual([[1, 5, 7, 9], [2], [3], [4, 6, 8, 10]]);
+    expect(groups(ours)).toEqual(groups(kernel));
   });
 });
