@@ -1,105 +1,133 @@
-// One running VTEP: wires the TAP, the pool, the engine and the underlay together.
-// Data flows one way per direction:
-//   TAP --batch--> pool slots --engine.encap--> SendList --transport.send--> UDP
-//   UDP --batch--> datagrams  --engine.decap--> DeliverList --TAP writes--> TAP
+// One running VTEP: one underlay transport (one UDP port) shared by one segment per VNI.
+// Received datagrams are routed to their segment by VNI; each segment's TAP feeds the
+// shared transport. Also runs the ageing sweep, the stats log and config reloads.
 import type { Logger } from './log.js';
 import type { VtepConfig } from './config/vtep-config.js';
-import { DeliverList, SendList } from './engine/batch.js';
-import { Engine, type FdbEvent } from './engine/engine.js';
-import { Fdb } from './engine/fdb.js';
-import { makeRemote } from './engine/remote.js';
-import { ZERO_MAC } from './engine/fdb.js';
-import { Pool } from './io/pool.js';
-import { TapDevice } from './io/tap.js';
+import { Counters, type RxDropReason } from './engine/counters.js';
+import { Segment, floodTargets } from './segment.js';
 import type { UnderlayTransport } from './io/transport.js';
-import { VXLAN_HEADER_LEN } from './vxlan/header.js';
+import { VXLAN_HEADER_LEN, hasIFlag, readVni } from './vxlan/header.js';
+import { ADDRESS_LEN } from './vxlan/address.js';
 import { formatMac } from './vxlan/mac.js';
 import { startStatsLog } from './control/stats-log.js';
 
-export const BATCH = 64;
 const SWEEP_INTERVAL_MS = 10_000;
-// Room for an inner Ethernet header with two VLAN tags beyond the MTU.
-const FRAME_OVERHEAD = 14 + 8;
-
-/** The largest VXLAN datagram (header and inner frame) a VTEP with this MTU handles. */
-export function datagramCapacity(mtu: number): number {
-  return VXLAN_HEADER_LEN + mtu + FRAME_OVERHEAD;
-}
 
 export class Vtep {
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly byVni = new Map<number, Segment>();
+  /** Datagrams no segment claims: too short, I flag clear, or a VNI not served here. */
+  readonly unclaimed = new Counters();
+  private readonly timers: NodeJS.Timeout[] = [];
   private stopStatsLog: (() => void) | undefined;
 
   private constructor(
-    readonly tap: TapDevice,
-    readonly engine: Engine,
+    private config: VtepConfig,
     private readonly transport: UnderlayTransport,
+    private readonly log: Logger,
   ) {}
 
+  get segments(): Segment[] {
+    return [...this.byVni.values()];
+  }
+
   static async start(config: VtepConfig, transport: UnderlayTransport, log: Logger): Promise<Vtep> {
-    const deliver = new DeliverList(BATCH);
-    let vtep: Vtep | undefined;
+    const vtep = new Vtep(config, transport, log);
     // Bind first: a port in use fails before any device exists.
-    await transport.open((buf, offsets, lengths, sources, tos, count) => {
-      if (vtep === undefined) return;
-      const { engine, tap } = vtep;
-      const now = Date.now();
-      deliver.reset();
-      for (let i = 0; i < count; i++) engine.decap(buf, offsets[i]!, lengths[i]!, sources, i * 16, tos[i]!, now, deliver);
-      tap.writeFrames(buf, deliver);
-    });
-    let tap: TapDevice;
+    await transport.open((buf, offsets, lengths, sources, tos, count) => vtep.receive(buf, offsets, lengths, sources, tos, count));
     try {
-      tap = TapDevice.open({ name: config.tapName, mtu: config.mtu, mac: config.mac, addresses: config.addresses, bridge: config.bridge });
+      for (const segment of config.segments) vtep.byVni.set(segment.vni, Segment.open(segment, config.underlay, transport, log));
     } catch (err) {
-      transport.close();
+      vtep.stop();
       throw err;
     }
-    const fdb = new Fdb({ learnedPort: config.port, ageingMs: config.ageingSeconds * 1000 });
-    const now = Date.now();
-    // The default destinations: the group, or every peer (the unicast flood list).
-    for (const dst of config.group === undefined ? config.peers : [config.group]) {
-      fdb.append(ZERO_MAC, makeRemote(dst, config.port), 'permanent', now);
+    vtep.startTimers();
+    for (const { config: c, tap } of vtep.segments) {
+      if (c.peers.length === 0 && c.group === undefined) {
+        log.warn({ vni: c.vni }, 'no peer and no group: broadcast, multicast and unknown unicast frames have nowhere to go');
+      }
+      const { port, io } = config.underlay;
+      log.info({ tap: tap.name, vni: c.vni, peers: c.peers, group: c.group, port, mtu: c.mtu, mac: formatMac(tap.mac), io }, 'ready');
     }
-    const logFdbEvent = ({ kind, entry }: FdbEvent): void => {
-      const fields = { mac: formatMac(entry.mac), dst: entry.remotes[0]?.address };
-      if (kind === 'moved') log.info(fields, 'fdb entry moved');
-      else log.debug(fields, 'fdb entry learned');
-    };
-    const engine = new Engine({ vni: config.vni, ownMac: tap.mac, learning: config.learning, outer: config.outer }, fdb, logFdbEvent);
-    vtep = new Vtep(tap, engine, transport);
-
-    const pool = new Pool(datagramCapacity(config.mtu), BATCH);
-    const sends = new SendList(BATCH * Math.max(1, config.peers.length));
-    tap.startReading(pool, BATCH, (offsets, lengths, count) => {
-      sends.reset();
-      for (let i = 0; i < count; i++) engine.encap(pool.bytes, offsets[i]!, lengths[i]!, sends);
-      transport.send(pool.bytes, sends);
-    });
-
-    if (config.ageingSeconds > 0) {
-      const interval = Math.min(SWEEP_INTERVAL_MS, config.ageingSeconds * 1000);
-      vtep.sweepTimer = setInterval(() => {
-        for (const entry of fdb.sweep(Date.now())) log.debug({ mac: formatMac(entry.mac) }, 'fdb entry aged out');
-      }, interval);
-    }
-    if (config.statsIntervalSeconds > 0) {
-      vtep.stopStatsLog = startStatsLog(engine.counters, () => transport.sendErrors, log, config.statsIntervalSeconds * 1000);
-    }
-    if (config.peers.length === 0 && config.group === undefined) {
-      log.warn('neither --peer nor --group given: broadcast, multicast and unknown unicast frames have nowhere to go');
-    }
-    log.info(
-      { tap: tap.name, vni: config.vni, peers: config.peers, group: config.group, port: config.port, mtu: config.mtu, mac: formatMac(tap.mac), io: config.io },
-      'ready',
-    );
     return vtep;
   }
 
+  /** Routes each datagram to the segment of its VNI, then flushes every segment's TAP writes. */
+  private receive(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, sources: Uint8Array, tos: Uint8Array, count: number): void {
+    const now = Date.now();
+    for (let i = 0; i < count; i++) {
+      const offset = offsets[i]!;
+      const length = lengths[i]!;
+      let reason: RxDropReason = 'tooShort';
+      if (length >= VXLAN_HEADER_LEN) {
+        reason = 'invalidHeader';
+        if (hasIFlag(buf, offset)) {
+          const segment = this.byVni.get(readVni(buf, offset));
+          if (segment !== undefined) {
+            segment.engine.decap(buf, offset, length, sources, i * ADDRESS_LEN, tos[i]!, now, segment.deliveries);
+            continue;
+          }
+          reason = 'unknownVni';
+        }
+      }
+      this.unclaimed.drops[reason]++;
+    }
+    for (const segment of this.byVni.values()) segment.flush(buf);
+  }
+
+  private startTimers(): void {
+    const ageing = Math.min(...this.segments.map((s) => s.config.ageingSeconds).filter((a) => a > 0));
+    if (Number.isFinite(ageing)) {
+      const sweep = (): void => {
+        for (const segment of this.byVni.values()) {
+          for (const entry of segment.engine.fdb.sweep(Date.now())) {
+            this.log.debug({ vni: segment.config.vni, mac: formatMac(entry.mac) }, 'fdb entry aged out');
+          }
+        }
+      };
+      this.timers.push(setInterval(sweep, Math.min(SWEEP_INTERVAL_MS, ageing * 1000)));
+    }
+    if (this.config.statsIntervalSeconds > 0) {
+      this.stopStatsLog = startStatsLog(() => this.statsSnapshot(), this.log, this.config.statsIntervalSeconds * 1000);
+    }
+  }
+
+  statsSnapshot(): Record<string, unknown> {
+    return {
+      vnis: Object.fromEntries(this.segments.map((s) => [s.config.vni, s.engine.counters.snapshot()])),
+      unclaimed: this.unclaimed.drops,
+      sendErrors: this.transport.sendErrors,
+    };
+  }
+
+  /**
+   * Applies a re-read configuration: each VNI's flood list (peers or group) changes in
+   * place, keeping learned entries. What cannot change while running is reported.
+   */
+  reload(next: VtepConfig): string[] {
+    const needRestart: string[] = [];
+    if (JSON.stringify(next.underlay) !== JSON.stringify(this.config.underlay)) needRestart.push('underlay settings');
+    const nextVnis = new Set(next.segments.map((s) => s.vni));
+    for (const vni of this.byVni.keys()) if (!nextVnis.has(vni)) needRestart.push(`removing VNI ${vni}`);
+    for (const wanted of next.segments) {
+      const segment = this.byVni.get(wanted.vni);
+      if (segment === undefined) {
+        needRestart.push(`adding VNI ${wanted.vni}`);
+        continue;
+      }
+      const { peers, group, ...rest } = wanted;
+      const { peers: _p, group: _g, ...current } = segment.config;
+      if (JSON.stringify(rest) !== JSON.stringify(current)) needRestart.push(`VNI ${wanted.vni} TAP settings`);
+      segment.setFloodTargets(floodTargets({ ...segment.config, peers, group }));
+      segment.config.peers = peers;
+      segment.config.group = group;
+    }
+    return needRestart;
+  }
+
   stop(): void {
-    clearInterval(this.sweepTimer);
+    for (const timer of this.timers) clearInterval(timer);
     this.stopStatsLog?.();
-    this.tap.close();
+    for (const segment of this.byVni.values()) segment.close();
     this.transport.close();
   }
 }

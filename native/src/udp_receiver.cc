@@ -84,8 +84,9 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
       err = errno;
       what = "bind UDP";
     }
-    if (!err && !options.group.empty()) {
-      err = JoinGroup(options);
+    for (const std::string& group : options.groups) {
+      if (err) break;
+      err = JoinGroup(group, options.ifindex);
       what = "join multicast group";
     }
     if (err) {
@@ -96,18 +97,18 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
   }
 
   // IGMP/MLD membership of the group, on the underlay device (or the route's, without one).
-  int JoinGroup(const UnderlayOptions& options) {
+  int JoinGroup(const std::string& group, unsigned ifindex) {
     uint8_t addr[16];
     if (family_ == AF_INET) {
       ip_mreqn req = {};
-      if (inet_pton(AF_INET, options.group.c_str(), &req.imr_multiaddr) != 1) return EINVAL;
-      req.imr_ifindex = static_cast<int>(options.ifindex);
+      if (inet_pton(AF_INET, group.c_str(), &req.imr_multiaddr) != 1) return EINVAL;
+      req.imr_ifindex = static_cast<int>(ifindex);
       return setsockopt(fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &req, sizeof(req)) < 0 ? errno : 0;
     }
-    if (inet_pton(AF_INET6, options.group.c_str(), addr) != 1) return EINVAL;
+    if (inet_pton(AF_INET6, group.c_str(), addr) != 1) return EINVAL;
     ipv6_mreq req = {};
     std::memcpy(&req.ipv6mr_multiaddr, addr, 16);
-    req.ipv6mr_interface = options.ifindex;
+    req.ipv6mr_interface = ifindex;
     return setsockopt(fd_, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &req, sizeof(req)) < 0 ? errno : 0;
   }
 

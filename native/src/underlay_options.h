@@ -1,11 +1,12 @@
 // The underlay settings both UDP endpoints share, read from one JS object:
-// { family: 4|6, local: '' | address, port, device: '' | ifname, group: '' | address }.
+// { family: 4|6, local: '' | address, port, device: '' | ifname, groups: [address...] }.
 #pragma once
 #include <napi.h>
 #include <net/if.h>
 #include <sys/socket.h>
 #include <cerrno>
 #include <string>
+#include <vector>
 
 struct UnderlayOptions {
   int family = AF_INET;
@@ -13,7 +14,7 @@ struct UnderlayOptions {
   uint16_t port = 0;
   std::string device;
   unsigned ifindex = 0;  // of device, 0 when none
-  std::string group;
+  std::vector<std::string> groups;
 
   // Returns 0, or an errno (ENODEV when the device does not exist).
   int Read(const Napi::Object& o) {
@@ -21,7 +22,8 @@ struct UnderlayOptions {
     local = o.Get("local").As<Napi::String>().Utf8Value();
     port = static_cast<uint16_t>(o.Get("port").As<Napi::Number>().Uint32Value());
     device = o.Get("device").As<Napi::String>().Utf8Value();
-    group = o.Get("group").As<Napi::String>().Utf8Value();
+    Napi::Array list = o.Get("groups").As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) groups.push_back(list.Get(i).As<Napi::String>().Utf8Value());
     if (device.empty()) return 0;
     ifindex = if_nametoindex(device.c_str());
     return ifindex == 0 ? ENODEV : 0;

@@ -19,12 +19,14 @@ function parseInteger(option: string, text: string, min: number, max: number): n
   return n;
 }
 
-export const parseVni = (text: string): number => parseInteger('--vni', text, 0, MAX_VNI);
-export const parsePort = (text: string): number => parseInteger('--port', text, 1, 65535);
+// Each parser takes the name to blame in its message: an option (--vni) or, for the
+// config file, a field (vnis[1].vni).
+export const parseVni = (text: string, option = '--vni'): number => parseInteger(option, text, 0, MAX_VNI);
+export const parsePort = (text: string, option = '--port'): number => parseInteger(option, text, 1, 65535);
 // 68 is the smallest MTU IPv4 allows and the kernel's vxlan minimum.
-export const parseMtu = (text: string): number => parseInteger('--mtu', text, 68, 65535);
-export const parseAgeing = (text: string): number => parseInteger('--ageing', text, 0, 2 ** 31 / 1000);
-export const parseStatsInterval = (text: string): number => parseInteger('--stats-interval', text, 0, 86400);
+export const parseMtu = (text: string, option = '--mtu'): number => parseInteger(option, text, 68, 65535);
+export const parseAgeing = (text: string, option = '--ageing'): number => parseInteger(option, text, 0, 2 ** 31 / 1000);
+export const parseStatsInterval = (text: string, option = '--stats-interval'): number => parseInteger(option, text, 0, 86400);
 
 /** An address in its canonical text form (2001:DB8:0::1 becomes 2001:db8::1). */
 export function parseIp(option: string, text: string): { address: string; family: 4 | 6 } {
@@ -73,41 +75,41 @@ export function parseInterfaceName(option: string, text: string): string {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export function parseLogLevel(text: string): LogLevel {
+export function parseLogLevel(text: string, option = '--log-level'): LogLevel {
   if (!(LOG_LEVELS as readonly string[]).includes(text)) {
-    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${text}"`);
+    throw new ConfigError(`${option} must be one of ${LOG_LEVELS.join(', ')}, not "${text}"`);
   }
   return text as LogLevel;
 }
 
-export function parseTtl(text: string): number | 'auto' | 'inherit' {
+export function parseTtl(text: string, option = '--ttl'): number | 'auto' | 'inherit' {
   if (text === 'auto' || text === 'inherit') return text;
-  return parseInteger('--ttl', text, 1, 255);
+  return parseInteger(option, text, 1, 255);
 }
 
-export function parseTos(text: string): number | 'inherit' {
+export function parseTos(text: string, option = '--tos'): number | 'inherit' {
   if (text === 'inherit') return text;
   // Hex as iproute2 prints it (0x10) or decimal.
   const n = /^0x[0-9a-f]{1,2}$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 0 && n <= 255)) throw new ConfigError(`--tos must be 0 to 255 (or 0x00 to 0xff) or inherit, not "${text}"`);
+  if (!(n >= 0 && n <= 255)) throw new ConfigError(`${option} must be 0 to 255 (or 0x00 to 0xff) or inherit, not "${text}"`);
   return n;
 }
 
-export function parseDf(text: string): 'unset' | 'set' | 'inherit' {
+export function parseDf(text: string, option = '--df'): 'unset' | 'set' | 'inherit' {
   if (text === 'unset' || text === 'set' || text === 'inherit') return text;
-  throw new ConfigError(`--df must be unset, set or inherit, not "${text}"`);
+  throw new ConfigError(`${option} must be unset, set or inherit, not "${text}"`);
 }
 
-export function parsePortRange(text: string): { min: number; max: number } {
+export function parsePortRange(text: string, option = '--srcport'): { min: number; max: number } {
   const m = /^(\d+)-(\d+)$/.exec(text);
-  if (!m) throw new ConfigError(`--srcport must be a range like 32768-60999, not "${text}"`);
-  const min = parseInteger('--srcport', m[1]!, 1, 65535);
-  const max = parseInteger('--srcport', m[2]!, 1, 65535);
-  if (min > max) throw new ConfigError(`--srcport range must run from low to high, not ${text}`);
+  if (!m) throw new ConfigError(`${option} must be a range like 32768-60999, not "${text}"`);
+  const min = parseInteger(option, m[1]!, 1, 65535);
+  const max = parseInteger(option, m[2]!, 1, 65535);
+  if (min > max) throw new ConfigError(`${option} range must run from low to high, not ${text}`);
   return { min, max };
 }
 
-export function parseIo(text: string): 'native' | 'dgram' {
+export function parseIo(text: string, option = '--io'): 'native' | 'dgram' {
   if (text === 'native' || text === 'dgram') return text;
-  throw new ConfigError(`--io must be native or dgram, not "${text}"`);
+  throw new ConfigError(`${option} must be native or dgram, not "${text}"`);
 }

@@ -1,22 +1,23 @@
-// Turns the run command's raw options into one validated VtepConfig. All input errors
-// surface here, before anything is created.
+// Turns raw settings (command-line options, or the fields of a config file) into one
+// validated VtepConfig: the underlay shared by every VNI, and one segment per VNI. All
+// input errors surface here, before anything is created, naming the option or field.
 import { ConfigError } from './errors.js';
 import type { OuterHeaderConfig } from '../engine/engine.js';
 import {
   parseAgeing,
-  parseStatsInterval,
   parseCidr,
   parseDf,
-  parseIo,
-  parsePortRange,
-  parseTos,
-  parseTtl,
   parseInterfaceName,
+  parseIo,
   parseIp,
-  parseMulticastIp,
   parseLogLevel,
   parseMtu,
+  parseMulticastIp,
   parsePort,
+  parsePortRange,
+  parseStatsInterval,
+  parseTos,
+  parseTtl,
   parseUnicastMac,
   parseVni,
   type Cidr,
@@ -29,122 +30,183 @@ export const DEFAULT_PORT = 4789;
 export const DEFAULT_MTU = { 4: 1450, 6: 1430 } as const;
 export const DEFAULT_AGEING_SECONDS = 300;
 
-export interface VtepConfig {
-  vni: number;
-  peers: string[];
+/** What every VNI of one process shares: one UDP port, one way to send. */
+export interface UnderlayConfig {
   port: number;
   /** Source address to bind, if any. */
   local?: string;
+  /** Underlay device: sockets bind to it, groups are joined on it, MTUs follow it. */
+  device?: string;
+  /** From --local, else the groups or peers (IPv4 when none says). */
+  family: 4 | 6;
+  io: 'native' | 'dgram';
+  outer: OuterHeaderConfig;
+}
+
+/** One VNI: its TAP and its flood list. */
+export interface SegmentConfig {
+  vni: number;
+  peers: string[];
   /** Multicast group for flooded traffic, instead of peers. */
   group?: string;
-  /** Underlay device: sockets bind to it, the group is joined on it, the MTU follows it. */
-  device?: string;
-  /** Underlay address family, from --local, the group or the peers (IPv4 when none says). */
-  family: 4 | 6;
-  /** An existing Linux bridge to attach the TAP to. */
-  bridge?: string;
   /** TAP name; empty lets the kernel pick (tap0, tap1, ...). */
   tapName: string;
   mtu: number;
   mac?: Uint8Array;
   addresses: Cidr[];
+  /** An existing Linux bridge to attach the TAP to. */
+  bridge?: string;
   learning: boolean;
   ageingSeconds: number;
+}
+
+export interface VtepConfig {
+  underlay: UnderlayConfig;
+  segments: SegmentConfig[];
   logLevel: LogLevel;
-  io: 'native' | 'dgram';
-  outer: OuterHeaderConfig;
   /** Log counters, heap size and GC count this often; 0 never. */
   statsIntervalSeconds: number;
 }
 
-/** Options as commander hands them over: strings, lists of strings, booleans. */
-export interface RawRunOptions {
-  vni: string;
+/** Settings of one VNI, as text (options) or as found in the file. */
+export interface RawSegment {
+  vni?: string;
   peer?: string[];
   group?: string;
-  dev?: string;
-  bridge?: string;
-  port?: string;
-  local?: string;
   tap?: string;
   mtu?: string;
   mac?: string;
   address?: string[];
+  bridge?: string;
   learning?: boolean;
   ageing?: string;
-  logLevel?: string;
+}
+
+/** Settings shared by all VNIs. */
+export interface RawUnderlay {
+  port?: string;
+  local?: string;
+  dev?: string;
   io?: string;
   ttl?: string;
   tos?: string;
   df?: string;
   srcport?: string;
+  logLevel?: string;
   statsInterval?: string;
 }
 
-/** Where the kernel takes its default source port range from (per network namespace). */
+/** The run command's options: one segment and the underlay. */
+export type RawRunOptions = RawSegment & RawUnderlay;
+
+/** Where the kernel takes defaults from. */
 export interface SystemDefaults {
+  /** The source port range (per network namespace). */
   localPortRange: { min: number; max: number };
   /** The MTU of an interface, or undefined when there is no such interface. */
   deviceMtu(name: string): number | undefined;
 }
 
-// node:dgram sends every datagram from the bound port with the socket's TTL and TOS, and
-// cannot bind to a device or join a group on one.
-function checkDgramLimits(raw: RawRunOptions): void {
-  for (const option of ['ttl', 'tos', 'df', 'srcport', 'group', 'dev'] as const) {
-    if (raw[option] !== undefined) throw new ConfigError(`--${option} needs --io native: node:dgram cannot do it`);
-  }
-}
+/** The name to blame for a bad setting: `--peer` on the command line, `vnis[1].peers` in a file. */
+export type Namer = (setting: string) => string;
+
+export const optionNamer: Namer = (setting) => `--${setting.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 // Outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14; IPv6 is 20 bytes longer.
 const ENCAP_OVERHEAD = { 4: 50, 6: 70 } as const;
 
-function defaultMtu(family: 4 | 6, device: string | undefined, system: SystemDefaults): number {
-  if (device === undefined) return DEFAULT_MTU[family];
-  const lower = system.deviceMtu(device);
-  if (lower === undefined) throw new ConfigError(`--dev ${device}: no such interface`);
-  return Math.max(68, lower - ENCAP_OVERHEAD[family]);
+// node:dgram sends every datagram from the bound port with the socket's TTL and TOS, and
+// cannot bind to a device or join a group on one.
+const NATIVE_ONLY = ['ttl', 'tos', 'df', 'srcport', 'dev'] as const;
+
+/** The underlay family: --local decides, else the first group or peer, else IPv4. */
+function underlayFamily(raw: RawUnderlay, segments: RawSegment[], name: Namer): 4 | 6 {
+  if (raw.local !== undefined) return parseIp(name('local'), raw.local).family;
+  for (const segment of segments) {
+    const first = segment.group ?? segment.peer?.[0];
+    if (first !== undefined) return parseIp(name('peer'), first).family;
+  }
+  return 4;
 }
 
-export function buildVtepConfig(raw: RawRunOptions, system: SystemDefaults): VtepConfig {
-  const peers = (raw.peer ?? []).map((p) => parseIp('--peer', p));
-  const group = raw.group === undefined ? undefined : parseMulticastIp('--group', raw.group);
-  if (group !== undefined && peers.length > 0) throw new ConfigError('--group and --peer exclude each other, as group and remote do in the kernel');
-  const local = raw.local === undefined ? undefined : parseIp('--local', raw.local);
-  const family = local?.family ?? group?.family ?? peers[0]?.family ?? 4;
-  for (const [option, ip] of [...peers.map((p) => ['--peer', p] as const), ['--group', group] as const]) {
-    if (ip !== undefined && ip.family !== family) {
-      throw new ConfigError(`${option} ${ip.address} is IPv${ip.family} but the underlay is IPv${family}: use one family`);
+export function buildUnderlay(raw: RawUnderlay, segments: RawSegment[], system: SystemDefaults, name: Namer): UnderlayConfig {
+  const io = raw.io === undefined ? 'native' : parseIo(raw.io, name('io'));
+  if (io === 'dgram') {
+    for (const setting of NATIVE_ONLY) {
+      if (raw[setting] !== undefined) throw new ConfigError(`${name(setting)} needs native I/O: node:dgram cannot do it`);
     }
+    if (segments.some((s) => s.group !== undefined)) throw new ConfigError(`${name('group')} needs native I/O: node:dgram cannot do it`);
   }
-  const device = raw.dev === undefined ? undefined : parseInterfaceName('--dev', raw.dev);
-  const io = raw.io === undefined ? 'native' : parseIo(raw.io);
-  if (io === 'dgram') checkDgramLimits(raw);
-  const srcPorts = raw.srcport === undefined ? system.localPortRange : parsePortRange(raw.srcport);
+  const srcPorts = raw.srcport === undefined ? system.localPortRange : parsePortRange(raw.srcport, name('srcport'));
   return {
-    vni: parseVni(raw.vni),
-    peers: [...new Set(peers.map((p) => p.address))],
-    port: raw.port === undefined ? DEFAULT_PORT : parsePort(raw.port),
-    group: group?.address,
-    device,
-    local: local?.address,
-    family,
-    bridge: raw.bridge === undefined ? undefined : parseInterfaceName('--bridge', raw.bridge),
-    tapName: raw.tap === undefined ? '' : parseInterfaceName('--tap', raw.tap),
-    mtu: raw.mtu === undefined ? defaultMtu(family, device, system) : parseMtu(raw.mtu),
-    mac: raw.mac === undefined ? undefined : parseUnicastMac('--mac', raw.mac),
-    addresses: (raw.address ?? []).map((a) => parseCidr('--address', a)),
-    learning: raw.learning ?? true,
-    ageingSeconds: raw.ageing === undefined ? DEFAULT_AGEING_SECONDS : parseAgeing(raw.ageing),
-    statsIntervalSeconds: raw.statsInterval === undefined ? 0 : parseStatsInterval(raw.statsInterval),
-    logLevel: raw.logLevel === undefined ? 'info' : parseLogLevel(raw.logLevel),
+    port: raw.port === undefined ? DEFAULT_PORT : parsePort(raw.port, name('port')),
+    local: raw.local === undefined ? undefined : parseIp(name('local'), raw.local).address,
+    device: raw.dev === undefined ? undefined : parseInterfaceName(name('dev'), raw.dev),
+    family: underlayFamily(raw, segments, name),
     io,
     outer: {
-      ttl: raw.ttl === undefined ? 'auto' : parseTtl(raw.ttl),
-      tos: raw.tos === undefined ? 0 : parseTos(raw.tos),
-      df: raw.df === undefined ? 'unset' : parseDf(raw.df),
+      ttl: raw.ttl === undefined ? 'auto' : parseTtl(raw.ttl, name('ttl')),
+      tos: raw.tos === undefined ? 0 : parseTos(raw.tos, name('tos')),
+      df: raw.df === undefined ? 'unset' : parseDf(raw.df, name('df')),
       srcPortMin: srcPorts.min,
       srcPortMax: srcPorts.max,
     },
+  };
+}
+
+function defaultMtu(underlay: UnderlayConfig, system: SystemDefaults, name: Namer): number {
+  if (underlay.device === undefined) return DEFAULT_MTU[underlay.family];
+  const lower = system.deviceMtu(underlay.device);
+  if (lower === undefined) throw new ConfigError(`${name('dev')} ${underlay.device}: no such interface`);
+  return Math.max(68, lower - ENCAP_OVERHEAD[underlay.family]);
+}
+
+export function buildSegment(raw: RawSegment, underlay: UnderlayConfig, system: SystemDefaults, name: Namer): SegmentConfig {
+  if (raw.vni === undefined) throw new ConfigError(`${name('vni')} is required`);
+  const peers = (raw.peer ?? []).map((p) => parseIp(name('peer'), p));
+  const group = raw.group === undefined ? undefined : parseMulticastIp(name('group'), raw.group);
+  if (group !== undefined && peers.length > 0) {
+    throw new ConfigError(`${name('group')} and ${name('peer')} exclude each other, as group and remote do in the kernel`);
+  }
+  for (const [setting, ip] of [...peers.map((p) => ['peer', p] as const), ['group', group] as const]) {
+    if (ip !== undefined && ip.family !== underlay.family) {
+      throw new ConfigError(`${name(setting)} ${ip.address} is IPv${ip.family} but the underlay is IPv${underlay.family}: use one family`);
+    }
+  }
+  return {
+    vni: parseVni(raw.vni, name('vni')),
+    peers: [...new Set(peers.map((p) => p.address))],
+    group: group?.address,
+    tapName: raw.tap === undefined ? '' : parseInterfaceName(name('tap'), raw.tap),
+    mtu: raw.mtu === undefined ? defaultMtu(underlay, system, name) : parseMtu(raw.mtu, name('mtu')),
+    mac: raw.mac === undefined ? undefined : parseUnicastMac(name('mac'), raw.mac),
+    addresses: (raw.address ?? []).map((a) => parseCidr(name('address'), a)),
+    bridge: raw.bridge === undefined ? undefined : parseInterfaceName(name('bridge'), raw.bridge),
+    learning: raw.learning ?? true,
+    ageingSeconds: raw.ageing === undefined ? DEFAULT_AGEING_SECONDS : parseAgeing(raw.ageing, name('ageing')),
+  };
+}
+
+/** Checks that hold across VNIs: one TAP per VNI, each VNI and TAP name once. */
+export function checkSegments(segments: SegmentConfig[], name: (index: number, setting: string) => string): void {
+  const vnis = new Set<number>();
+  const taps = new Set<string>();
+  segments.forEach((segment, i) => {
+    if (vnis.has(segment.vni)) throw new ConfigError(`${name(i, 'vni')} ${segment.vni} appears twice`);
+    vnis.add(segment.vni);
+    if (segment.tapName !== '' && taps.has(segment.tapName)) throw new ConfigError(`${name(i, 'tap')} ${segment.tapName} appears twice`);
+    taps.add(segment.tapName);
+  });
+}
+
+/** The run command's options: one VNI. */
+export function buildVtepConfig(raw: RawRunOptions, system: SystemDefaults): VtepConfig {
+  if (raw.vni === undefined) throw new ConfigError('--vni is required (or give --config)');
+  const underlay = buildUnderlay(raw, [raw], system, optionNamer);
+  return {
+    underlay,
+    segments: [buildSegment(raw, underlay, system, optionNamer)],
+    logLevel: raw.logLevel === undefined ? 'info' : parseLogLevel(raw.logLevel),
+    statsIntervalSeconds: raw.statsInterval === undefined ? 0 : parseStatsInterval(raw.statsInterval),
   };
 }

@@ -20,8 +20,8 @@ export class NativeTransport implements UnderlayTransport {
 
   async open(onReceive: ReceiveHandler): Promise<void> {
     const native = loadNative();
-    const { family, port, local, device, group, datagramCapacity } = this.options;
-    const underlay = { family, port, local: local ?? '', device: device ?? '', group: group ?? '' };
+    const { family, port, local, device, groups, datagramCapacity } = this.options;
+    const underlay = { family, port, local: local ?? '', device: device ?? '', groups };
     // Datagrams land at slot+0: their VXLAN header then sits in the slot's headroom.
     const pool = new Pool(datagramCapacity, this.batch);
     const offsets = Int32Array.from({ length: this.batch }, (_, i) => pool.slotOffset(i));

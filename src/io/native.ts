@@ -45,7 +45,7 @@ export interface UnderlayOptions {
   local: string;
   port: number;
   device: string;
-  group: string;
+  groups: string[];
 }
 
 export interface UdpReceiver {

@@ -31,8 +31,8 @@ export interface TransportOptions {
   local?: string;
   /** Underlay device: sockets are bound to it, the group is joined on it. */
   device?: string;
-  /** Multicast group to join for flooded traffic. */
-  group?: string;
+  /** Multicast groups to join for flooded traffic (one per VNI that uses one). */
+  groups: string[];
   /** The largest datagram to expect (VXLAN header and inner frame). */
   datagramCapacity: number;
 }

@@ -26,7 +26,7 @@ describe.skipIf(!isRoot)('vxlan-tap errors', () => {
   it.each([
     [['--vni', '16777216'], /--vni must be from 0 to 16777215/],
     [['--vni', '-1'], /--vni|unknown option/],
-    [['--peer', '192.0.2.1'], /required option '--vni/],
+    [['--peer', '192.0.2.1'], /--vni is required \(or give --config\)/],
     [['--vni', '1', '--peer', '192.0.2.300'], /--peer must be an IPv4 or IPv6 address/],
     [['--vni', '1', '--mac', '01:00:5e:00:00:01'], /--mac must be a unicast/],
     [['--vni', '1', '--address', '192.0.2.1'], /--address must be an address with a prefix length/],

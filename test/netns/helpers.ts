@@ -68,3 +68,11 @@ export async function capture(lab: Lab, ns: string, dev: string, ...flagsAndFilt
     },
   };
 }
+
+/** Polls `check` every 50 ms until it holds or `timeoutMs` passes; returns whether it held. */
+export async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<boolean> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+    if (check()) return true;
+  }
+  return check();
+}

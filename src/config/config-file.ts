@@ -1,0 +1,122 @@
+// The --config file: JSON holding the underlay settings and one entry per VNI. Read at
+// start and again on SIGHUP; every error names the bad field, e.g. "vnis[1].vni".
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+import { parseLogLevel, parseStatsInterval } from './parse.js';
+import {
+  buildSegment,
+  buildUnderlay,
+  checkSegments,
+  type RawSegment,
+  type RawUnderlay,
+  type SystemDefaults,
+  type VtepConfig,
+} from './vtep-config.js';
+
+type Kind = 'text' | 'list' | 'flag';
+
+// File field -> the raw setting it feeds, and what JSON it may hold. Numbers may be
+// written as numbers or strings ("ttl": 64 or "ttl": "inherit").
+const UNDERLAY_FIELDS: Record<string, [keyof RawUnderlay, Kind]> = {
+  port: ['port', 'text'],
+  local: ['local', 'text'],
+  dev: ['dev', 'text'],
+  io: ['io', 'text'],
+  ttl: ['ttl', 'text'],
+  tos: ['tos', 'text'],
+  df: ['df', 'text'],
+  srcport: ['srcport', 'text'],
+  logLevel: ['logLevel', 'text'],
+  statsInterval: ['statsInterval', 'text'],
+};
+
+const SEGMENT_FIELDS: Record<string, [keyof RawSegment, Kind]> = {
+  vni: ['vni', 'text'],
+  peers: ['peer', 'list'],
+  group: ['group', 'text'],
+  tap: ['tap', 'text'],
+  mtu: ['mtu', 'text'],
+  mac: ['mac', 'text'],
+  addresses: ['address', 'list'],
+  bridge: ['bridge', 'text'],
+  learning: ['learning', 'flag'],
+  ageing: ['ageing', 'text'],
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks each field's JSON type and turns it into the raw (text) setting. */
+function readFields<T>(json: Record<string, unknown>, fields: Record<string, [keyof T, Kind]>, path: string, skip: string[] = []): T {
+  const raw: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(json)) {
+    if (skip.includes(field)) continue;
+    const spec = fields[field];
+    if (spec === undefined) throw new ConfigError(`unknown field ${path}${field} (known: ${Object.keys(fields).join(', ')})`);
+    const [setting, kind] = spec;
+    const name = `${path}${field}`;
+    if (kind === 'flag') {
+      if (typeof value !== 'boolean') throw new ConfigError(`${name} must be true or false`);
+      raw[setting as string] = value;
+    } else if (kind === 'list') {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ConfigError(`${name} must be a list of strings`);
+      raw[setting as string] = value;
+    } else {
+      if (typeof value !== 'string' && typeof value !== 'number') throw new ConfigError(`${name} must be a string or a number`);
+      raw[setting as string] = String(value);
+    }
+  }
+  return raw as T;
+}
+
+/** Field names for messages, from the raw setting they feed. */
+function fieldNamer(fields: Record<string, [string, Kind]>, path: string): (setting: string) => string {
+  return (setting) => `${path}${Object.keys(fields).find((f) => fields[f]![0] === setting) ?? setting}`;
+}
+
+export function parseConfigFile(text: string, system: SystemDefaults): VtepConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(json)) throw new ConfigError('the file must hold a JSON object');
+  const rawUnderlay = readFields<RawUnderlay>(json, UNDERLAY_FIELDS, '', ['vnis']);
+  const vnis = json['vnis'];
+  if (!Array.isArray(vnis) || vnis.length === 0) throw new ConfigError('vnis must be a non-empty list of VNI entries');
+  const rawSegments = vnis.map((entry, i) => {
+    if (!isObject(entry)) throw new ConfigError(`vnis[${i}] must be an object`);
+    return readFields<RawSegment>(entry, SEGMENT_FIELDS, `vnis[${i}].`);
+  });
+  const underlayName = fieldNamer(UNDERLAY_FIELDS, '');
+  const underlay = buildUnderlay(rawUnderlay, rawSegments, system, underlayName);
+  const segmentName = (i: number, setting: string): string => {
+    if (setting in UNDERLAY_FIELDS && !(setting in SEGMENT_FIELDS)) return underlayName(setting);
+    return fieldNamer(SEGMENT_FIELDS, `vnis[${i}].`)(setting);
+  };
+  const segments = rawSegments.map((raw, i) => buildSegment(raw, underlay, system, (setting) => segmentName(i, setting)));
+  checkSegments(segments, segmentName);
+  return {
+    underlay,
+    segments,
+    logLevel: rawUnderlay.logLevel === undefined ? 'info' : parseLogLevel(rawUnderlay.logLevel, 'logLevel'),
+    statsIntervalSeconds: rawUnderlay.statsInterval === undefined ? 0 : parseStatsInterval(rawUnderlay.statsInterval, 'statsInterval'),
+  };
+}
+
+export function loadConfigFile(path: string, system: SystemDefaults): VtepConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read --config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return parseConfigFile(text, system);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`--config ${path}: ${err.message}`);
+    throw err;
+  }
+}

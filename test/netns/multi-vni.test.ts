@@ -1,0 +1,93 @@
+// Several VNIs in one process from --config: one TAP per VNI, one UDP socket shared,
+// demultiplexed by VNI, against kernel VTEPs on the other host; traffic and floods never
+// cross VNIs. And SIGHUP: the flood list changes without losing learned entries or pings.
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { capture, isRoot, ping, waitFor } from './helpers.js';
+
+describe.skipIf(!isRoot)('several VNIs from a config file', () => {
+  const lab = new Lab('vnis');
+  let kernelHost: string;
+  let tapHost: string;
+  let vtep: VtepProcess;
+  let configPath: string;
+
+  const config = (peers: string[]) => ({
+    local: '198.51.100.2',
+    statsInterval: 1,
+    vnis: [
+      { vni: 100, tap: 'vx100', peers, addresses: ['192.0.2.2/25'] },
+      { vni: 200, tap: 'vx200', peers, addresses: ['192.0.2.130/25'] },
+    ],
+  });
+
+  beforeAll(async () => {
+    kernelHost = lab.namespace('k');
+    tapHost = lab.namespace('t');
+    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
+    lab.ip(kernelHost, 'addr', 'add', '198.51.100.9/24', 'dev', 'ul0');
+    lab.kernelVxlan(kernelHost, { name: 'vx100', vni: 100, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/25' });
+    lab.kernelVxlan(kernelHost, { name: 'vx200', vni: 200, port: 4789, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.129/25' });
+    configPath = `/tmp/${lab.namespaces[0]}.json`;
+    writeFileSync(configPath, JSON.stringify(config(['198.51.100.1'])));
+    vtep = await lab.vtep(tapHost, '--config', configPath);
+  });
+  afterAll(async () => {
+    await lab.cleanup();
+    await import('node:fs').then((fs) => fs.rmSync(configPath, { force: true }));
+  });
+
+  it('creates one TAP per VNI, both announced ready', async () => {
+    const readyLines = (): string[] => vtep.stderr().split('\n').filter((l) => /"msg":"ready"/.test(l));
+    await waitFor(() => readyLines().length === 2);
+    const ready = readyLines().map((l) => JSON.parse(l));
+    expect(ready.map((r) => [r.vni, r.tap])).toEqual([[100, 'vx100'], [200, 'vx200']]);
+  });
+
+  it('carries each VNI to its own kernel device', () => {
+    expect(ping(lab, tapHost, '192.0.2.1')).toBe(3);
+    expect(ping(lab, tapHost, '192.0.2.129')).toBe(3);
+    expect(ping(lab, kernelHost, '192.0.2.2')).toBe(3);
+    expect(ping(lab, kernelHost, '192.0.2.130')).toBe(3);
+  });
+
+  it('never lets a flood of one VNI out of the other TAP', async () => {
+    const other = await capture(lab, tapHost, 'vx200', 'arp');
+    const own = await capture(lab, tapHost, 'vx100', 'arp');
+    // An ARP for an address nobody has: flooded in VNI 100 only.
+    expect(ping(lab, kernelHost, '192.0.2.99', 1)).toBe(0);
+    const seenInOther = await other.stop();
+    const seenInOwn = await own.stop();
+    expect(seenInOwn.some((l) => /who-has 192\.0\.2\.99/.test(l))).toBe(true);
+    expect(seenInOther.some((l) => /who-has 192\.0\.2\.99/.test(l))).toBe(false);
+  });
+
+  it('applies a new flood list on SIGHUP without losing a ping or a learned entry', async () => {
+    const flood = lab.spawn(tapHost, 'ping', '-c', '40', '-i', '0.05', '-W', '1', '192.0.2.1');
+    let out = '';
+    flood.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const done = new Promise<void>((resolve) => flood.once('exit', () => resolve()));
+    await new Promise((r) => setTimeout(r, 500));
+    // Add a second peer (another address of the kernel host): the first peer stays, so
+    // nothing may be lost.
+    writeFileSync(configPath, JSON.stringify(config(['198.51.100.1', '198.51.100.9'])));
+    vtep.child.kill('SIGHUP');
+    await done;
+    expect(out).toMatch(/40 packets transmitted, 40 received/);
+    expect(vtep.stderr()).toMatch(/"msg":"reloaded"/);
+    // The new peer gets floods now: an ARP for an unknown address goes to both.
+    const toNewPeer = await capture(lab, kernelHost, 'ul0', 'udp dst port 4789 and dst host 198.51.100.9');
+    expect(ping(lab, tapHost, '192.0.2.98', 1)).toBe(0);
+    expect((await toNewPeer.stop()).some((l) => /who-has 192\.0\.2\.98/.test(l))).toBe(true);
+  });
+
+  it('rejects an invalid file on SIGHUP and keeps running as before', async () => {
+    writeFileSync(configPath, '{"vnis": [{"vni": 16777216}]}');
+    vtep.child.kill('SIGHUP');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(vtep.stderr()).toMatch(/"msg":"reload rejected; running configuration kept"/);
+    expect(vtep.stderr()).toMatch(/vnis\[0\]\.vni must be from 0 to 16777215/);
+    expect(ping(lab, tapHost, '192.0.2.1')).toBe(3);
+  });
+});
