@@ -41,7 +41,14 @@ export class Segment {
   ) {}
 
   static open(config: SegmentConfig, underlay: UnderlayConfig, transport: UnderlayTransport, log: Logger): Segment {
-    const tap = TapDevice.open({ name: config.tapName, mtu: config.mtu, mac: config.mac, addresses: config.addresses, bridge: config.bridge });
+    const tap = TapDevice.open({
+      name: config.tapName,
+      mtu: config.mtu,
+      mac: config.mac,
+      addresses: config.addresses,
+      bridge: config.bridge,
+      offload: underlay.offload,
+    });
     const fdb = new Fdb({ learnedPort: underlay.port, ageingMs: config.ageingSeconds * 1000 });
     const vniLog = log.child({ vni: config.vni });
     const logFdbEvent = ({ kind, entry }: FdbEvent): void => {

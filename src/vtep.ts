@@ -15,6 +15,8 @@ const SWEEP_INTERVAL_MS = 10_000;
 
 export class Vtep {
   private readonly byVni = new Map<number, Segment>();
+  /** The same segments as a plain array: iterating it per batch allocates nothing. */
+  private segmentList: Segment[] = [];
   /** Datagrams no segment claims: too short, I flag clear, or a VNI not served here. */
   readonly unclaimed = new Counters();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -26,8 +28,8 @@ export class Vtep {
     private readonly log: Logger,
   ) {}
 
-  get segments(): Segment[] {
-    return [...this.byVni.values()];
+  get segments(): readonly Segment[] {
+    return this.segmentList;
   }
 
   static async start(config: VtepConfig, transport: UnderlayTransport, log: Logger): Promise<Vtep> {
@@ -36,6 +38,7 @@ export class Vtep {
     await transport.open((buf, offsets, lengths, sources, tos, count) => vtep.receive(buf, offsets, lengths, sources, tos, count));
     try {
       for (const segment of config.segments) vtep.byVni.set(segment.vni, Segment.open(segment, config.underlay, transport, log));
+      vtep.segmentList = [...vtep.byVni.values()];
     } catch (err) {
       vtep.stop();
       throw err;
@@ -71,7 +74,8 @@ export class Vtep {
       }
       this.unclaimed.drops[reason]++;
     }
-    for (const segment of this.byVni.values()) segment.flush(buf);
+    const segments = this.segmentList;
+    for (let i = 0; i < segments.length; i++) segments[i]!.flush(buf);
   }
 
   private startTimers(): void {

@@ -26,6 +26,7 @@ const UNDERLAY_FIELDS: Record<string, [keyof RawUnderlay, Kind]> = {
   tos: ['tos', 'text'],
   df: ['df', 'text'],
   srcport: ['srcport', 'text'],
+  offload: ['offload', 'text'],
   logLevel: ['logLevel', 'text'],
   statsInterval: ['statsInterval', 'text'],
 };

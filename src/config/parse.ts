@@ -113,3 +113,8 @@ export function parseIo(text: string, option = '--io'): 'native' | 'dgram' {
   if (text === 'native' || text === 'dgram') return text;
   throw new ConfigError(`${option} must be native or dgram, not "${text}"`);
 }
+
+export function parseOnOff(text: string, option: string): boolean {
+  if (text === 'on' || text === 'off') return text === 'on';
+  throw new ConfigError(`${option} must be on or off, not "${text}"`);
+}

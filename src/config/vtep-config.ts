@@ -13,6 +13,7 @@ import {
   parseLogLevel,
   parseMtu,
   parseMulticastIp,
+  parseOnOff,
   parsePort,
   parsePortRange,
   parseStatsInterval,
@@ -41,6 +42,8 @@ export interface UnderlayConfig {
   family: 4 | 6;
   io: 'native' | 'dgram';
   outer: OuterHeaderConfig;
+  /** TAP offloads: TCP super-frames segmented here, same-flow segments coalesced. */
+  offload: boolean;
 }
 
 /** One VNI: its TAP and its flood list. */
@@ -92,6 +95,7 @@ export interface RawUnderlay {
   tos?: string;
   df?: string;
   srcport?: string;
+  offload?: string;
   logLevel?: string;
   statsInterval?: string;
 }
@@ -144,6 +148,7 @@ export function buildUnderlay(raw: RawUnderlay, segments: RawSegment[], system: 
     device: raw.dev === undefined ? undefined : parseInterfaceName(name('dev'), raw.dev),
     family: underlayFamily(raw, segments, name),
     io,
+    offload: raw.offload === undefined ? false : parseOnOff(raw.offload, name('offload')),
     outer: {
       ttl: raw.ttl === undefined ? 'auto' : parseTtl(raw.ttl, name('ttl')),
       tos: raw.tos === undefined ? 0 : parseTos(raw.tos, name('tos')),

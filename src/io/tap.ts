@@ -14,6 +14,8 @@ export interface TapOptions {
   addresses: Cidr[];
   /** An existing Linux bridge to attach the TAP to. */
   bridge?: string;
+  /** TAP offloads (IFF_VNET_HDR, TSO): not implemented yet; see the --offload option. */
+  offload: boolean;
 }
 
 /** Says in one line why the kernel refused, and what to do about it. */
