@@ -53,9 +53,10 @@ function readFields<T>(json: Record<string, unknown>, fields: Record<string, [ke
   const raw: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(json)) {
     if (skip.includes(field)) continue;
-    const spec = fields[field];
-    if (spec === undefined) throw new ConfigError(`unknown field ${path}${field} (known: ${Object.keys(fields).join(', ')})`);
-    const [setting, kind] = spec;
+    if (!Object.hasOwn(fields, field)) {
+      throw new ConfigError(`unknown field ${path}${field} (known: ${[...Object.keys(fields), ...skip].join(', ')})`);
+    }
+    const [setting, kind] = fields[field]!;
     const name = `${path}${field}`;
     if (kind === 'flag') {
       if (typeof value !== 'boolean') throw new ConfigError(`${name} must be true or false`);
@@ -92,12 +93,12 @@ export function parseConfigFile(text: string, system: SystemDefaults): VtepConfi
     return readFields<RawSegment>(entry, SEGMENT_FIELDS, `vnis[${i}].`);
   });
   const underlayName = fieldNamer(UNDERLAY_FIELDS, '');
-  const underlay = buildUnderlay(rawUnderlay, rawSegments, system, underlayName);
   const segmentName = (i: number, setting: string): string => {
-    if (setting in UNDERLAY_FIELDS && !(setting in SEGMENT_FIELDS)) return underlayName(setting);
+    if (Object.hasOwn(UNDERLAY_FIELDS, setting) && !Object.hasOwn(SEGMENT_FIELDS, setting)) return underlayName(setting);
     return fieldNamer(SEGMENT_FIELDS, `vnis[${i}].`)(setting);
   };
-  const segments = rawSegments.map((raw, i) => buildSegment(raw, underlay, system, (setting) => segmentName(i, setting)));
+  const underlay = buildUnderlay(rawUnderlay, rawSegments, system, underlayName, segmentName);
+  const segments = rawSegments.map((raw, i) => buildSegment(raw, underlay, (setting) => segmentName(i, setting)));
   checkSegments(segments, segmentName);
   return {
     underlay,

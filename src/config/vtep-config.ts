@@ -38,6 +38,8 @@ export interface UnderlayConfig {
   local?: string;
   /** Underlay device: sockets bind to it, groups are joined on it, MTUs follow it. */
   device?: string;
+  /** The device's MTU, read once when the configuration is built. */
+  deviceMtu?: number;
   /** From --local, else the groups or peers (IPv4 when none says). */
   family: 4 | 6;
   io: 'native' | 'dgram';
@@ -123,30 +125,45 @@ const ENCAP_OVERHEAD = { 4: 50, 6: 70 } as const;
 // cannot bind to a device or join a group on one.
 const NATIVE_ONLY = ['ttl', 'tos', 'df', 'srcport', 'dev'] as const;
 
+/** Names a setting of the i-th VNI (options and file fields name them differently). */
+export type SegmentNamer = (index: number, setting: string) => string;
+
 /** The underlay family: --local decides, else the first group or peer, else IPv4. */
-function underlayFamily(raw: RawUnderlay, segments: RawSegment[], name: Namer): 4 | 6 {
+function underlayFamily(raw: RawUnderlay, segments: RawSegment[], name: Namer, segmentName: SegmentNamer): 4 | 6 {
   if (raw.local !== undefined) return parseIp(name('local'), raw.local).family;
-  for (const segment of segments) {
-    const first = segment.group ?? segment.peer?.[0];
-    if (first !== undefined) return parseIp(name('peer'), first).family;
+  for (const [i, segment] of segments.entries()) {
+    if (segment.group !== undefined) return parseIp(segmentName(i, 'group'), segment.group).family;
+    const peer = segment.peer?.[0];
+    if (peer !== undefined) return parseIp(segmentName(i, 'peer'), peer).family;
   }
   return 4;
 }
 
-export function buildUnderlay(raw: RawUnderlay, segments: RawSegment[], system: SystemDefaults, name: Namer): UnderlayConfig {
+export function buildUnderlay(
+  raw: RawUnderlay,
+  segments: RawSegment[],
+  system: SystemDefaults,
+  name: Namer,
+  segmentName: SegmentNamer = (_, setting) => name(setting),
+): UnderlayConfig {
   const io = raw.io === undefined ? 'native' : parseIo(raw.io, name('io'));
   if (io === 'dgram') {
     for (const setting of NATIVE_ONLY) {
       if (raw[setting] !== undefined) throw new ConfigError(`${name(setting)} needs native I/O: node:dgram cannot do it`);
     }
-    if (segments.some((s) => s.group !== undefined)) throw new ConfigError(`${name('group')} needs native I/O: node:dgram cannot do it`);
+    const withGroup = segments.findIndex((s) => s.group !== undefined);
+    if (withGroup >= 0) throw new ConfigError(`${segmentName(withGroup, 'group')} needs native I/O: node:dgram cannot do it`);
   }
+  const device = raw.dev === undefined ? undefined : parseInterfaceName(name('dev'), raw.dev);
+  const deviceMtu = device === undefined ? undefined : system.deviceMtu(device);
+  if (device !== undefined && deviceMtu === undefined) throw new ConfigError(`${name('dev')} ${device}: no such interface`);
   const srcPorts = raw.srcport === undefined ? system.localPortRange : parsePortRange(raw.srcport, name('srcport'));
   return {
     port: raw.port === undefined ? DEFAULT_PORT : parsePort(raw.port, name('port')),
     local: raw.local === undefined ? undefined : parseIp(name('local'), raw.local).address,
-    device: raw.dev === undefined ? undefined : parseInterfaceName(name('dev'), raw.dev),
-    family: underlayFamily(raw, segments, name),
+    device,
+    deviceMtu,
+    family: underlayFamily(raw, segments, name, segmentName),
     io,
     offload: raw.offload === undefined ? false : parseOnOff(raw.offload, name('offload')),
     outer: {
@@ -159,14 +176,12 @@ export function buildUnderlay(raw: RawUnderlay, segments: RawSegment[], system: 
   };
 }
 
-function defaultMtu(underlay: UnderlayConfig, system: SystemDefaults, name: Namer): number {
-  if (underlay.device === undefined) return DEFAULT_MTU[underlay.family];
-  const lower = system.deviceMtu(underlay.device);
-  if (lower === undefined) throw new ConfigError(`${name('dev')} ${underlay.device}: no such interface`);
-  return Math.max(68, lower - ENCAP_OVERHEAD[underlay.family]);
+function defaultMtu(underlay: UnderlayConfig): number {
+  if (underlay.deviceMtu === undefined) return DEFAULT_MTU[underlay.family];
+  return Math.max(68, underlay.deviceMtu - ENCAP_OVERHEAD[underlay.family]);
 }
 
-export function buildSegment(raw: RawSegment, underlay: UnderlayConfig, system: SystemDefaults, name: Namer): SegmentConfig {
+export function buildSegment(raw: RawSegment, underlay: UnderlayConfig, name: Namer): SegmentConfig {
   if (raw.vni === undefined) throw new ConfigError(`${name('vni')} is required`);
   const peers = (raw.peer ?? []).map((p) => parseIp(name('peer'), p));
   const group = raw.group === undefined ? undefined : parseMulticastIp(name('group'), raw.group);
@@ -183,7 +198,7 @@ export function buildSegment(raw: RawSegment, underlay: UnderlayConfig, system: 
     peers: [...new Set(peers.map((p) => p.address))],
     group: group?.address,
     tapName: raw.tap === undefined ? '' : parseInterfaceName(name('tap'), raw.tap),
-    mtu: raw.mtu === undefined ? defaultMtu(underlay, system, name) : parseMtu(raw.mtu, name('mtu')),
+    mtu: raw.mtu === undefined ? defaultMtu(underlay) : parseMtu(raw.mtu, name('mtu')),
     mac: raw.mac === undefined ? undefined : parseUnicastMac(name('mac'), raw.mac),
     addresses: (raw.address ?? []).map((a) => parseCidr(name('address'), a)),
     bridge: raw.bridge === undefined ? undefined : parseInterfaceName(name('bridge'), raw.bridge),
@@ -193,7 +208,7 @@ export function buildSegment(raw: RawSegment, underlay: UnderlayConfig, system: 
 }
 
 /** Checks that hold across VNIs: one TAP per VNI, each VNI and TAP name once. */
-export function checkSegments(segments: SegmentConfig[], name: (index: number, setting: string) => string): void {
+export function checkSegments(segments: SegmentConfig[], name: SegmentNamer): void {
   const vnis = new Set<number>();
   const taps = new Set<string>();
   segments.forEach((segment, i) => {
@@ -210,7 +225,7 @@ export function buildVtepConfig(raw: RawRunOptions, system: SystemDefaults): Vte
   const underlay = buildUnderlay(raw, [raw], system, optionNamer);
   return {
     underlay,
-    segments: [buildSegment(raw, underlay, system, optionNamer)],
+    segments: [buildSegment(raw, underlay, optionNamer)],
     logLevel: raw.logLevel === undefined ? 'info' : parseLogLevel(raw.logLevel),
     statsIntervalSeconds: raw.statsInterval === undefined ? 0 : parseStatsInterval(raw.statsInterval),
   };

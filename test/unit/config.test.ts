@@ -1,24 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
-import { buildVtepConfig, type RawRunOptions, type SystemDefaults } from '../../src/config/vtep-config.js';
+import { buildVtepConfig, type RawRunOptions, type SegmentConfig, type SystemDefaults } from '../../src/config/vtep-config.js';
 import { formatMac } from '../../src/vxlan/mac.js';
 
 // Not the kernel's own default range (32768-60999), so a test can tell where a range came from.
-// No underlay devices: the tests here give no --dev.
-const SYSTEM: SystemDefaults = { localPortRange: { min: 40000, max: 40999 }, deviceMtu: () => undefined };
+// One underlay device, ul0, with a jumbo MTU; every other name is unknown.
+const SYSTEM: SystemDefaults = {
+  localPortRange: { min: 40000, max: 40999 },
+  deviceMtu: (name) => (name === 'ul0' ? 9000 : undefined),
+};
+
+/** A system whose only device, ul0, has the given MTU. */
+const systemWithMtu = (mtu: number): SystemDefaults => ({ ...SYSTEM, deviceMtu: (name) => (name === 'ul0' ? mtu : undefined) });
 
 const build = (extra: Partial<RawRunOptions> = {}, system = SYSTEM) => buildVtepConfig({ vni: '42', ...extra }, system);
 
-/** Asserts that the options are refused with a ConfigError whose message names the option and the bad value. */
-function expectConfigError(raw: RawRunOptions, option: string, value?: string): void {
+/** The one segment (VNI) the options describe. */
+function segment(extra: Partial<RawRunOptions> = {}, system = SYSTEM): SegmentConfig {
+  const { segments } = build(extra, system);
+  expect(segments).toHaveLength(1);
+  return segments[0]!;
+}
+
+/** The message of the ConfigError the options are refused with; fails when they are accepted. */
+function configError(raw: RawRunOptions, system = SYSTEM): string {
   let error: unknown;
   try {
-    buildVtepConfig(raw, SYSTEM);
+    buildVtepConfig(raw, system);
   } catch (e) {
     error = e;
   }
   expect(error).toBeInstanceOf(ConfigError);
-  const message = (error as Error).message;
+  return (error as Error).message;
+}
+
+/** Asserts that the options are refused with a ConfigError whose message names the option and the bad value. */
+function expectConfigError(raw: RawRunOptions, option: string, value?: string, system = SYSTEM): void {
+  const message = configError(raw, system);
   expect(message).toContain(option);
   if (value !== undefined) expect(message).toContain(value);
 }
@@ -26,32 +44,42 @@ function expectConfigError(raw: RawRunOptions, option: string, value?: string): 
 describe('buildVtepConfig defaults', () => {
   it('fills in every default for the least input', () => {
     expect(build()).toEqual({
-      vni: 42,
-      peers: [],
-      port: 4789,
-      local: undefined,
-      family: 4,
-      tapName: '',
-      mtu: 1450,
-      mac: undefined,
-      addresses: [],
-      learning: true,
-      ageingSeconds: 300,
+      underlay: {
+        port: 4789,
+        local: undefined,
+        device: undefined,
+        family: 4,
+        io: 'native',
+        offload: false,
+        outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
+      },
+      segments: [
+        {
+          vni: 42,
+          peers: [],
+          group: undefined,
+          tapName: '',
+          mtu: 1450,
+          mac: undefined,
+          addresses: [],
+          bridge: undefined,
+          learning: true,
+          ageingSeconds: 300,
+        },
+      ],
       statsIntervalSeconds: 0,
       logLevel: 'info',
-      io: 'native',
-      outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
     });
   });
 
   it('uses MTU 1450 with IPv4 peers and 1430 with IPv6 peers', () => {
-    expect(build({ peer: ['192.0.2.1', '198.51.100.1'] })).toMatchObject({ family: 4, mtu: 1450 });
-    expect(build({ peer: ['2001:db8::1', '2001:db8::2'] })).toMatchObject({ family: 6, mtu: 1430 });
+    expect(build({ peer: ['192.0.2.1', '198.51.100.1'] })).toMatchObject({ underlay: { family: 4 }, segments: [{ mtu: 1450 }] });
+    expect(build({ peer: ['2001:db8::1', '2001:db8::2'] })).toMatchObject({ underlay: { family: 6 }, segments: [{ mtu: 1430 }] });
   });
 
   it('takes the family from --local when there are no peers', () => {
-    expect(build({ local: '2001:db8::9' })).toMatchObject({ family: 6, mtu: 1430, local: '2001:db8::9' });
-    expect(build({ local: '203.0.113.9' })).toMatchObject({ family: 4, mtu: 1450, local: '203.0.113.9' });
+    expect(build({ local: '2001:db8::9' })).toMatchObject({ underlay: { family: 6, local: '2001:db8::9' }, segments: [{ mtu: 1430 }] });
+    expect(build({ local: '203.0.113.9' })).toMatchObject({ underlay: { family: 4, local: '203.0.113.9' }, segments: [{ mtu: 1450 }] });
   });
 
   it('keeps explicit values over defaults', () => {
@@ -66,35 +94,45 @@ describe('buildVtepConfig defaults', () => {
       learning: false,
       ageing: '0',
       logLevel: 'debug',
+      statsInterval: '60',
     });
     expect(config).toMatchObject({
-      vni: 16_777_215,
-      port: 8472,
-      tapName: 'vx0',
-      mtu: 9000,
-      learning: false,
-      ageingSeconds: 0,
+      underlay: { port: 8472 },
+      segments: [
+        {
+          vni: 16_777_215,
+          peers: ['192.0.2.1'],
+          tapName: 'vx0',
+          mtu: 9000,
+          learning: false,
+          ageingSeconds: 0,
+        },
+      ],
       logLevel: 'debug',
+      statsIntervalSeconds: 60,
     });
-    expect(formatMac(config.mac!)).toBe('02:00:00:aa:bb:cc');
-    expect(config.addresses).toEqual([
+    const [only] = config.segments;
+    expect(formatMac(only!.mac!)).toBe('02:00:00:aa:bb:cc');
+    expect(only!.addresses).toEqual([
       { address: '192.0.2.10', family: 4, prefixLength: 24 },
       { address: '2001:db8::10', family: 6, prefixLength: 64 },
     ]);
   });
 
   it('accepts the edges of each range', () => {
-    expect(build({ vni: '0' }).vni).toBe(0);
-    expect(build({ port: '1' }).port).toBe(1);
-    expect(build({ port: '65535' }).port).toBe(65535);
-    expect(build({ mtu: '68' }).mtu).toBe(68);
-    expect(build({ address: ['192.0.2.1/0', '198.51.100.1/32'] }).addresses.map((a) => a.prefixLength)).toEqual([0, 32]);
-    expect(build({ address: ['2001:db8::1/128'] }).addresses[0]!.prefixLength).toBe(128);
-    expect(build({ tap: 'a'.repeat(15) }).tapName).toBe('aaaaaaaaaaaaaaa');
+    expect(segment({ vni: '0' }).vni).toBe(0);
+    expect(build({ port: '1' }).underlay.port).toBe(1);
+    expect(build({ port: '65535' }).underlay.port).toBe(65535);
+    expect(segment({ mtu: '68' }).mtu).toBe(68);
+    expect(segment({ address: ['192.0.2.1/0', '198.51.100.1/32'] }).addresses.map((a) => a.prefixLength)).toEqual([0, 32]);
+    expect(segment({ address: ['2001:db8::1/128'] }).addresses[0]!.prefixLength).toBe(128);
+    expect(segment({ tap: 'a'.repeat(15) }).tapName).toBe('aaaaaaaaaaaaaaa');
+    expect(build({ statsInterval: '0' }).statsIntervalSeconds).toBe(0);
+    expect(build({ statsInterval: '86400' }).statsIntervalSeconds).toBe(86400);
   });
 
   it('lists a peer given twice once', () => {
-    expect(build({ peer: ['192.0.2.1', '198.51.100.1', '192.0.2.1'] }).peers).toEqual(['192.0.2.1', '198.51.100.1']);
+    expect(segment({ peer: ['192.0.2.1', '198.51.100.1', '192.0.2.1'] }).peers).toEqual(['192.0.2.1', '198.51.100.1']);
   });
 });
 
@@ -104,7 +142,8 @@ describe('buildVtepConfig refuses bad input, naming the option', () => {
   });
 
   it('--vni missing', () => {
-    expectConfigError({} as RawRunOptions, '--vni');
+    expect(configError({} as RawRunOptions)).toBe('--vni is required (or give --config)');
+    expect(configError({ peer: ['192.0.2.1'], tap: 'vx0' })).toBe('--vni is required (or give --config)');
   });
 
   it.each(['1.2.3', '192.0.2.256', 'example', '2001:db8::g'])('--peer %j', (peer) => {
@@ -168,12 +207,132 @@ describe('buildVtepConfig refuses bad input, naming the option', () => {
   it.each(['-5', 'never', '2147484'])('--ageing %j', (ageing) => {
     expectConfigError({ vni: '42', ageing }, '--ageing', ageing);
   });
+
+  it.each(['-1', '86401', 'hourly', '1.5'])('--stats-interval %j', (statsInterval) => {
+    expectConfigError({ vni: '42', statsInterval }, '--stats-interval', statsInterval);
+  });
+});
+
+describe('buildVtepConfig: --group', () => {
+  it('floods to a multicast group instead of peers', () => {
+    expect(build({ group: '239.1.1.1' })).toMatchObject({
+      underlay: { family: 4, io: 'native' },
+      segments: [{ group: '239.1.1.1', peers: [], mtu: 1450 }],
+    });
+  });
+
+  it('has no group by default', () => {
+    expect(segment({ peer: ['192.0.2.1'] }).group).toBeUndefined();
+  });
+
+  it('takes the group with --local of the same family', () => {
+    expect(build({ group: '239.1.1.255', local: '192.0.2.7' })).toMatchObject({
+      underlay: { family: 4, local: '192.0.2.7' },
+      segments: [{ group: '239.1.1.255' }],
+    });
+  });
+
+  it.each(['192.0.2.1', '203.0.113.255', '2001:db8::1'])('refuses --group %j, which is not multicast', (group) => {
+    const message = configError({ vni: '42', group });
+    expect(message).toContain('--group');
+    expect(message).toContain('must be a multicast address');
+    expect(message).toContain(group);
+  });
+
+  it('refuses --group with --peer', () => {
+    expect(configError({ vni: '42', group: '239.1.1.1', peer: ['192.0.2.1'] })).toBe(
+      '--group and --peer exclude each other, as group and remote do in the kernel',
+    );
+  });
+
+  it('refuses a --group of another family than --local', () => {
+    expect(configError({ vni: '42', group: '239.1.1.1', local: '2001:db8::1' })).toBe(
+      '--group 239.1.1.1 is IPv4 but the underlay is IPv6: use one family',
+    );
+  });
+});
+
+describe('buildVtepConfig: --dev', () => {
+  it('binds to the device and takes the TAP MTU from it: 9000 - 50 over IPv4', () => {
+    expect(build({ dev: 'ul0', peer: ['192.0.2.1'] })).toMatchObject({
+      underlay: { device: 'ul0', family: 4 },
+      segments: [{ mtu: 8950 }],
+    });
+    expect(segment({ dev: 'ul0' }).mtu).toBe(8950);
+    expect(segment({ dev: 'ul0', group: '239.1.1.1' }).mtu).toBe(8950);
+  });
+
+  it('subtracts 70 over IPv6, whether the peers or --local say so', () => {
+    expect(build({ dev: 'ul0', peer: ['2001:db8::1'] })).toMatchObject({
+      underlay: { device: 'ul0', family: 6 },
+      segments: [{ mtu: 8930 }],
+    });
+    expect(segment({ dev: 'ul0', local: '2001:db8::9' }).mtu).toBe(8930);
+  });
+
+  it('follows the device MTU', () => {
+    expect(segment({ dev: 'ul0' }, systemWithMtu(1500)).mtu).toBe(1450);
+    expect(segment({ dev: 'ul0', peer: ['2001:db8::1'] }, systemWithMtu(1280)).mtu).toBe(1210);
+  });
+
+  it('never goes below 68', () => {
+    expect(segment({ dev: 'ul0' }, systemWithMtu(100)).mtu).toBe(68);
+    expect(segment({ dev: 'ul0', peer: ['2001:db8::1'] }, systemWithMtu(137)).mtu).toBe(68);
+    expect(segment({ dev: 'ul0', peer: ['2001:db8::1'] }, systemWithMtu(139)).mtu).toBe(69);
+  });
+
+  it('keeps an explicit --mtu', () => {
+    expect(segment({ dev: 'ul0', mtu: '1400' }).mtu).toBe(1400);
+  });
+
+  it('asks the system about the named device only', () => {
+    const asked: string[] = [];
+    const system: SystemDefaults = {
+      ...SYSTEM,
+      deviceMtu: (name) => {
+        asked.push(name);
+        return SYSTEM.deviceMtu(name);
+      },
+    };
+    expect(segment({ dev: 'ul0' }, system).mtu).toBe(8950);
+    expect(asked).toEqual(['ul0']);
+  });
+
+  it('has no device by default', () => {
+    expect(build().underlay.device).toBeUndefined();
+  });
+
+  it('refuses a device that does not exist', () => {
+    expect(configError({ vni: '42', dev: 'ul1' })).toBe('--dev ul1: no such interface');
+  });
+
+  it.each(['', 'a'.repeat(16), 'ul/0', 'ul:0', 'ul 0', '..'])('refuses --dev %j', (dev) => {
+    expectConfigError({ vni: '42', dev }, '--dev', `"${dev}"`);
+  });
+});
+
+describe('buildVtepConfig: --bridge', () => {
+  it('attaches the TAP to the named bridge', () => {
+    expect(segment({ bridge: 'br0' }).bridge).toBe('br0');
+    expect(segment({ bridge: 'b'.repeat(15), tap: 'vx0' })).toMatchObject({ bridge: 'bbbbbbbbbbbbbbb', tapName: 'vx0' });
+  });
+
+  it('has no bridge by default', () => {
+    expect(segment({ tap: 'vx0' }).bridge).toBeUndefined();
+  });
+
+  it.each(['', 'b'.repeat(16), 'br/0', 'br:0', 'br 0', '.'])('refuses --bridge %j', (bridge) => {
+    expectConfigError({ vni: '42', bridge }, '--bridge', `"${bridge}"`);
+  });
 });
 
 describe('buildVtepConfig: outer header options (--ttl, --tos, --df, --srcport) and --io', () => {
   it('takes the source port range from the system when --srcport is not given', () => {
-    expect(build({}, { ...SYSTEM, localPortRange: { min: 1024, max: 65535 } }).outer).toMatchObject({ srcPortMin: 1024, srcPortMax: 65535 });
-    expect(build({ srcport: '50000-50009' }, { ...SYSTEM, localPortRange: { min: 1024, max: 65535 } }).outer).toMatchObject({
+    expect(build({}, { ...SYSTEM, localPortRange: { min: 1024, max: 65535 } }).underlay.outer).toMatchObject({
+      srcPortMin: 1024,
+      srcPortMax: 65535,
+    });
+    expect(build({ srcport: '50000-50009' }, { ...SYSTEM, localPortRange: { min: 1024, max: 65535 } }).underlay.outer).toMatchObject({
       srcPortMin: 50000,
       srcPortMax: 50009,
     });
@@ -186,7 +345,7 @@ describe('buildVtepConfig: outer header options (--ttl, --tos, --df, --srcport) 
     ['64', 64],
     ['255', 255],
   ] as const)('--ttl %s', (ttl, expected) => {
-    expect(build({ ttl }).outer.ttl).toBe(expected);
+    expect(build({ ttl }).underlay.outer.ttl).toBe(expected);
   });
 
   it.each([
@@ -199,11 +358,11 @@ describe('buildVtepConfig: outer header options (--ttl, --tos, --df, --srcport) 
     ['0xff', 0xff],
     ['0x0', 0],
   ] as const)('--tos %s', (tos, expected) => {
-    expect(build({ tos }).outer.tos).toBe(expected);
+    expect(build({ tos }).underlay.outer.tos).toBe(expected);
   });
 
   it.each(['unset', 'set', 'inherit'] as const)('--df %s', (df) => {
-    expect(build({ df }).outer.df).toBe(df);
+    expect(build({ df }).underlay.outer.df).toBe(df);
   });
 
   it.each([
@@ -211,12 +370,12 @@ describe('buildVtepConfig: outer header options (--ttl, --tos, --df, --srcport) 
     ['4789-4789', 4789, 4789],
     ['1-65535', 1, 65535],
   ] as const)('--srcport %s', (srcport, min, max) => {
-    expect(build({ srcport }).outer).toMatchObject({ srcPortMin: min, srcPortMax: max });
+    expect(build({ srcport }).underlay.outer).toMatchObject({ srcPortMin: min, srcPortMax: max });
   });
 
   it('keeps the other outer fields at their defaults when one is given', () => {
-    expect(build({ ttl: '9' }).outer).toEqual({ ttl: 9, tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 });
-    expect(build({ tos: 'inherit', df: 'inherit' }).outer).toEqual({
+    expect(build({ ttl: '9' }).underlay.outer).toEqual({ ttl: 9, tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 });
+    expect(build({ tos: 'inherit', df: 'inherit' }).underlay.outer).toEqual({
       ttl: 'auto',
       tos: 'inherit',
       df: 'inherit',
@@ -226,17 +385,24 @@ describe('buildVtepConfig: outer header options (--ttl, --tos, --df, --srcport) 
   });
 
   it.each(['native', 'dgram'] as const)('--io %s', (io) => {
-    expect(build({ io }).io).toBe(io);
+    expect(build({ io }).underlay.io).toBe(io);
   });
 
   it('accepts every outer option with --io native', () => {
-    const config = build({ io: 'native', ttl: 'inherit', tos: '0x20', df: 'set', srcport: '20000-20099' });
-    expect(config.io).toBe('native');
-    expect(config.outer).toEqual({ ttl: 'inherit', tos: 0x20, df: 'set', srcPortMin: 20000, srcPortMax: 20099 });
+    const { underlay } = build({ io: 'native', ttl: 'inherit', tos: '0x20', df: 'set', srcport: '20000-20099' });
+    expect(underlay.io).toBe('native');
+    expect(underlay.outer).toEqual({ ttl: 'inherit', tos: 0x20, df: 'set', srcPortMin: 20000, srcPortMax: 20099 });
+  });
+
+  it('accepts --group and --dev with --io native', () => {
+    expect(build({ io: 'native', group: '239.1.1.1', dev: 'ul0' })).toMatchObject({
+      underlay: { io: 'native', device: 'ul0' },
+      segments: [{ group: '239.1.1.1', mtu: 8950 }],
+    });
   });
 
   it('keeps the outer defaults with --io dgram', () => {
-    expect(build({ io: 'dgram' })).toMatchObject({
+    expect(build({ io: 'dgram' }).underlay).toMatchObject({
       io: 'dgram',
       outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
     });
@@ -280,13 +446,19 @@ describe('buildVtepConfig refuses bad outer header options, naming the option', 
     ['tos', { tos: 'inherit' }],
     ['df', { df: 'set' }],
     ['srcport', { srcport: '1024-2047' }],
-  ] as const)('--%s with --io dgram, which cannot set it per datagram', (option, extra) => {
-    expectConfigError({ vni: '42', io: 'dgram', ...extra }, `--${option}`, '--io native');
+    ['group', { group: '239.1.1.1' }],
+    ['dev', { dev: 'ul0' }],
+  ] as const)('--%s with --io dgram, which cannot do it', (option, extra) => {
+    expect(configError({ vni: '42', io: 'dgram', ...extra })).toBe(`--${option} needs native I/O: node:dgram cannot do it`);
   });
 });
 
 describe('peer addresses', () => {
   it('keeps one peer per address however it is written, in canonical form', () => {
-    expect(build({ peer: ['2001:db8::1', '2001:DB8:0:0::1', '2001:db8::2'] }).peers).toEqual(['2001:db8::1', '2001:db8::2']);
+    expect(segment({ peer: ['2001:db8::1', '2001:DB8:0:0::1', '2001:db8::2'] }).peers).toEqual(['2001:db8::1', '2001:db8::2']);
+  });
+
+  it('writes --local in canonical form', () => {
+    expect(build({ local: '2001:DB8:0:0::9' }).underlay.local).toBe('2001:db8::9');
   });
 });
