@@ -63,11 +63,12 @@ function encapCase(frameLength: number): BatchCase {
   // Learned unicast: one send per frame, no flooding.
   engine.fdb.learn(PEER_MAC, 0, PEER_VTEP, 0, Date.now());
   const sends = new SendList(BATCH);
+  const proxyReplies = new DeliverList(BATCH); // stays empty: the proxy is off
   return {
     name: `encap ${frameLength} B`,
     runBatch: () => {
       sends.reset();
-      for (let slot = 0; slot < BATCH; slot++) engine.encap(pool.bytes, pool.frameOffset(slot), frameLength, sends);
+      for (let slot = 0; slot < BATCH; slot++) engine.encap(pool.bytes, pool.frameOffset(slot), frameLength, sends, proxyReplies);
     },
     produced: () => sends.count,
   };

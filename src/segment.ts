@@ -6,7 +6,9 @@
 import type { Logger } from './log.js';
 import type { SegmentConfig, UnderlayConfig } from './config/vtep-config.js';
 import { DeliverList, SendList } from './engine/batch.js';
-import { Engine, type FdbEvent } from './engine/engine.js';
+import { Engine, type EngineEvent } from './engine/engine.js';
+import { NeighTable } from './engine/neigh.js';
+import type { EventHub, VtepEvent } from './control/events.js';
 import { Fdb, ZERO_MAC } from './engine/fdb.js';
 import { makeRemote, sameRemote } from './engine/remote.js';
 import { Pool } from './io/pool.js';
@@ -40,7 +42,7 @@ export class Segment {
     private readonly port: number,
   ) {}
 
-  static open(config: SegmentConfig, underlay: UnderlayConfig, transport: UnderlayTransport, log: Logger): Segment {
+  static open(config: SegmentConfig, underlay: UnderlayConfig, transport: UnderlayTransport, events: EventHub, log: Logger): Segment {
     const tap = TapDevice.open({
       name: config.tapName,
       mtu: config.mtu,
@@ -49,23 +51,36 @@ export class Segment {
       bridge: config.bridge,
       offload: underlay.offload,
     });
-    const fdb = new Fdb({ learnedPort: underlay.port, ageingMs: config.ageingSeconds * 1000 });
-    const vniLog = log.child({ vni: config.vni });
-    const logFdbEvent = ({ kind, entry }: FdbEvent): void => {
-      const fields = { mac: formatMac(entry.mac), dst: entry.remotes[0]?.address };
-      if (kind === 'moved') vniLog.info(fields, 'fdb entry moved');
-      else vniLog.debug(fields, 'fdb entry learned');
+    const fdb = new Fdb({ learnedPort: underlay.port, ageingMs: config.ageingSeconds * 1000, maxAddress: config.maxAddress });
+    const vni = config.vni;
+    const vniLog = log.child({ vni });
+    const report = (event: EngineEvent): void => {
+      const published: VtepEvent =
+        event.kind === 'l2miss'
+          ? { event: 'l2miss', vni, mac: event.mac }
+          : event.kind === 'l3miss'
+            ? { event: 'l3miss', vni, ip: event.ip }
+            : { event: event.kind === 'moved' ? 'move' : 'learn', vni, mac: formatMac(event.entry.mac), dst: event.entry.remotes[0]?.address };
+      if (published.event === 'move') vniLog.info(published, 'fdb entry moved');
+      else vniLog.debug(published, published.event);
+      events.publish(published);
     };
-    const engine = new Engine({ vni: config.vni, ownMac: tap.mac, learning: config.learning, outer: underlay.outer }, fdb, logFdbEvent);
+    const { learning, proxy, l2miss, l3miss } = config;
+    const engine = new Engine({ vni, ownMac: tap.mac, learning, proxy, l2miss, l3miss, outer: underlay.outer }, fdb, new NeighTable(), report);
     const segment = new Segment(config, tap, engine, underlay.port);
     segment.setFloodTargets(floodTargets(config));
 
     const pool = new Pool(datagramCapacity(config.mtu), BATCH);
     const sends = new SendList(BATCH * Math.max(1, config.peers.length));
+    const proxyReplies = new DeliverList(BATCH);
     tap.startReading(pool, BATCH, (offsets, lengths, count) => {
       sends.reset();
-      for (let i = 0; i < count; i++) engine.encap(pool.bytes, offsets[i]!, lengths[i]!, sends);
+      for (let i = 0; i < count; i++) engine.encap(pool.bytes, offsets[i]!, lengths[i]!, sends, proxyReplies);
       transport.send(pool.bytes, sends);
+      if (proxyReplies.count > 0) {
+        tap.writeFrames(pool.bytes, proxyReplies);
+        proxyReplies.reset();
+      }
     });
     return segment;
   }

@@ -10,6 +10,9 @@ import { VXLAN_HEADER_LEN, hasIFlag, readVni } from './vxlan/header.js';
 import { ADDRESS_LEN } from './vxlan/address.js';
 import { formatMac } from './vxlan/mac.js';
 import { startStatsLog } from './control/stats-log.js';
+import { EventHub } from './control/events.js';
+import { ControlServer, defaultControlPath } from './control/server.js';
+import { MetricsServer } from './control/metrics.js';
 
 const SWEEP_INTERVAL_MS = 10_000;
 
@@ -19,8 +22,11 @@ export class Vtep {
   private segmentList: Segment[] = [];
   /** Datagrams no segment claims: too short, I flag clear, or a VNI not served here. */
   readonly unclaimed = new Counters();
+  readonly events = new EventHub();
   private readonly timers: NodeJS.Timeout[] = [];
   private stopStatsLog: (() => void) | undefined;
+  private readonly controls: ControlServer[] = [];
+  private metrics: MetricsServer | undefined;
 
   private constructor(
     private config: VtepConfig,
@@ -37,8 +43,14 @@ export class Vtep {
     // Bind first: a port in use fails before any device exists.
     await transport.open((buf, offsets, lengths, sources, tos, count) => vtep.receive(buf, offsets, lengths, sources, tos, count));
     try {
-      for (const segment of config.segments) vtep.byVni.set(segment.vni, Segment.open(segment, config.underlay, transport, log));
+      for (const segment of config.segments) vtep.byVni.set(segment.vni, Segment.open(segment, config.underlay, transport, vtep.events, log));
       vtep.segmentList = [...vtep.byVni.values()];
+      for (const segment of vtep.segmentList) {
+        const socketPath = segment.config.control ?? defaultControlPath(segment.tap.name);
+        const ctx = { segment, port: config.underlay.port, family: config.underlay.family, stats: () => vtep.segmentStats(segment) };
+        vtep.controls.push(await ControlServer.start(socketPath, ctx, vtep.events));
+      }
+      if (config.metrics !== undefined) vtep.metrics = await MetricsServer.start(config.metrics, () => vtep.segmentList, log);
     } catch (err) {
       vtep.stop();
       throw err;
@@ -49,7 +61,8 @@ export class Vtep {
         log.warn({ vni: c.vni }, 'no peer and no group: broadcast, multicast and unknown unicast frames have nowhere to go');
       }
       const { port, io } = config.underlay;
-      log.info({ tap: tap.name, vni: c.vni, peers: c.peers, group: c.group, port, mtu: c.mtu, mac: formatMac(tap.mac), io }, 'ready');
+      const control = c.control ?? defaultControlPath(tap.name);
+      log.info({ tap: tap.name, vni: c.vni, peers: c.peers, group: c.group, port, mtu: c.mtu, mac: formatMac(tap.mac), io, control }, 'ready');
     }
     return vtep;
   }
@@ -84,7 +97,9 @@ export class Vtep {
       const sweep = (): void => {
         for (const segment of this.byVni.values()) {
           for (const entry of segment.engine.fdb.sweep(Date.now())) {
-            this.log.debug({ vni: segment.config.vni, mac: formatMac(entry.mac) }, 'fdb entry aged out');
+            const event = { event: 'age' as const, vni: segment.config.vni, mac: formatMac(entry.mac), dst: entry.remotes[0]?.address };
+            this.log.debug(event, 'fdb entry aged out');
+            this.events.publish(event);
           }
         }
       };
@@ -93,6 +108,18 @@ export class Vtep {
     if (this.config.statsIntervalSeconds > 0) {
       this.stopStatsLog = startStatsLog(() => this.statsSnapshot(), this.log, this.config.statsIntervalSeconds * 1000);
     }
+  }
+
+  /** What `vxlan-tap stats` shows for one VNI. */
+  segmentStats(segment: Segment): Record<string, unknown> {
+    return {
+      tap: segment.tap.name,
+      vni: segment.config.vni,
+      ...segment.engine.counters.snapshot(),
+      fdbEntries: segment.engine.fdb.size,
+      unclaimed: this.unclaimed.drops,
+      sendErrors: this.transport.sendErrors,
+    };
   }
 
   statsSnapshot(): Record<string, unknown> {
@@ -131,6 +158,8 @@ export class Vtep {
   stop(): void {
     for (const timer of this.timers) clearInterval(timer);
     this.stopStatsLog?.();
+    for (const control of this.controls) control.stop();
+    this.metrics?.stop();
     for (const segment of this.byVni.values()) segment.close();
     this.transport.close();
   }

@@ -17,6 +17,24 @@ namespace {
 
 constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
 constexpr size_t kControlBytes = 64;
+constexpr size_t kVxlanHeaderLen = 8;
+
+// What goes in front of each frame: built per datagram, so copies of one frame to
+// remotes with different VNIs share the frame's bytes.
+struct Headers {
+  udphdr udp;
+  uint8_t vxlan[kVxlanHeaderLen];
+};
+static_assert(sizeof(Headers) == 16, "UDP and VXLAN headers are packed");
+
+void WriteVxlanHeader(uint8_t* h, uint32_t vni) {
+  h[0] = 0x08;  // I flag; every reserved bit zero
+  h[1] = h[2] = h[3] = 0;
+  h[4] = (vni >> 16) & 0xff;
+  h[5] = (vni >> 8) & 0xff;
+  h[6] = vni & 0xff;
+  h[7] = 0;
+}
 constexpr int64_t kSourceCacheNs = 10'000'000'000;  // re-ask the routing table every 10 s
 
 int64_t NowNs() {
@@ -174,7 +192,9 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   }
 
   // send(bytes: Uint8Array, offsets, lengths, dsts (16 bytes each), ports (src << 16 | dst),
-  //      outer (ttl | tos << 8 | df << 16), count) -> datagrams the kernel accepted
+  //      vnis, outer (ttl | tos << 8 | df << 16), count) -> datagrams the kernel accepted.
+  // Each datagram at bytes[offset] starts with 8 bytes of VXLAN header room; the header
+  // actually sent is built here with the copy's own VNI, next to its UDP header.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
@@ -184,8 +204,9 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     Napi::Int32Array lengths = info[2].As<Napi::Int32Array>();
     const uint8_t* dsts = info[3].As<Napi::Uint8Array>().Data();
     Napi::Int32Array ports = info[4].As<Napi::Int32Array>();
-    Napi::Int32Array outer = info[5].As<Napi::Int32Array>();
-    size_t count = info[6].As<Napi::Number>().Uint32Value();
+    Napi::Int32Array vnis = info[5].As<Napi::Int32Array>();
+    Napi::Int32Array outer = info[6].As<Napi::Int32Array>();
+    size_t count = info[7].As<Napi::Number>().Uint32Value();
     if (fds_[0] < 0 || count > offsets.ElementLength()) return Napi::Number::New(env, 0);
     Reserve(count);
 
@@ -193,14 +214,18 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     size_t run_start = 0;
     for (size_t i = 0; i < count; i++) {
       size_t off = offsets[i], len = lengths[i];
-      if (off + len > size) len = 0;  // never read past the region
+      if (off + len > size || len < kVxlanHeaderLen) len = kVxlanHeaderLen;  // never read past the region
       const uint8_t* dst = dsts + 16 * i;
       uint16_t dport = ports[i] & 0xffff, sport = static_cast<uint32_t>(ports[i]) >> 16;
-      udphdr* h = &headers_[i];
+      Headers* hs = &headers_[i];
+      udphdr* h = &hs->udp;
       h->source = htons(sport);
       h->dest = htons(dport);
       h->len = htons(static_cast<uint16_t>(sizeof(udphdr) + len));
       h->check = 0;
+      WriteVxlanHeader(hs->vxlan, static_cast<uint32_t>(vnis[i]));
+      const uint8_t* frame = base + off + kVxlanHeaderLen;
+      size_t frame_len = len - kVxlanHeaderLen;
       if (family_ == AF_INET) {
         uint32_t dst4;
         std::memcpy(&dst4, dst + 12, 4);
@@ -210,14 +235,14 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
           uint32_t sum = Sum16(reinterpret_cast<uint8_t*>(&src4), 4, 0);
           sum = Sum16(reinterpret_cast<uint8_t*>(&dst4), 4, sum);
           sum += IPPROTO_UDP + sizeof(udphdr) + len;
-          sum = Sum16(reinterpret_cast<uint8_t*>(h), sizeof(udphdr), sum);
-          sum = Sum16(base + off, len, sum);
+          sum = Sum16(reinterpret_cast<uint8_t*>(hs), sizeof(Headers), sum);
+          sum = Sum16(frame, frame_len, sum);
           uint16_t check = Fold(sum);
           h->check = htons(check == 0 ? 0xffff : check);
         }
       }
-      iovs_[2 * i] = {h, sizeof(udphdr)};
-      iovs_[2 * i + 1] = {base + off, len};
+      iovs_[2 * i] = {hs, sizeof(Headers)};
+      iovs_[2 * i + 1] = {const_cast<uint8_t*>(frame), frame_len};
       ToSockaddr(family_, dst, 0, &names_[i]);  // raw sockets take no port here
       mmsghdr& m = msgs_[i];
       m.msg_hdr = {};
@@ -290,7 +315,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   uint32_t local4_ = 0;
   std::unordered_map<uint32_t, CachedSource> sources_;
   std::vector<mmsghdr> msgs_;
-  std::vector<udphdr> headers_;
+  std::vector<Headers> headers_;
   std::vector<iovec> iovs_;
   std::vector<sockaddr_storage> names_;
   std::vector<uint8_t> controls_;

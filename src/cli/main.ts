@@ -5,6 +5,8 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, RuntimeError } from '../config/errors.js';
 import { addRunCommand } from './run.js';
 import { addDemoCommand } from './demo.js';
+import { addControlCommands } from './control-commands.js';
+import { addCheckCommand } from './check.js';
 
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
@@ -20,6 +22,8 @@ const program = new Command('vxlan-tap')
   .configureOutput({ outputError: () => {} });
 addRunCommand(program);
 addDemoCommand(program);
+addControlCommands(program);
+addCheckCommand(program);
 program.commands.forEach((c) => c.exitOverride().configureOutput({ outputError: () => {} }));
 
 try {

@@ -21,7 +21,10 @@ interface RunOptions extends RawRunOptions {
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 // Options that describe the VTEP itself: with --config they belong in the file.
-const FILE_SETTINGS = ['vni', 'peer', 'group', 'dev', 'bridge', 'port', 'local', 'tap', 'mtu', 'mac', 'address', 'learning', 'ageing', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'statsInterval'] as const;
+const FILE_SETTINGS = [
+  ...['vni', 'peer', 'group', 'dev', 'bridge', 'port', 'local', 'tap', 'mtu', 'mac', 'address', 'learning', 'ageing', 'maxAddress'] as const,
+  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'statsInterval', 'metrics'] as const,
+];
 
 function createTransport(config: VtepConfig): UnderlayTransport {
   const { family, port, local, device, io } = config.underlay;
@@ -78,6 +81,12 @@ export function addRunCommand(program: Command): void {
     .option('--tos <n|inherit>', 'outer TOS: a number (default 0) or inherit (the inner DS field); ECN always follows the inner packet')
     .option('--df <unset|set|inherit>', 'outer DF bit: unset (default), set, or inherit (an inner IPv4 DF; always for inner IPv6)')
     .option('--srcport <min-max>', 'UDP source port range, chosen per inner flow (default: ip_local_port_range)')
+    .option('--proxy', 'answer ARP and IPv6 neighbour solicitations from the neighbour table (vxlan-tap neigh)')
+    .option('--l2miss', 'report unicast destinations with no FDB entry (vxlan-tap monitor)')
+    .option('--l3miss', 'report proxied addresses with no neighbour entry (vxlan-tap monitor)')
+    .option('--max-address <n>', 'most FDB entries, every kind counted (0: no limit)')
+    .option('--control <path>', 'control socket (default /run/vxlan-tap/<tap>.sock)')
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
     .option('--offload <on|off>', 'TAP offloads: take 64 KB TCP super-frames and segment them here; coalesce on receive (default off)')
     .option('--config <file>', 'JSON file with the underlay settings and one entry per VNI (see README); SIGHUP re-reads it')
     .option('--stats-interval <seconds>', 'log counters, heap size and GC count this often (0: never)')

@@ -2,7 +2,7 @@
 // start and again on SIGHUP; every error names the bad field, e.g. "vnis[1].vni".
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
-import { parseLogLevel, parseStatsInterval } from './parse.js';
+import { parseHostPort, parseLogLevel, parseStatsInterval } from './parse.js';
 import {
   buildSegment,
   buildUnderlay,
@@ -29,6 +29,7 @@ const UNDERLAY_FIELDS: Record<string, [keyof RawUnderlay, Kind]> = {
   offload: ['offload', 'text'],
   logLevel: ['logLevel', 'text'],
   statsInterval: ['statsInterval', 'text'],
+  metrics: ['metrics', 'text'],
 };
 
 const SEGMENT_FIELDS: Record<string, [keyof RawSegment, Kind]> = {
@@ -42,6 +43,11 @@ const SEGMENT_FIELDS: Record<string, [keyof RawSegment, Kind]> = {
   bridge: ['bridge', 'text'],
   learning: ['learning', 'flag'],
   ageing: ['ageing', 'text'],
+  maxAddress: ['maxAddress', 'text'],
+  proxy: ['proxy', 'flag'],
+  l2miss: ['l2miss', 'flag'],
+  l3miss: ['l3miss', 'flag'],
+  control: ['control', 'text'],
 };
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -105,6 +111,7 @@ export function parseConfigFile(text: string, system: SystemDefaults): VtepConfi
     segments,
     logLevel: rawUnderlay.logLevel === undefined ? 'info' : parseLogLevel(rawUnderlay.logLevel, 'logLevel'),
     statsIntervalSeconds: rawUnderlay.statsInterval === undefined ? 0 : parseStatsInterval(rawUnderlay.statsInterval, 'statsInterval'),
+    metrics: rawUnderlay.metrics === undefined ? undefined : parseHostPort(rawUnderlay.metrics, 'metrics'),
   };
 }
 

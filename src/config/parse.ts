@@ -27,6 +27,22 @@ export const parsePort = (text: string, option = '--port'): number => parseInteg
 export const parseMtu = (text: string, option = '--mtu'): number => parseInteger(option, text, 68, 65535);
 export const parseAgeing = (text: string, option = '--ageing'): number => parseInteger(option, text, 0, 2 ** 31 / 1000);
 export const parseStatsInterval = (text: string, option = '--stats-interval'): number => parseInteger(option, text, 0, 86400);
+export const parseMaxAddress = (text: string, option = '--max-address'): number => parseInteger(option, text, 0, 2 ** 31 - 1);
+
+/** A Unix socket path: absolute, and short enough for sockaddr_un (107 bytes). */
+export function parseSocketPath(text: string, option = '--control'): string {
+  if (!text.startsWith('/') || Buffer.byteLength(text) > 107) {
+    throw new ConfigError(`${option} must be an absolute path of at most 107 bytes, not "${text}"`);
+  }
+  return text;
+}
+
+/** host:port, or [v6]:port; host may be an address or a name. */
+export function parseHostPort(text: string, option: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
+  if (!m) throw new ConfigError(`${option} must be host:port, like 127.0.0.1:9100, not "${text}"`);
+  return { host: m[1] ?? m[2]!, port: parseInteger(option, m[3]!, 1, 65535) };
+}
 
 /** An address in its canonical text form (2001:DB8:0::1 becomes 2001:db8::1). */
 export function parseIp(option: string, text: string): { address: string; family: 4 | 6 } {

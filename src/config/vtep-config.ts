@@ -14,6 +14,9 @@ import {
   parseMtu,
   parseMulticastIp,
   parseOnOff,
+  parseHostPort,
+  parseMaxAddress,
+  parseSocketPath,
   parsePort,
   parsePortRange,
   parseStatsInterval,
@@ -63,6 +66,13 @@ export interface SegmentConfig {
   bridge?: string;
   learning: boolean;
   ageingSeconds: number;
+  /** Most FDB entries, every kind counted; 0 no limit. */
+  maxAddress: number;
+  proxy: boolean;
+  l2miss: boolean;
+  l3miss: boolean;
+  /** Control socket path; undefined: /run/vxlan-tap/<tap>.sock once the TAP has its name. */
+  control?: string;
 }
 
 export interface VtepConfig {
@@ -71,6 +81,8 @@ export interface VtepConfig {
   logLevel: LogLevel;
   /** Log counters, heap size and GC count this often; 0 never. */
   statsIntervalSeconds: number;
+  /** Serve Prometheus metrics here, if set. */
+  metrics?: { host: string; port: number };
 }
 
 /** Settings of one VNI, as text (options) or as found in the file. */
@@ -85,6 +97,11 @@ export interface RawSegment {
   bridge?: string;
   learning?: boolean;
   ageing?: string;
+  maxAddress?: string;
+  proxy?: boolean;
+  l2miss?: boolean;
+  l3miss?: boolean;
+  control?: string;
 }
 
 /** Settings shared by all VNIs. */
@@ -100,6 +117,7 @@ export interface RawUnderlay {
   offload?: string;
   logLevel?: string;
   statsInterval?: string;
+  metrics?: string;
 }
 
 /** The run command's options: one segment and the underlay. */
@@ -204,18 +222,26 @@ export function buildSegment(raw: RawSegment, underlay: UnderlayConfig, name: Na
     bridge: raw.bridge === undefined ? undefined : parseInterfaceName(name('bridge'), raw.bridge),
     learning: raw.learning ?? true,
     ageingSeconds: raw.ageing === undefined ? DEFAULT_AGEING_SECONDS : parseAgeing(raw.ageing, name('ageing')),
+    maxAddress: raw.maxAddress === undefined ? 0 : parseMaxAddress(raw.maxAddress, name('maxAddress')),
+    proxy: raw.proxy ?? false,
+    l2miss: raw.l2miss ?? false,
+    l3miss: raw.l3miss ?? false,
+    control: raw.control === undefined ? undefined : parseSocketPath(raw.control, name('control')),
   };
 }
 
-/** Checks that hold across VNIs: one TAP per VNI, each VNI and TAP name once. */
+/** Checks that hold across VNIs: each VNI, TAP name and control socket once. */
 export function checkSegments(segments: SegmentConfig[], name: SegmentNamer): void {
   const vnis = new Set<number>();
   const taps = new Set<string>();
+  const controls = new Set<string>();
   segments.forEach((segment, i) => {
     if (vnis.has(segment.vni)) throw new ConfigError(`${name(i, 'vni')} ${segment.vni} appears twice`);
     vnis.add(segment.vni);
     if (segment.tapName !== '' && taps.has(segment.tapName)) throw new ConfigError(`${name(i, 'tap')} ${segment.tapName} appears twice`);
     taps.add(segment.tapName);
+    if (segment.control !== undefined && controls.has(segment.control)) throw new ConfigError(`${name(i, 'control')} ${segment.control} appears twice`);
+    if (segment.control !== undefined) controls.add(segment.control);
   });
 }
 
@@ -228,5 +254,6 @@ export function buildVtepConfig(raw: RawRunOptions, system: SystemDefaults): Vte
     segments: [buildSegment(raw, underlay, optionNamer)],
     logLevel: raw.logLevel === undefined ? 'info' : parseLogLevel(raw.logLevel),
     statsIntervalSeconds: raw.statsInterval === undefined ? 0 : parseStatsInterval(raw.statsInterval),
+    metrics: raw.metrics === undefined ? undefined : parseHostPort(raw.metrics, '--metrics'),
   };
 }

@@ -15,6 +15,8 @@ export class SendList {
   dsts!: Uint8Array;
   /** UDP source port << 16 | destination port. */
   ports!: Int32Array;
+  /** The VNI each copy carries (a remote may have its own). */
+  vnis!: Int32Array;
   /** Outer TTL | TOS << 8 | DF << 16. */
   outer!: Int32Array;
   remotes: Remote[] = [];
@@ -24,13 +26,14 @@ export class SendList {
     this.allocate(capacity);
   }
 
-  push(offset: number, length: number, remote: Remote, srcPort: number, ttl: number, tos: number, df: number): void {
+  push(offset: number, length: number, remote: Remote, vni: number, srcPort: number, ttl: number, tos: number, df: number): void {
     if (this.count === this.offsets.length) this.allocate(Math.max(8, this.count * 2));
     const i = this.count++;
     this.offsets[i] = offset;
     this.lengths[i] = length;
     this.dsts.set(remote.bytes, i * ADDRESS_LEN);
     this.ports[i] = (srcPort << 16) | remote.port;
+    this.vnis[i] = vni;
     this.outer[i] = ttl | (tos << 8) | (df << 16);
     this.remotes[i] = remote;
   }
@@ -49,6 +52,7 @@ export class SendList {
     this.lengths = grow(this.lengths, new Int32Array(capacity));
     this.dsts = grow(this.dsts, new Uint8Array(capacity * ADDRESS_LEN));
     this.ports = grow(this.ports, new Int32Array(capacity));
+    this.vnis = grow(this.vnis, new Int32Array(capacity));
     this.outer = grow(this.outer, new Int32Array(capacity));
     this.remotes.length = capacity;
   }

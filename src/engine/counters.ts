@@ -14,21 +14,32 @@ export const RX_DROP_REASONS = [
 ] as const;
 
 export const TX_DROP_REASONS = [
-  'noTarget', // no FDB entry and no default destination, or an unspecified remote
+  'noTarget', // no FDB entry and no default destination (or only unspecified remotes)
+  'proxyConsumed', // ARP or Neighbour Solicitation taken by the proxy, never tunnelled
 ] as const;
 
 export type RxDropReason = (typeof RX_DROP_REASONS)[number];
 export type TxDropReason = (typeof TX_DROP_REASONS)[number];
 export type DropReason = RxDropReason | TxDropReason;
 
+// They add up: rxDatagrams = rxPackets + every rx drop reason;
+// txFrames = txEncapsulated + noTarget + proxyConsumed.
 export class Counters {
+  /** Datagrams this VNI was handed. */
+  rxDatagrams = 0;
   rxPackets = 0;
   rxBytes = 0;
   rxErrors = 0;
   rxFrameErrors = 0;
   rxLengthErrors = 0;
+  /** Frames read from the TAP. */
+  txFrames = 0;
+  /** Frames sent at least once. */
+  txEncapsulated = 0;
+  /** Copies sent (one per remote). */
   txPackets = 0;
   txBytes = 0;
+  /** Frames with no target, and copies for unspecified (0.0.0.0) remotes. */
   txDropped = 0;
   readonly drops: Record<DropReason, number> = Object.fromEntries(
     [...RX_DROP_REASONS, ...TX_DROP_REASONS].map((r) => [r, 0]),

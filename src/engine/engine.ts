@@ -14,7 +14,9 @@ import {
   writeVxlanHeader,
 } from '../vxlan/header.js';
 import { ETH_DST, ETH_HEADER_LEN, ETH_SRC, hasTruncatedIpHeader } from '../vxlan/ethernet.js';
-import { isMulticastMac, isZeroMac, macHigh, macLow } from '../vxlan/mac.js';
+import { formatMac, isMulticastMac, isZeroMac, macHigh, macLow } from '../vxlan/mac.js';
+import { NeighTable } from './neigh.js';
+import { Proxy, isProxied } from './proxy.js';
 import {
   ECN_CE,
   decapCe,
@@ -56,23 +58,36 @@ export interface EngineConfig {
   ownMac: Uint8Array;
   learning: boolean;
   outer: OuterHeaderConfig;
+  /** Answer ARP and Neighbour Solicitation from the neighbour table; never tunnel them. */
+  proxy?: boolean;
+  /** Report unicast destinations with no FDB entry and no default entry. */
+  l2miss?: boolean;
+  /** Report proxied addresses with no neighbour entry. */
+  l3miss?: boolean;
 }
 
-export type FdbEvent = { kind: 'learned' | 'moved'; entry: FdbEntry };
+/** What the engine reports as it goes: learning, and misses a controller may answer. */
+export type EngineEvent =
+  | { kind: 'learned' | 'moved'; entry: FdbEntry }
+  | { kind: 'l2miss'; mac: string }
+  | { kind: 'l3miss'; ip: string };
 
 export class Engine {
   readonly counters = new Counters();
   private readonly ownHigh: number;
   private readonly ownLow: number;
+  private readonly proxy: Proxy;
 
   constructor(
     private readonly config: EngineConfig,
     readonly fdb: Fdb,
-    /** Told of new and moved entries (not of refreshes, which are per packet). */
-    private readonly onFdbEvent: (event: FdbEvent) => void = () => {},
+    readonly neighbours: NeighTable = new NeighTable(),
+    /** Told of new and moved entries (not of refreshes, which are per packet) and of misses. */
+    private readonly onEvent: (event: EngineEvent) => void = () => {},
   ) {
     this.ownHigh = macHigh(config.ownMac, 0);
     this.ownLow = macLow(config.ownMac, 0);
+    this.proxy = new Proxy(neighbours);
   }
 
   get vni(): number {
@@ -82,9 +97,19 @@ export class Engine {
   /**
    * The frame is at buf[frameOffset, frameOffset+length) with 8 bytes of headroom before
    * it. Writes the VXLAN header there and lists one datagram per remote in `out`, with
-   * the outer header fields for it.
+   * the outer header fields for it. A proxied frame is answered instead: the reply is
+   * written over it and listed in `toTap`.
    */
-  encap(buf: Uint8Array, frameOffset: number, length: number, out: SendList): void {
+  encap(buf: Uint8Array, frameOffset: number, length: number, out: SendList, toTap: DeliverList): void {
+    const c = this.counters;
+    c.txFrames++;
+    if (this.config.proxy && isProxied(buf, frameOffset, length)) {
+      const { replyLength, missed } = this.proxy.answer(buf, frameOffset, length);
+      if (replyLength > 0) toTap.push(frameOffset, replyLength);
+      else if (missed !== undefined && this.config.l3miss) this.onEvent({ kind: 'l3miss', ip: missed });
+      c.drops.proxyConsumed++;
+      return;
+    }
     let entry: FdbEntry | undefined;
     if (length >= ETH_HEADER_LEN) {
       entry = this.fdb.lookup(buf, frameOffset + ETH_DST);
@@ -92,7 +117,11 @@ export class Engine {
       if (entry === undefined) entry = this.fdb.defaultEntry();
     }
     if (entry === undefined || entry.remotes.length === 0) {
-      this.dropTx();
+      if (this.config.l2miss && length >= ETH_HEADER_LEN && !isMulticastMac(buf, frameOffset + ETH_DST)) {
+        this.onEvent({ kind: 'l2miss', mac: formatMac(buf, frameOffset + ETH_DST) });
+      }
+      c.txDropped++;
+      c.drops.noTarget++;
       return;
     }
     const headerOffset = frameOffset - VXLAN_HEADER_LEN;
@@ -109,17 +138,21 @@ export class Engine {
     const inheritedTtl = (ip < 0 ? 0 : hopLimit(buf, ip)) || DEFAULT_TTL;
 
     const remotes = entry.remotes;
+    let sent = 0;
     for (let i = 0; i < remotes.length; i++) {
       const remote = remotes[i]!;
       if (isUnspecified(remote)) {
-        this.dropTx();
+        c.txDropped++;
         continue;
       }
       const ttl = o.ttl === 'auto' ? (remote.multicast ? 1 : DEFAULT_TTL) : o.ttl === 'inherit' ? inheritedTtl : o.ttl;
-      out.push(headerOffset, length + VXLAN_HEADER_LEN, remote, srcPort, ttl, tos, df);
-      this.counters.txPackets++;
-      this.counters.txBytes += length;
+      out.push(headerOffset, length + VXLAN_HEADER_LEN, remote, remote.vni ?? this.config.vni, srcPort, ttl, tos, df);
+      sent++;
+      c.txPackets++;
+      c.txBytes += length;
     }
+    if (sent > 0) c.txEncapsulated++;
+    else c.drops.noTarget++;
   }
 
   /**
@@ -138,6 +171,7 @@ export class Engine {
     out: DeliverList,
   ): void {
     const c = this.counters;
+    c.rxDatagrams++;
     if (length < VXLAN_HEADER_LEN + ETH_HEADER_LEN) return this.dropRx('tooShort');
     if (!hasIFlag(buf, offset)) return this.dropRx('invalidHeader');
     if (readVni(buf, offset) !== this.config.vni) return this.dropRx('unknownVni');
@@ -154,7 +188,8 @@ export class Engine {
       if (isMulticastMac(buf, src) || isZeroMac(buf, src)) return this.dropRx('invalidSrcMac');
       const result = this.fdb.learn(buf, src, sources, sourceOffset, now);
       if (result === 'conflict') return this.dropRx('staticConflict');
-      if (result !== 'refreshed') this.onFdbEvent({ kind: result, entry: this.fdb.lookup(buf, src)! });
+      // A full FDB learns nothing more, silently; the frame is still delivered.
+      if (result === 'learned' || result === 'moved') this.onEvent({ kind: result, entry: this.fdb.lookup(buf, src)! });
     }
     if (hasTruncatedIpHeader(buf, frame, frameLength)) {
       c.rxLengthErrors++;
@@ -176,10 +211,5 @@ export class Engine {
 
   private dropRx(reason: RxDropReason): void {
     this.counters.drops[reason]++;
-  }
-
-  private dropTx(): void {
-    this.counters.txDropped++;
-    this.counters.drops.noTarget++;
   }
 }

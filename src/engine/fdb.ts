@@ -18,7 +18,8 @@ export interface FdbEntry {
   updated: number;
 }
 
-export type LearnResult = 'refreshed' | 'learned' | 'moved' | 'conflict';
+/** 'full': a new MAC that max-address leaves no room for (the frame is still delivered). */
+export type LearnResult = 'refreshed' | 'learned' | 'moved' | 'conflict' | 'full';
 
 export class FdbError extends Error {}
 
@@ -29,6 +30,16 @@ export interface FdbOptions {
   learnedPort: number;
   /** Idle time after which a dynamic entry is removed; 0 means never. */
   ageingMs: number;
+  /** Most entries held, every kind counted (the default entry too); 0 means no limit. */
+  maxAddress?: number;
+}
+
+/** What `flush` removes: entries with a remote matching every given field, in `state`. */
+export interface FlushFilter {
+  dst?: string;
+  port?: number;
+  vni?: number;
+  state?: FdbState;
 }
 
 export class Fdb {
@@ -57,6 +68,7 @@ export class Fdb {
   learn(buf: Uint8Array, offset: number, source: Uint8Array, sourceOffset: number, now: number): LearnResult {
     const entry = this.lookup(buf, offset);
     if (entry === undefined) {
+      if (this.full()) return 'full';
       const mac = buf.slice(offset, offset + MAC_LEN);
       const remote = remoteFromBytes(source, sourceOffset, this.options.learnedPort);
       this.insert(mac, { mac, state: 'dynamic', remotes: [remote], updated: now });
@@ -76,6 +88,7 @@ export class Fdb {
   /** Like `bridge fdb add`: fails if the MAC already has an entry. */
   add(mac: Uint8Array, remote: Remote, state: FdbState, now: number): FdbEntry {
     if (this.get(mac) !== undefined) throw new FdbError(`an entry for this MAC exists already`);
+    if (this.full()) throw new FdbError(`the FDB is full (max-address ${this.options.maxAddress})`);
     const entry: FdbEntry = { mac: Uint8Array.from(mac), state, remotes: [remote], updated: now };
     this.insert(entry.mac, entry);
     return entry;
@@ -95,8 +108,50 @@ export class Fdb {
     return entry;
   }
 
+  /**
+   * Like `bridge fdb replace`: the unicast MAC's entry becomes exactly this remote and
+   * state (created if missing). Lists (all-zeros, multicast) are changed with append/del.
+   */
+  replace(mac: Uint8Array, remote: Remote, state: FdbState, now: number): FdbEntry {
+    if (isZeroMac(mac, 0) || isMulticastMac(mac, 0)) {
+      throw new FdbError('replace is for unicast MACs; use append and del for 00:00:00:00:00:00 and multicast MACs');
+    }
+    const entry = this.get(mac);
+    if (entry === undefined) return this.add(mac, remote, state, now);
+    entry.remotes = [remote];
+    entry.state = state;
+    entry.updated = now;
+    return entry;
+  }
+
+  /**
+   * Like `bridge fdb flush`: removes entries in `filter.state` (by default dynamic and
+   * static, never permanent) with a remote matching dst, port and vni where given. The
+   * default (all-zeros) list stays unless a permanent flush names it.
+   */
+  flush(filter: FlushFilter): FdbEntry[] {
+    const matches = (entry: FdbEntry): boolean => {
+      if (filter.state === undefined ? entry.state === 'permanent' : entry.state !== filter.state) return false;
+      if (isZeroMac(entry.mac, 0) && filter.dst === undefined) return false;
+      return entry.remotes.some(
+        (r) =>
+          (filter.dst === undefined || r.address === filter.dst) &&
+          (filter.port === undefined || r.port === filter.port) &&
+          (filter.vni === undefined || r.vni === filter.vni),
+      );
+    };
+    const removed = [...this.table].filter(matches);
+    for (const entry of removed) this.table.delete(macHigh(entry.mac, 0), macLow(entry.mac, 0));
+    return removed;
+  }
+
   get(mac: Uint8Array): FdbEntry | undefined {
     return this.lookup(mac, 0);
+  }
+
+  private full(): boolean {
+    const max = this.options.maxAddress ?? 0;
+    return max > 0 && this.table.size >= max;
   }
 
   /** Removes one remote of an entry (the entry goes with its last remote), or the whole entry. */

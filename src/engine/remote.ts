@@ -8,14 +8,16 @@ export interface Remote {
   readonly bytes: Uint8Array;
   readonly family: 4 | 6;
   readonly port: number;
+  /** The VNI this remote is reached with (an FDB entry's own `vni`), else the segment's. */
+  readonly vni: number | undefined;
   /** A multicast group: outer TTL 1 under `ttl auto`. */
   readonly multicast: boolean;
 }
 
 /** A remote for an address in any text form; `address` keeps the canonical form. */
-export function makeRemote(text: string, port: number): Remote {
+export function makeRemote(text: string, port: number, vni?: number): Remote {
   const bytes = addressBytes(text);
-  return { address: formatAddress(bytes, 0), bytes, family: isIP(text) === 6 ? 6 : 4, port, multicast: isMulticastAddress(bytes) };
+  return { address: formatAddress(bytes, 0), bytes, family: isIP(text) === 6 ? 6 : 4, port, vni, multicast: isMulticastAddress(bytes) };
 }
 
 /** A remote for the 16-byte address at buf[offset] (a learned source). */
@@ -31,7 +33,7 @@ export function isUnspecified(remote: Remote): boolean {
   return true;
 }
 
-/** Same address (compared as bytes: 2001:db8::1 is 2001:DB8:0::1) and port. */
+/** Same address (compared as bytes: 2001:db8::1 is 2001:DB8:0::1), port and VNI. */
 export function sameRemote(a: Remote, b: Remote): boolean {
-  return a.port === b.port && sameAddress(a.bytes, 0, b.bytes, 0);
+  return a.port === b.port && a.vni === b.vni && sameAddress(a.bytes, 0, b.bytes, 0);
 }

@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import { RuntimeError } from '../config/errors.js';
 import type { SendList } from '../engine/batch.js';
 import { addressBytes } from '../vxlan/address.js';
+import { writeVxlanHeader } from '../vxlan/header.js';
 import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayTransport } from './transport.js';
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -52,6 +53,8 @@ export class DgramTransport implements UnderlayTransport {
       // dgram may queue the bytes and send them later, after the slot is reused: copy.
       const start = list.offsets[i]!;
       const datagram = Buffer.from(buf.subarray(start, start + list.lengths[i]!));
+      // This copy's VNI (a remote may have its own).
+      writeVxlanHeader(datagram, 0, list.vnis[i]!);
       const remote = list.remotes[i]!;
       socket.send(datagram, remote.port, remote.address, (err) => {
         if (err) this.sendErrors++;

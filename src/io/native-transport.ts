@@ -49,7 +49,7 @@ export class NativeTransport implements UnderlayTransport {
 
   send(buf: Uint8Array, list: SendList): void {
     if (list.count === 0) return;
-    const sent = this.sender!.send(buf, list.offsets, list.lengths, list.dsts, list.ports, list.outer, list.count);
+    const sent = this.sender!.send(buf, list.offsets, list.lengths, list.dsts, list.ports, list.vnis, list.outer, list.count);
     this.sendErrors += list.count - sent;
   }
 

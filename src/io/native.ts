@@ -60,6 +60,7 @@ export interface UdpSender {
     lengths: Int32Array,
     dsts: Uint8Array,
     ports: Int32Array,
+    vnis: Int32Array,
     outer: Int32Array,
     count: number,
   ): number;

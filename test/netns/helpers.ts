@@ -19,6 +19,15 @@ export function ping(lab: Lab, ns: string, address: string, count = 3, interval 
   return Number(/(\d+) received/.exec(output)?.[1] ?? 0);
 }
 
+/** Like ping(), but without blocking this process's event loop while it runs. */
+export async function pingAsync(lab: Lab, ns: string, address: string, count = 3, interval = '0.2'): Promise<number> {
+  const child = lab.spawn(ns, 'ping', '-c', String(count), '-i', interval, '-W', '2', address);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise((resolve) => child.once('exit', resolve));
+  return Number(/(\d+) received/.exec(output)?.[1] ?? 0);
+}
+
 function lineFrom(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';

@@ -42,6 +42,11 @@ const SEGMENT_DEFAULTS = {
   bridge: undefined,
   learning: true,
   ageingSeconds: 300,
+  maxAddress: 0,
+  proxy: false,
+  l2miss: false,
+  l3miss: false,
+  control: undefined,
 };
 
 const TWO_VNIS = {
@@ -93,11 +98,17 @@ const TWO_VNIS_CONFIG: VtepConfig = {
       bridge: 'br100',
       learning: false,
       ageingSeconds: 0,
+      maxAddress: 0,
+      proxy: false,
+      l2miss: false,
+      l3miss: false,
+      control: undefined,
     },
     { ...SEGMENT_DEFAULTS, vni: 200, peers: ['203.0.113.2'], tapName: 'vx200' },
   ],
   logLevel: 'debug',
   statsIntervalSeconds: 60,
+  metrics: undefined,
 };
 
 describe('parseConfigFile: valid files', () => {
@@ -121,6 +132,7 @@ describe('parseConfigFile: valid files', () => {
       segments: [{ ...SEGMENT_DEFAULTS, vni: 7 }],
       logLevel: 'info',
       statsIntervalSeconds: 0,
+      metrics: undefined,
     });
   });
 
@@ -433,5 +445,68 @@ describe('loadConfigFile', () => {
     const path = join(dir, 'a-directory');
     mkdirSync(path);
     expect(loadError(path)).toBe(`cannot read --config ${path}: EISDIR`);
+  });
+});
+
+describe('parseConfigFile: control-plane fields', () => {
+  it('reads maxAddress, proxy, l2miss, l3miss and control per VNI, and metrics for the VTEP', () => {
+    const config = parse({
+      metrics: '192.0.2.9:9100',
+      vnis: [
+        { vni: 1, maxAddress: 100, proxy: true, l2miss: true, l3miss: true, control: '/run/vxlan-tap/one.sock' },
+        { vni: 2, maxAddress: '5', l3miss: false },
+        { vni: 3 },
+      ],
+    });
+    expect(config.metrics).toEqual({ host: '192.0.2.9', port: 9100 });
+    expect(config.segments[0]).toMatchObject({ maxAddress: 100, proxy: true, l2miss: true, l3miss: true, control: '/run/vxlan-tap/one.sock' });
+    expect(config.segments[1]).toMatchObject({ maxAddress: 5, proxy: false, l2miss: false, l3miss: false });
+    expect(config.segments[1]!.control).toBeUndefined();
+    expect(config.segments[2]).toEqual({ ...SEGMENT_DEFAULTS, vni: 3 });
+  });
+
+  it('reads an IPv6 metrics address in brackets', () => {
+    expect(parse(oneVni({}, { metrics: '[2001:db8::1]:9100' })).metrics).toEqual({ host: '2001:db8::1', port: 9100 });
+  });
+
+  it('lets VNIs have control sockets of their own, or none', () => {
+    const config = parse({ vnis: [{ vni: 1, control: '/run/a.sock' }, { vni: 2 }, { vni: 3, control: '/run/b.sock' }, { vni: 4 }] });
+    expect(config.segments.map((s) => s.control)).toEqual(['/run/a.sock', undefined, '/run/b.sock', undefined]);
+  });
+
+  it('refuses a control path given twice', () => {
+    expect(fileError({ vnis: [{ vni: 1, control: '/run/a.sock' }, { vni: 2, control: '/run/a.sock' }] })).toBe(
+      'vnis[1].control /run/a.sock appears twice',
+    );
+    expect(
+      fileError({ vnis: [{ vni: 1, control: '/run/a.sock' }, { vni: 2 }, { vni: 3, control: '/run/b.sock' }, { vni: 4, control: '/run/b.sock' }] }),
+    ).toBe('vnis[3].control /run/b.sock appears twice');
+  });
+
+  it.each(['proxy', 'l2miss', 'l3miss'])('%s must be a JSON boolean', (field) => {
+    for (const value of ['true', 1, null]) expect(fileError(oneVni({ [field]: value }))).toBe(`vnis[0].${field} must be true or false`);
+  });
+
+  // [field, value, the part of the message after the field name]
+  it.each([
+    ['maxAddress', -1, 'must be a whole number'],
+    ['maxAddress', 'many', 'must be a whole number'],
+    ['maxAddress', 2147483648, 'must be from 0 to 2147483647, not 2147483648'],
+    ['maxAddress', true, 'must be a string or a number'],
+    ['control', 'vx0.sock', 'must be an absolute path of at most 107 bytes, not "vx0.sock"'],
+    ['control', `/${'s'.repeat(107)}`, 'must be an absolute path of at most 107 bytes'],
+    ['control', 42, 'must be an absolute path'],
+    ['control', ['/run/a.sock'], 'must be a string or a number'],
+  ])('a VNI field %s of %j', (field, value, problem) => {
+    expect(fileError({ vnis: [{ vni: 1 }, { vni: 2, [field]: value }] })).toMatch(new RegExp(`^vnis\\[1\\]\\.${field} ${problem.replace(/[()[\]]/g, '\\$&')}`));
+  });
+
+  it.each(['2001:db8::1:9100', '192.0.2.9', '192.0.2.9:0', '192.0.2.9:65536', 9100])('metrics %j', (metrics) => {
+    expect(fileError(oneVni({}, { metrics }))).toMatch(/^metrics must be/);
+  });
+
+  it('knows the new fields by name: a misspelling is an unknown field', () => {
+    expect(fileError(oneVni({ max_address: 5 }))).toMatch(/^unknown field vnis\[0\]\.max_address \(known: .*maxAddress/);
+    expect(fileError(oneVni({}, { metric: '192.0.2.9:9100' }))).toMatch(/^unknown field metric \(known: .*metrics/);
   });
 });

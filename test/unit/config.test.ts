@@ -65,10 +65,16 @@ describe('buildVtepConfig defaults', () => {
           bridge: undefined,
           learning: true,
           ageingSeconds: 300,
+          maxAddress: 0,
+          proxy: false,
+          l2miss: false,
+          l3miss: false,
+          control: undefined,
         },
       ],
       statsIntervalSeconds: 0,
       logLevel: 'info',
+      metrics: undefined,
     });
   });
 
@@ -461,4 +467,64 @@ describe('peer addresses', () => {
   it('writes --local in canonical form', () => {
     expect(build({ local: '2001:DB8:0:0::9' }).underlay.local).toBe('2001:db8::9');
   });
+});
+
+describe('buildVtepConfig: control-plane options', () => {
+  it('leaves the control-plane features off by default', () => {
+    expect(segment()).toMatchObject({ maxAddress: 0, proxy: false, l2miss: false, l3miss: false });
+    expect(segment().control).toBeUndefined();
+    expect(build().metrics).toBeUndefined();
+  });
+
+  it.each([
+    ['0', 0],
+    ['1', 1],
+    ['20000', 20000],
+    ['2147483647', 2147483647],
+  ])('--max-address %s', (maxAddress, expected) => {
+    expect(segment({ maxAddress }).maxAddress).toBe(expected);
+  });
+
+  it.each(['-1', 'lots', '1.5', '', '2147483648', '0x10'])('refuses --max-address %j', (maxAddress) => {
+    expectConfigError({ vni: '42', maxAddress }, '--max-address', maxAddress);
+  });
+
+  it('turns on proxy, l2miss and l3miss each on its own', () => {
+    expect(segment({ proxy: true })).toMatchObject({ proxy: true, l2miss: false, l3miss: false });
+    expect(segment({ l2miss: true })).toMatchObject({ proxy: false, l2miss: true, l3miss: false });
+    expect(segment({ l3miss: true })).toMatchObject({ proxy: false, l2miss: false, l3miss: true });
+    expect(segment({ proxy: false, l2miss: false, l3miss: false })).toMatchObject({ proxy: false, l2miss: false, l3miss: false });
+  });
+
+  it('takes an absolute --control path of up to 107 bytes', () => {
+    expect(segment({ control: '/run/vxlan-tap/vx0.sock' }).control).toBe('/run/vxlan-tap/vx0.sock');
+    const longest = `/${'s'.repeat(106)}`;
+    expect(segment({ control: longest }).control).toBe(longest);
+  });
+
+  it.each([
+    ['a relative path', 'vx0.sock'],
+    ['a path from the current folder', './vx0.sock'],
+    ['an empty path', ''],
+    ['108 bytes', `/${'s'.repeat(107)}`],
+    ['108 bytes in UTF-8', `/${'é'.repeat(53)}s`],
+  ])('refuses --control of %s', (_, control) => {
+    expectConfigError({ vni: '42', control }, '--control', `"${control}"`);
+  });
+
+  it.each([
+    ['192.0.2.1:9100', '192.0.2.1', 9100],
+    ['[2001:db8::1]:9100', '2001:db8::1', 9100],
+    ['localhost:1', 'localhost', 1],
+    ['metrics.example:65535', 'metrics.example', 65535],
+  ])('--metrics %s', (metrics, host, port) => {
+    expect(build({ metrics }).metrics).toEqual({ host, port });
+  });
+
+  it.each(['2001:db8::1:9100', '192.0.2.1', '192.0.2.1:', ':9100', '[2001:db8::1]', '192.0.2.1:0', '192.0.2.1:65536', '192.0.2.1:http'])(
+    'refuses --metrics %j',
+    (metrics) => {
+      expectConfigError({ vni: '42', metrics }, '--metrics');
+    },
+  );
 });

@@ -4,7 +4,6 @@ import type { Counters } from '../../src/engine/counters.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { ZERO_MAC } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
-import { formatMac } from '../../src/vxlan/mac.js';
 import {
   BROADCAST,
   allOuterFields,
@@ -12,6 +11,7 @@ import {
   decapOne,
   encapOne,
   ethernetFrame,
+  eventText,
   expectedRemote,
   FRAME_OFFSET,
   hex,
@@ -120,7 +120,7 @@ describe('decap: delivered frames', () => {
     const seen: string[][] = [];
     for (const [source, now] of [[PEER_1, 0], [PEER_1, 1], [PEER_2, 2]] as const) {
       decapOne(engine, datagram(), source, now);
-      seen.push(events.splice(0).map((e) => `${e.kind} ${formatMac(e.entry.mac)} ${e.entry.remotes[0]!.address}`));
+      seen.push(events.splice(0).map(eventText));
     }
     expect(seen).toEqual([[`learned ${HOST} ${PEER_1}`], [], [`moved ${HOST} ${PEER_2}`]]);
   });
@@ -458,13 +458,27 @@ describe('encap', () => {
     expect(engine.counters.txDropped).toBe(1);
   });
 
-  it.each(['0.0.0.0', '::'])('skips and counts an unspecified remote %s', (unspecified) => {
+  it.each(['0.0.0.0', '::'])('skips an unspecified remote %s: a tx drop, but the frame had targets', (unspecified) => {
     const { engine } = withDefault(PEER_1, unspecified, PEER_3);
     const { sent } = encapOne(engine, ethernetFrame({ dst: BROADCAST, src: OWN_MAC }));
     expect(sentTo(sent)).toEqual([PEER_1, PEER_3]);
     expect(engine.counters.txPackets).toBe(2);
     expect(engine.counters.txDropped).toBe(1);
+    // noTarget is per frame: this one went somewhere.
+    expect(drops(engine.counters)).toEqual({});
+    expect(engine.counters.txEncapsulated).toBe(1);
+  });
+
+  it.each(['0.0.0.0', '::'])('counts a frame whose only remotes are unspecified (%s) as noTarget, once', (unspecified) => {
+    const { engine, fdb } = withDefault(unspecified);
+    fdb.append(ZERO_MAC, makeRemote(unspecified, 8472), 'permanent', 0);
+    expect(fdb.defaultEntry()!.remotes).toHaveLength(2);
+    const { sent } = encapOne(engine, ethernetFrame({ dst: BROADCAST, src: OWN_MAC }));
+    expect(sent.count).toBe(0);
+    expect(engine.counters.txPackets).toBe(0);
     expect(drops(engine.counters)).toEqual({ noTarget: 1 });
+    expect(engine.counters.txEncapsulated).toBe(0);
+    expect(engine.counters.txFrames).toBe(1);
   });
 
   it('counts txPackets per copy across frames', () => {
@@ -473,8 +487,10 @@ describe('encap', () => {
     const buf = new Uint8Array(300);
     buf.set(ethernetFrame({ dst: BROADCAST, src: OWN_MAC }), 8);
     buf.set(ethernetFrame({ dst: HOST, src: OWN_MAC }), 108);
-    engine.encap(buf, 8, 42, sent);
-    engine.encap(buf, 108, 42, sent);
+    const toTap = new DeliverList(2);
+    engine.encap(buf, 8, 42, sent, toTap);
+    engine.encap(buf, 108, 42, sent, toTap);
+    expect(toTap.count).toBe(0);
     expect(sent.count).toBe(4);
     expect([...sent.offsets.subarray(0, 4)]).toEqual([0, 0, 100, 100]);
     expect(engine.counters.txPackets).toBe(4);
@@ -544,6 +560,8 @@ describe('counters add up', () => {
     });
     expect(c.rxDropsTotal()).toBe(10);
     expect(out.count + c.rxDropsTotal()).toBe(batch.length);
+    expect(c.rxDatagrams).toBe(batch.length);
+    expect(c.rxDatagrams).toBe(c.rxPackets + c.rxDropsTotal());
     expect([c.rxErrors, c.rxFrameErrors, c.rxLengthErrors]).toEqual([4, 3, 1]);
     expect(fdb.size).toBe(3);
     expect(c.txPackets + c.txDropped).toBe(0);
@@ -558,5 +576,140 @@ describe('counters add up', () => {
     expect((snapshot.drops as Record<string, number>).unknownVni).toBe(1);
     engine.counters.drops.unknownVni = 5;
     expect((snapshot.drops as Record<string, number>).unknownVni).toBe(1);
+  });
+});
+
+describe('encap: l2miss', () => {
+  it('reports a unicast destination with no entry and no default entry, when l2miss is on', () => {
+    const { engine, events } = makeEngine({ vni: VNI, l2miss: true });
+    const { sent } = encapOne(engine, ethernetFrame({ dst: HOST, src: OWN_MAC }));
+    expect(sent.count).toBe(0);
+    expect(events.map(eventText)).toEqual([`l2miss ${HOST}`]);
+    expect(drops(engine.counters)).toEqual({ noTarget: 1 });
+    expect(engine.counters.txDropped).toBe(1);
+  });
+
+  it('reports each miss, with the destination MAC in lower case', () => {
+    const { engine, events } = makeEngine({ vni: VNI, l2miss: true });
+    encapOne(engine, ethernetFrame({ dst: '02:AB:CD:EF:00:01', src: OWN_MAC }));
+    encapOne(engine, ethernetFrame({ dst: HOST_B, src: OWN_MAC }));
+    encapOne(engine, ethernetFrame({ dst: HOST_B, src: OWN_MAC }));
+    expect(events.map(eventText)).toEqual(['l2miss 02:ab:cd:ef:00:01', `l2miss ${HOST_B}`, `l2miss ${HOST_B}`]);
+  });
+
+  it('reports nothing when l2miss is off', () => {
+    const { engine, events } = makeEngine({ vni: VNI });
+    encapOne(engine, ethernetFrame({ dst: HOST, src: OWN_MAC }));
+    expect(events).toEqual([]);
+    expect(drops(engine.counters)).toEqual({ noTarget: 1 });
+  });
+
+  it.each([
+    ['broadcast', BROADCAST],
+    ['multicast', GROUP],
+    ['IPv6 multicast', '33:33:00:00:00:01'],
+  ])('reports no %s destination', (_, dst) => {
+    const { engine, events } = makeEngine({ vni: VNI, l2miss: true });
+    const { sent } = encapOne(engine, ethernetFrame({ dst, src: OWN_MAC }));
+    expect(sent.count).toBe(0);
+    expect(events).toEqual([]);
+    expect(drops(engine.counters)).toEqual({ noTarget: 1 });
+  });
+
+  it('reports nothing when the destination has an entry or a default entry exists', () => {
+    const { engine, fdb, events } = makeEngine({ vni: VNI, l2miss: true });
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4789), 'permanent', 0);
+    expect(sentTo(encapOne(engine, ethernetFrame({ dst: HOST, src: OWN_MAC })).sent)).toEqual([PEER_1]);
+    fdb.append(ZERO_MAC, makeRemote(PEER_2, 4789), 'permanent', 0);
+    expect(sentTo(encapOne(engine, ethernetFrame({ dst: HOST_B, src: OWN_MAC })).sent)).toEqual([PEER_2]);
+    // A default entry of unspecified remotes is still an entry: a drop, not a miss.
+    fdb.delete(ZERO_MAC);
+    fdb.append(ZERO_MAC, makeRemote('0.0.0.0', 4789), 'permanent', 0);
+    expect(encapOne(engine, ethernetFrame({ dst: HOST_B, src: OWN_MAC })).sent.count).toBe(0);
+    expect(events).toEqual([]);
+  });
+
+  it('reports nothing for a frame shorter than an Ethernet header', () => {
+    const { engine, events } = makeEngine({ vni: VNI, l2miss: true });
+    encapOne(engine, ethernetFrame({ dst: HOST, src: OWN_MAC, payloadLength: 0 }).subarray(0, 12));
+    expect(events).toEqual([]);
+    expect(drops(engine.counters)).toEqual({ noTarget: 1 });
+  });
+
+  it('reports no l3miss for a frame the proxy does not take', () => {
+    const { engine, events } = makeEngine({ vni: VNI, l3miss: true });
+    encapOne(engine, ethernetFrame({ dst: BROADCAST, src: OWN_MAC }));
+    expect(events).toEqual([]);
+  });
+});
+
+describe('encap: per-remote VNI', () => {
+  it("lists each copy with its remote's VNI, else the engine's", () => {
+    const { engine, fdb } = makeEngine({ vni: VNI });
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_2, 4789, 200), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_3, 4789, 0xffffff), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789, 0), 'permanent', 0);
+    const { sent } = encapOne(engine, ethernetFrame({ dst: BROADCAST, src: OWN_MAC }));
+    expect(sentTo(sent)).toEqual([PEER_1, PEER_2, PEER_3, PEER_1]);
+    expect([...sent.vnis.subarray(0, 4)]).toEqual([VNI, 200, 0xffffff, 0]);
+  });
+
+  it('uses the VNI of a unicast entry', () => {
+    const { engine, fdb } = makeEngine({ vni: VNI });
+    fdb.add(mac(HOST), makeRemote(PEER_2, 4789, 7), 'permanent', 0);
+    const { sent } = encapOne(engine, ethernetFrame({ dst: HOST, src: OWN_MAC }));
+    expect(sent.count).toBe(1);
+    expect(sent.vnis[0]).toBe(7);
+  });
+
+  it("keeps each copy's VNI when the SendList grows", () => {
+    const { engine, fdb } = makeEngine({ vni: VNI });
+    const vnis = Array.from({ length: 9 }, (_, i) => 100 + i);
+    for (const vni of vnis) fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789, vni), 'permanent', 0);
+    const { sent } = encapOne(engine, ethernetFrame({ dst: BROADCAST, src: OWN_MAC }), 2);
+    expect([...sent.vnis.subarray(0, 9)]).toEqual(vnis);
+  });
+});
+
+describe('counters add up: transmit', () => {
+  it('frames in = encapsulated + noTarget + proxyConsumed, for a mixed batch', () => {
+    const { engine, fdb, neighbours } = makeEngine({ vni: VNI, proxy: true });
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote('0.0.0.0', 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_2, 4789), 'permanent', 0);
+    fdb.add(mac(HOST), makeRemote(PEER_3, 4789), 'permanent', 0);
+    fdb.add(mac(HOST_B), makeRemote('0.0.0.0', 4789), 'permanent', 0);
+    neighbours.add('192.0.2.10', mac(HOST));
+    const arp = (target: number[]): Uint8Array => {
+      const body = Uint8Array.of(0, 1, 8, 0, 6, 4, 0, 1, ...mac(OWN_MAC), 192, 0, 2, 1, 0, 0, 0, 0, 0, 0, ...target);
+      return ethernetFrame({ dst: BROADCAST, src: OWN_MAC, payload: body });
+    };
+    const batch: Uint8Array[] = [
+      ethernetFrame({ dst: BROADCAST, src: OWN_MAC, etherType: 0x0800, payloadLength: 46 }), // 2 copies, 1 skipped
+      ethernetFrame({ dst: HOST, src: OWN_MAC, etherType: 0x0800, payloadLength: 46 }), // 1 copy
+      ethernetFrame({ dst: HOST_B, src: OWN_MAC, etherType: 0x0800, payloadLength: 46 }), // noTarget (only 0.0.0.0)
+      ethernetFrame({ dst: HOST, src: OWN_MAC, payloadLength: 0 }).subarray(0, 10), // noTarget (too short)
+      arp([192, 0, 2, 10]), // answered
+      arp([192, 0, 2, 99]), // consumed, no answer
+      ipv4Frame({}, { dst: '02:00:00:00:00:0c' }), // unknown unicast: 2 copies, 1 skipped
+    ];
+    const buf = new Uint8Array(batch.length * 128);
+    const sent = new SendList(4);
+    const toTap = new DeliverList(batch.length);
+    batch.forEach((frame, i) => {
+      buf.set(frame, i * 128 + 8);
+      engine.encap(buf, i * 128 + 8, frame.length, sent, toTap);
+    });
+    const c = engine.counters;
+    expect(c.txFrames).toBe(batch.length);
+    expect(c.txEncapsulated).toBe(3);
+    expect(drops(c)).toEqual({ noTarget: 2, proxyConsumed: 2 });
+    expect(c.txEncapsulated + c.drops.noTarget + c.drops.proxyConsumed).toBe(c.txFrames);
+    expect(toTap.count).toBe(1);
+    expect(c.txPackets).toBe(5);
+    expect(sent.count).toBe(5);
+    // txDropped: the 0.0.0.0 copies skipped beside real ones (2), and each frame that went nowhere.
+    expect(c.txDropped).toBe(2 + 1 + 1);
   });
 });

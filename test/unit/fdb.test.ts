@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Fdb, FdbError, ZERO_MAC, type FdbState } from '../../src/engine/fdb.js';
-import { makeRemote } from '../../src/engine/remote.js';
+import { Fdb, FdbError, ZERO_MAC, type FdbState, type FlushFilter } from '../../src/engine/fdb.js';
+import { makeRemote, sameRemote } from '../../src/engine/remote.js';
 import { formatMac } from '../../src/vxlan/mac.js';
-import { decapOne, encapOne, ethernetFrame, expectedRemote, ip, mac, makeEngine, OWN_MAC, vxlanDatagram } from './frames.js';
+import { decapOne, encapOne, ethernetFrame, eventText, expectedRemote, ip, mac, makeEngine, OWN_MAC, vxlanDatagram } from './frames.js';
 
 const HOST = '02:00:00:00:00:0a';
 const HOST_B = '02:00:00:00:00:0b';
@@ -335,5 +335,233 @@ describe('Fdb.delete', () => {
     const fdb = newFdb();
     expect(fdb.delete(mac(HOST))).toBe(false);
     expect(fdb.delete(mac(HOST), makeRemote(PEER_1, 4789))).toBe(false);
+  });
+});
+
+describe('Fdb max-address', () => {
+  const limited = (maxAddress: number): Fdb => new Fdb({ learnedPort: 4789, ageingMs: AGEING, maxAddress });
+
+  /** The FdbError `call` throws; fails when it throws nothing or something else. */
+  function fdbError(call: () => unknown): string {
+    let error: unknown;
+    try {
+      call();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FdbError);
+    return (error as Error).message;
+  }
+
+  it('refuses an add beyond the limit, naming max-address, and changes nothing', () => {
+    const fdb = limited(2);
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.add(mac(HOST_B), makeRemote(PEER_2, 4789), 'static', 0);
+    expect(fdbError(() => fdb.add(mac('02:00:00:00:00:0c'), makeRemote(PEER_3, 4789), 'permanent', 0))).toContain('max-address 2');
+    expect(fdb.size).toBe(2);
+    expect(fdb.get(mac('02:00:00:00:00:0c'))).toBeUndefined();
+  });
+
+  it('counts the default entry', () => {
+    const fdb = limited(2);
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.add(mac(HOST), makeRemote(PEER_2, 4789), 'permanent', 0);
+    expect(fdbError(() => fdb.add(mac(HOST_B), makeRemote(PEER_3, 4789), 'permanent', 0))).toContain('max-address');
+    expect(fdb.learn(mac(HOST_B), 0, ip(PEER_3), 0, 0)).toBe('full');
+  });
+
+  it('refuses an append that would create an entry, but appends to an existing list', () => {
+    const fdb = limited(1);
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    expect(fdbError(() => fdb.append(mac(GROUP), makeRemote(PEER_2, 4789), 'permanent', 0))).toContain('max-address 1');
+    expect(fdb.get(mac(GROUP))).toBeUndefined();
+    fdb.append(ZERO_MAC, makeRemote(PEER_2, 4789), 'permanent', 0);
+    expect(remotesOf(fdb, '00:00:00:00:00:00')).toEqual([`${PEER_1}:4789`, `${PEER_2}:4789`]);
+    expect(fdb.size).toBe(1);
+  });
+
+  it('learns no new MAC when full ("full"), but still refreshes and moves the ones it has', () => {
+    const fdb = limited(2);
+    expect(fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0)).toBe('learned');
+    expect(fdb.learn(mac(HOST_B), 0, ip(PEER_1), 0, 0)).toBe('learned');
+    expect(fdb.learn(mac('02:00:00:00:00:0c'), 0, ip(PEER_1), 0, 0)).toBe('full');
+    expect(fdb.get(mac('02:00:00:00:00:0c'))).toBeUndefined();
+    expect(fdb.size).toBe(2);
+    expect(fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 5)).toBe('refreshed');
+    expect(fdb.learn(mac(HOST_B), 0, ip(PEER_2), 0, 6)).toBe('moved');
+    expect(remotesOf(fdb, HOST_B)).toEqual([`${PEER_2}:4789`]);
+  });
+
+  it('makes room again when an entry goes', () => {
+    const fdb = limited(1);
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0);
+    expect(fdb.learn(mac(HOST_B), 0, ip(PEER_1), 0, 0)).toBe('full');
+    expect(fdb.sweep(AGEING)).toHaveLength(1);
+    expect(fdb.learn(mac(HOST_B), 0, ip(PEER_1), 0, AGEING)).toBe('learned');
+    expect(fdb.delete(mac(HOST_B))).toBe(true);
+    expect(fdb.add(mac(HOST), makeRemote(PEER_2, 4789), 'static', 0).state).toBe('static');
+  });
+
+  it('has no limit at 0 or when not given', () => {
+    for (const fdb of [limited(0), newFdb()]) {
+      for (let i = 0; i < 300; i++) fdb.add(Uint8Array.of(0x02, 0, 0, 1, i >> 8, i & 0xff), makeRemote(PEER_1, 4789), 'static', 0);
+      expect(fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0)).toBe('learned');
+      expect(fdb.size).toBe(301);
+    }
+  });
+
+  it('through the engine: a new source on a full FDB is delivered, not learned, and not reported', () => {
+    const { engine, fdb, events } = makeEngine({ vni: 42, maxAddress: 2 });
+    fdb.append(ZERO_MAC, makeRemote(PEER_3, 4789), 'permanent', 0);
+    const from = (src: string): Uint8Array => vxlanDatagram(ethernetFrame({ dst: OWN_MAC, src }), 42);
+    expect(decapOne(engine, from(HOST), PEER_1).delivered.count).toBe(1);
+    expect(decapOne(engine, from(HOST_B), PEER_2).delivered.count).toBe(1);
+    expect(fdb.size).toBe(2);
+    expect(fdb.get(mac(HOST_B))).toBeUndefined();
+    expect(events.map(eventText)).toEqual([`learned ${HOST} ${PEER_1}`]);
+    expect(engine.counters.rxPackets).toBe(2);
+    expect(engine.counters.rxDropsTotal()).toBe(0);
+    // Frames to the MAC it could not learn flood to the default list.
+    expect(encapOne(engine, ethernetFrame({ dst: HOST_B, src: OWN_MAC })).sent.remotes[0]!.address).toBe(PEER_3);
+  });
+});
+
+describe('Fdb.replace', () => {
+  it('creates a missing unicast entry with the given remote and state', () => {
+    const fdb = newFdb();
+    const entry = fdb.replace(mac(HOST), makeRemote(PEER_1, 8472), 'static', 5);
+    expect(fdb.get(mac(HOST))).toBe(entry);
+    expect(entry).toMatchObject({ state: 'static', updated: 5 });
+    expect(remotesOf(fdb, HOST)).toEqual([`${PEER_1}:8472`]);
+    expect(fdb.size).toBe(1);
+  });
+
+  it('rewrites the remote, state and time of an existing entry, in place', () => {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0);
+    const before = fdb.get(mac(HOST))!;
+    const after = fdb.replace(mac(HOST), makeRemote('2001:db8::2', 4790, 9), 'permanent', 70);
+    expect(after).toBe(before);
+    expect(after.state).toBe('permanent');
+    expect(after.updated).toBe(70);
+    expect(after.remotes).toEqual([{ ...expectedRemote('2001:db8::2', 6, 4790), vni: 9 }]);
+    expect(fdb.size).toBe(1);
+    // Now permanent: it no longer ages or moves.
+    expect(fdb.sweep(10 * AGEING)).toEqual([]);
+    expect(fdb.learn(mac(HOST), 0, ip(PEER_3), 0, 80)).toBe('conflict');
+  });
+
+  it('turns a permanent entry dynamic, which then moves', () => {
+    const fdb = newFdb();
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.replace(mac(HOST), makeRemote(PEER_2, 4789), 'dynamic', 1);
+    expect(fdb.learn(mac(HOST), 0, ip(PEER_3), 0, 2)).toBe('moved');
+    expect(remotesOf(fdb, HOST)).toEqual([`${PEER_3}:4789`]);
+  });
+
+  it.each([
+    ['the all-zeros MAC', '00:00:00:00:00:00'],
+    ['a multicast MAC', GROUP],
+    ['broadcast', 'ff:ff:ff:ff:ff:ff'],
+  ])('refuses %s with FdbError and changes nothing', (_, text) => {
+    const fdb = newFdb();
+    fdb.append(mac(text), makeRemote(PEER_1, 4789), 'permanent', 0);
+    expect(() => fdb.replace(mac(text), makeRemote(PEER_2, 4789), 'permanent', 1)).toThrow(FdbError);
+    expect(remotesOf(fdb, text)).toEqual([`${PEER_1}:4789`]);
+    expect(() => fdb.replace(mac('33:33:00:00:00:01'), makeRemote(PEER_2, 4789), 'permanent', 1)).toThrow(FdbError);
+    expect(fdb.size).toBe(1);
+  });
+
+  it('rewrites an entry on a full FDB, but does not create one there', () => {
+    const fdb = new Fdb({ learnedPort: 4789, ageingMs: AGEING, maxAddress: 1 });
+    fdb.add(mac(HOST), makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.replace(mac(HOST), makeRemote(PEER_2, 4789), 'static', 1);
+    expect(remotesOf(fdb, HOST)).toEqual([`${PEER_2}:4789`]);
+    expect(() => fdb.replace(mac(HOST_B), makeRemote(PEER_2, 4789), 'static', 1)).toThrow(/max-address/);
+    expect(fdb.size).toBe(1);
+  });
+});
+
+describe('Fdb.flush', () => {
+  const HOST_C = '02:00:00:00:00:0c';
+  const HOST_D = '02:00:00:00:00:0d';
+  const HOST_E = '02:00:00:00:00:0e';
+
+  /**
+   * dynamic HOST (PEER_1), static HOST_B (PEER_2:8472), permanent HOST_C (PEER_1),
+   * static HOST_D (PEER_3 vni 200), dynamic HOST_E (2001:db8::5), permanent GROUP
+   * (PEER_1, PEER_3), permanent default list (PEER_1, PEER_2).
+   */
+  function populated(): Fdb {
+    const fdb = newFdb();
+    fdb.learn(mac(HOST), 0, ip(PEER_1), 0, 0);
+    fdb.add(mac(HOST_B), makeRemote(PEER_2, 8472), 'static', 0);
+    fdb.add(mac(HOST_C), makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.add(mac(HOST_D), makeRemote(PEER_3, 4789, 200), 'static', 0);
+    fdb.learn(mac(HOST_E), 0, ip('2001:db8::5'), 0, 0);
+    fdb.append(mac(GROUP), makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.append(mac(GROUP), makeRemote(PEER_3, 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_2, 4789), 'permanent', 0);
+    return fdb;
+  }
+
+  const macs = (entries: { mac: Uint8Array }[]): string[] => entries.map((e) => formatMac(e.mac)).sort();
+  const ALL = [HOST, HOST_B, HOST_C, HOST_D, HOST_E, GROUP, '00:00:00:00:00:00'].sort();
+  const without = (...gone: string[]): string[] => ALL.filter((m) => !gone.includes(m));
+
+  it.each<[string, FlushFilter, string[]]>([
+    ['no filter: dynamic and static, never permanent', {}, [HOST, HOST_B, HOST_D, HOST_E]],
+    ['state dynamic', { state: 'dynamic' }, [HOST, HOST_E]],
+    ['state static', { state: 'static' }, [HOST_B, HOST_D]],
+    ['state permanent, without dst: not the default list', { state: 'permanent' }, [HOST_C, GROUP]],
+    ['dst', { dst: PEER_1 }, [HOST]],
+    ['dst of an IPv6 remote', { dst: '2001:db8::5' }, [HOST_E]],
+    ['dst and state permanent: the default list too', { dst: PEER_1, state: 'permanent' }, [HOST_C, GROUP, '00:00:00:00:00:00']],
+    ['dst matching one remote of a list', { dst: PEER_3, state: 'permanent' }, [GROUP]],
+    ['port', { port: 8472 }, [HOST_B]],
+    ['port and a state it does not match', { port: 8472, state: 'dynamic' }, []],
+    ['vni', { vni: 200 }, [HOST_D]],
+    ['vni and dst both matching', { vni: 200, dst: PEER_3 }, [HOST_D]],
+    ['vni and dst of different remotes', { vni: 200, dst: PEER_1 }, []],
+    ['port and dst', { port: 4789, dst: PEER_2 }, []],
+  ])('%s', (_, filter, removed) => {
+    const fdb = populated();
+    expect(macs(fdb.flush(filter))).toEqual([...removed].sort());
+    expect(macs(fdb.entries())).toEqual(without(...removed));
+  });
+
+  it('leaves a static default list alone unless dst is given', () => {
+    const fdb = newFdb();
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'static', 0);
+    expect(fdb.flush({})).toEqual([]);
+    expect(fdb.flush({ state: 'static' })).toEqual([]);
+    expect(fdb.defaultEntry()).toBeDefined();
+    expect(macs(fdb.flush({ dst: PEER_1 }))).toEqual(['00:00:00:00:00:00']);
+    expect(fdb.defaultEntry()).toBeUndefined();
+  });
+
+  it('returns nothing from an empty FDB', () => {
+    expect(newFdb().flush({})).toEqual([]);
+  });
+});
+
+describe('remotes with their own VNI', () => {
+  it('sameRemote tells VNIs apart, the segment VNI (undefined) included', () => {
+    expect(sameRemote(makeRemote(PEER_1, 4789, 200), makeRemote(PEER_1, 4789, 200))).toBe(true);
+    expect(sameRemote(makeRemote(PEER_1, 4789, 200), makeRemote(PEER_1, 4789, 201))).toBe(false);
+    expect(sameRemote(makeRemote(PEER_1, 4789), makeRemote(PEER_1, 4789, 0))).toBe(false);
+    expect(sameRemote(makeRemote(PEER_1, 4789), makeRemote(PEER_1, 4789))).toBe(true);
+  });
+
+  it('lets one address appear once per VNI in a list, and deletes by VNI', () => {
+    const fdb = newFdb();
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789, 200), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789, 200), 'permanent', 0);
+    expect(fdb.defaultEntry()!.remotes.map((r) => r.vni)).toEqual([undefined, 200]);
+    expect(fdb.delete(ZERO_MAC, makeRemote(PEER_1, 4789, 300))).toBe(false);
+    expect(fdb.delete(ZERO_MAC, makeRemote(PEER_1, 4789, 200))).toBe(true);
+    expect(fdb.defaultEntry()!.remotes.map((r) => r.vni)).toEqual([undefined]);
   });
 });

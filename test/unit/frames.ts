@@ -1,13 +1,14 @@
 // Shared builders for the unit tests: MACs, inner Ethernet frames (with IPv4/IPv6 packets
 // when a test needs the inner header), VXLAN datagrams, and an engine wired to a fresh
-// FDB, plus one-call wrappers around encap and decap and a reader for a SendList's
-// outer header fields.
+// FDB and neighbour table, plus one-call wrappers around encap and decap and a reader
+// for a SendList's outer header fields.
 import { DeliverList, SendList } from '../../src/engine/batch.js';
-import { DEFAULT_OUTER_HEADER, Engine, type FdbEvent, type OuterHeaderConfig } from '../../src/engine/engine.js';
+import { DEFAULT_OUTER_HEADER, Engine, type EngineEvent, type OuterHeaderConfig } from '../../src/engine/engine.js';
 import { Fdb } from '../../src/engine/fdb.js';
+import { NeighTable } from '../../src/engine/neigh.js';
 import { ADDRESS_LEN, addressBytes, formatAddress } from '../../src/vxlan/address.js';
 import { VXLAN_HEADER_LEN, writeVxlanHeader } from '../../src/vxlan/header.js';
-import { parseMac } from '../../src/vxlan/mac.js';
+import { formatMac, parseMac } from '../../src/vxlan/mac.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
@@ -196,22 +197,53 @@ export interface EngineSetup {
   learnedPort?: number;
   /** Overrides of DEFAULT_OUTER_HEADER. */
   outer?: Partial<OuterHeaderConfig>;
+  /** The FDB's max-address (0 or absent: no limit). */
+  maxAddress?: number;
+  proxy?: boolean;
+  l2miss?: boolean;
+  l3miss?: boolean;
 }
 
-export function makeEngine(setup: EngineSetup = {}): { engine: Engine; fdb: Fdb; events: FdbEvent[] } {
-  const fdb = new Fdb({ learnedPort: setup.learnedPort ?? 4789, ageingMs: setup.ageingMs ?? 300_000 });
-  const events: FdbEvent[] = [];
+export interface EngineUnderTest {
+  engine: Engine;
+  fdb: Fdb;
+  neighbours: NeighTable;
+  /** Every event the engine reported, in order. */
+  events: EngineEvent[];
+}
+
+export function makeEngine(setup: EngineSetup = {}): EngineUnderTest {
+  const fdb = new Fdb({ learnedPort: setup.learnedPort ?? 4789, ageingMs: setup.ageingMs ?? 300_000, maxAddress: setup.maxAddress });
+  const neighbours = new NeighTable();
+  const events: EngineEvent[] = [];
   const engine = new Engine(
     {
       vni: setup.vni ?? 42,
       ownMac: mac(setup.ownMac ?? OWN_MAC),
       learning: setup.learning ?? true,
       outer: { ...DEFAULT_OUTER_HEADER, ...setup.outer },
+      proxy: setup.proxy,
+      l2miss: setup.l2miss,
+      l3miss: setup.l3miss,
     },
     fdb,
+    neighbours,
     (event) => events.push(event),
   );
-  return { engine, fdb, events };
+  return { engine, fdb, neighbours, events };
+}
+
+/** An event as one line: "learned <mac> <first remote>", "l2miss <mac>", "l3miss <ip>". */
+export function eventText(event: EngineEvent): string {
+  switch (event.kind) {
+    case 'learned':
+    case 'moved':
+      return `${event.kind} ${formatMac(event.entry.mac)} ${event.entry.remotes[0]?.address}`;
+    case 'l2miss':
+      return `l2miss ${event.mac}`;
+    case 'l3miss':
+      return `l3miss ${event.ip}`;
+  }
 }
 
 /** Where decapOne puts the datagram inside its buffer: a non-zero offset on purpose. */
@@ -242,13 +274,17 @@ export function decapOne(
 /** Where encapOne puts the frame: more than the 8 bytes of headroom encap needs. */
 export const FRAME_OFFSET = 24;
 
-/** Encapsulates one frame placed at FRAME_OFFSET; bytes around it are filled with 0xaa. */
-export function encapOne(engine: Engine, frame: Uint8Array, capacity = 4): { buf: Uint8Array; sent: SendList } {
+/**
+ * Encapsulates one frame placed at FRAME_OFFSET; bytes around it are filled with 0xaa.
+ * `toTap` lists what the proxy answered instead of sending.
+ */
+export function encapOne(engine: Engine, frame: Uint8Array, capacity = 4): { buf: Uint8Array; sent: SendList; toTap: DeliverList } {
   const buf = new Uint8Array(FRAME_OFFSET + frame.length + 16).fill(0xaa);
   buf.set(frame, FRAME_OFFSET);
   const sent = new SendList(capacity);
-  engine.encap(buf, FRAME_OFFSET, frame.length, sent);
-  return { buf, sent };
+  const toTap = new DeliverList(4);
+  engine.encap(buf, FRAME_OFFSET, frame.length, sent, toTap);
+  return { buf, sent, toTap };
 }
 
 /** The addresses of the first `sent.count` entries of a SendList, in order. */

@@ -12,7 +12,7 @@ import {
   writeVxlanHeader,
 } from '../../src/vxlan/header.js';
 import { formatMac } from '../../src/vxlan/mac.js';
-import { encapOne, FRAME_OFFSET, ip, makeEngine, outerFields } from './frames.js';
+import { encapOne, eventText, FRAME_OFFSET, ip, makeEngine, outerFields } from './frames.js';
 import { ipv4At, LINKTYPE_ETHERNET, readPcap, u16, udpInIpv4, type Pcap } from './pcap.js';
 
 const TESTDATA = '/work/shared/testdata';
@@ -310,7 +310,7 @@ describe.each([
     expect(where(HOST_3_MAC)).toEqual({ state: 'dynamic', remotes: [`${VTEP_A}:${port}`] });
     expect(where(HOST_5_MAC)).toEqual({ state: 'dynamic', remotes: [`${VTEP_B}:${port}`] });
     // Learned once each (packets 1 and 2), refreshed afterwards, never moved.
-    expect(events.map((e) => `${e.kind} ${formatMac(e.entry.mac)}`)).toEqual([`learned ${HOST_3_MAC}`, `learned ${HOST_5_MAC}`]);
+    expect(events.map(eventText)).toEqual([`learned ${HOST_3_MAC} ${VTEP_A}`, `learned ${HOST_5_MAC} ${VTEP_B}`]);
     // Packet 9 is the last from HOST_3, packet 10 the last from HOST_5.
     expect(fdb.entries().map((e) => [formatMac(e.mac), e.updated]).sort()).toEqual(
       [[HOST_3_MAC, 1008], [HOST_5_MAC, 1009]].sort(),

@@ -2,7 +2,7 @@
 // UDP source port), the inner-header readers behind them (src/vxlan/inner.ts), and
 // RFC 6040 decapsulation of a CE mark into the inner packet.
 import { describe, expect, it } from 'vitest';
-import { SendList } from '../../src/engine/batch.js';
+import { DeliverList, SendList } from '../../src/engine/batch.js';
 import { ZERO_MAC } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
 import {
@@ -567,8 +567,9 @@ describe('encap: every copy of a flooded frame', () => {
     buf.set(a, 8);
     buf.set(b, 158);
     const sent = new SendList(1);
-    engine.encap(buf, 8, a.length, sent);
-    engine.encap(buf, 158, b.length, sent);
+    const toTap = new DeliverList(2);
+    engine.encap(buf, 8, a.length, sent, toTap);
+    engine.encap(buf, 158, b.length, sent, toTap);
     expect(allOuterFields(sent).map((f) => [f.ttl, f.tos, f.df])).toEqual([
       [10, 0x28, 1],
       [20, 0xb9, 1],

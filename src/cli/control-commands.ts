@@ -1,0 +1,136 @@
+// The subcommands that talk to a running VTEP over its control socket, in iproute2's word
+// order: `vxlan-tap fdb add <mac> dst <ip> [port N] [vni N] [permanent|static|dynamic]`,
+// `vxlan-tap neigh add <ip> lladdr <mac> [router]`, `vxlan-tap stats`, `vxlan-tap monitor`.
+import type { Command } from 'commander';
+import { ConfigError } from '../config/errors.js';
+import { parseInterfaceName, parseSocketPath } from '../config/parse.js';
+import { converse, request } from '../control/client.js';
+import type { FdbRow, NeighRow } from '../control/commands.js';
+import { describeEvent, type VtepEvent } from '../control/events.js';
+import { defaultControlPath } from '../control/server.js';
+
+interface Target {
+  tap?: string;
+  control?: string;
+  json?: boolean;
+}
+
+function socketOf(target: Target): string {
+  if (target.control !== undefined) return parseSocketPath(target.control);
+  if (target.tap !== undefined) return defaultControlPath(parseInterfaceName('--tap', target.tap));
+  throw new ConfigError('say which VTEP: --tap <name> or --control <path>');
+}
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** Reads iproute2-style words: `keyword value` pairs and bare flags. */
+function readWords(words: string[], keys: readonly string[], flags: readonly string[]): Record<string, string | true> {
+  const out: Record<string, string | true> = {};
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (flags.includes(word)) out[word] = true;
+    else if (keys.includes(word)) {
+      const value = words[++i];
+      if (value === undefined) throw new ConfigError(`"${word}" needs a value`);
+      out[word] = value;
+    } else throw new ConfigError(`unexpected "${word}" (expected one of: ${[...keys, ...flags].join(', ')})`);
+  }
+  return out;
+}
+
+const STATES = ['permanent', 'static', 'dynamic'] as const;
+
+function fdbRequest(action: string, words: string[]): Record<string, unknown> {
+  const cmd = `fdb.${action}`;
+  if (action === 'show') return { cmd };
+  const needsMac = action !== 'flush';
+  const mac = needsMac ? words[0] : undefined;
+  const rest = needsMac ? words.slice(1) : words;
+  if (needsMac && mac === undefined) throw new ConfigError(`fdb ${action} needs a MAC`);
+  const read = readWords(rest, ['dst', 'port', 'vni'], action === 'del' ? [] : STATES);
+  const state = STATES.find((s) => read[s] === true);
+  if (['add', 'append', 'replace'].includes(action) && read['dst'] === undefined) throw new ConfigError(`fdb ${action} needs "dst <ip>"`);
+  return { cmd, mac, dst: read['dst'], port: read['port'], vni: read['vni'], state };
+}
+
+function neighRequest(action: string, words: string[]): Record<string, unknown> {
+  const cmd = `neigh.${action}`;
+  if (action === 'show') return { cmd };
+  const [ip, ...rest] = words;
+  if (ip === undefined) throw new ConfigError(`neigh ${action} needs an IP address`);
+  if (action === 'del') return { cmd, ip, ...readWords(rest, [], []) };
+  const read = readWords(rest, ['lladdr'], ['router']);
+  if (read['lladdr'] === undefined) throw new ConfigError('neigh add needs "lladdr <mac>"');
+  return { cmd, ip, lladdr: read['lladdr'], router: read['router'] === true };
+}
+
+function fdbLine(row: FdbRow, tap: string): string {
+  const extras = `${row.port !== 4789 ? ` port ${row.port}` : ''} vni ${row.vni}`;
+  const age = row.age === undefined ? '' : ` (idle ${row.age}s)`;
+  return `${row.mac} dev ${tap} dst ${row.dst}${extras} self ${row.state}${age}`;
+}
+
+function statsLines(stats: Record<string, unknown>): string[] {
+  const n = (key: string): string => String(stats[key] ?? 0);
+  const drops = Object.entries(stats['drops'] as Record<string, number>)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+  return [
+    `${stats['tap']}: vni ${stats['vni']}, ${n('fdbEntries')} fdb entries`,
+    `    RX: datagrams ${n('rxDatagrams')} packets ${n('rxPackets')} bytes ${n('rxBytes')} errors ${n('rxErrors')} (frame ${n('rxFrameErrors')}, length ${n('rxLengthErrors')})`,
+    `    TX: frames ${n('txFrames')} encapsulated ${n('txEncapsulated')} packets ${n('txPackets')} bytes ${n('txBytes')} dropped ${n('txDropped')} send errors ${n('sendErrors')}`,
+    `    drops: ${drops}`,
+  ];
+}
+
+function addTargetOptions(command: Command): Command {
+  return command
+    .option('--tap <name>', 'the VTEP whose TAP has this name (its socket is /run/vxlan-tap/<name>.sock)')
+    .option('--control <path>', 'the VTEP with this control socket')
+    .option('--json', 'print JSON');
+}
+
+export function addControlCommands(program: Command): void {
+  addTargetOptions(program.command('fdb').argument('<action>', 'show, add, append, replace, del or flush').argument('[words...]'))
+    .description('show or change the forwarding database, as `bridge fdb` on a vxlan device')
+    .action(async (action: string, words: string[], target: Target) => {
+      if (!['show', 'add', 'append', 'replace', 'del', 'flush'].includes(action)) throw new ConfigError(`unknown fdb action "${action}"`);
+      const result = await request(socketOf(target), fdbRequest(action, words));
+      if (target.json) return say(JSON.stringify(result));
+      if (action === 'show') for (const row of result as FdbRow[]) say(fdbLine(row, target.tap ?? '-'));
+      if (action === 'flush') say(`removed ${(result as { removed: number }).removed} entries`);
+    });
+
+  addTargetOptions(program.command('neigh').argument('<action>', 'show, add or del').argument('[words...]'))
+    .description('show or change the neighbour table the ARP/ND proxy answers from, as `ip neigh`')
+    .action(async (action: string, words: string[], target: Target) => {
+      if (!['show', 'add', 'del'].includes(action)) throw new ConfigError(`unknown neigh action "${action}"`);
+      const result = await request(socketOf(target), neighRequest(action, words));
+      if (target.json) return say(JSON.stringify(result));
+      if (action === 'show') {
+        for (const n of result as NeighRow[]) say(`${n.ip} dev ${target.tap ?? '-'} lladdr ${n.lladdr}${n.router ? ' router' : ''} PERMANENT`);
+      }
+    });
+
+  addTargetOptions(program.command('stats'))
+    .description('counters of a running VTEP, with a count per drop reason (as `ip -s -s link`)')
+    .action(async (target: Target) => {
+      const stats = (await request(socketOf(target), { cmd: 'stats' })) as Record<string, unknown>;
+      if (target.json) return say(JSON.stringify(stats));
+      statsLines(stats).forEach(say);
+    });
+
+  addTargetOptions(program.command('monitor'))
+    .description('stream FDB learn/move/age events and l2miss/l3miss notifications, one per line (as `ip monitor`)')
+    .action(async (target: Target) => {
+      let acknowledged = false;
+      await converse(socketOf(target), { cmd: 'monitor' }, (message) => {
+        if (!acknowledged) {
+          acknowledged = true;
+          return message['ok'] === true;
+        }
+        say(target.json ? JSON.stringify(message) : describeEvent(message as unknown as VtepEvent));
+        return true;
+      });
+    });
+}

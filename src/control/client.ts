@@ -1,0 +1,55 @@
+// The client side of the control socket: one request, one response; or, for monitor,
+// a stream of event lines.
+import net from 'node:net';
+import { RuntimeError } from '../config/errors.js';
+
+function explain(err: NodeJS.ErrnoException, socketPath: string): RuntimeError {
+  switch (err.code) {
+    case 'ENOENT':
+      return new RuntimeError(`no running vxlan-tap at ${socketPath} (check --tap or --control)`);
+    case 'ECONNREFUSED':
+      return new RuntimeError(`${socketPath} is stale: no vxlan-tap is listening on it`);
+    case 'EACCES':
+    case 'EPERM':
+      return new RuntimeError(`permission denied on ${socketPath} (the socket is the owner's only: run as root)`);
+    default:
+      return new RuntimeError(`control socket ${socketPath}: ${err.message}`);
+  }
+}
+
+/**
+ * Sends `request` and calls onLine for each response line until it returns false
+ * (done) or the server hangs up.
+ */
+export function converse(socketPath: string, request: object, onLine: (message: Record<string, unknown>) => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    let pending = '';
+    socket.once('connect', () => socket.write(`${JSON.stringify(request)}\n`));
+    socket.on('data', (chunk) => {
+      pending += chunk.toString();
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (!onLine(JSON.parse(line) as Record<string, unknown>)) {
+          socket.end();
+          return resolve();
+        }
+      }
+    });
+    socket.once('error', (err) => reject(explain(err, socketPath)));
+    socket.once('close', () => resolve());
+  });
+}
+
+/** One request; resolves with its result or rejects with the server's error. */
+export async function request(socketPath: string, message: object): Promise<unknown> {
+  let response: Record<string, unknown> | undefined;
+  await converse(socketPath, message, (line) => {
+    response = line;
+    return false;
+  });
+  if (response === undefined) throw new RuntimeError(`${socketPath} closed without answering`);
+  if (response['ok'] !== true) throw new RuntimeError(String(response['error']));
+  return response['result'];
+}

@@ -1,0 +1,85 @@
+// Prometheus metrics at --metrics host:port (/metrics), through prom-client: each VNI's
+// counters and drop reasons, read from the engine when scraped.
+import http from 'node:http';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { RuntimeError } from '../config/errors.js';
+import { RX_DROP_REASONS, TX_DROP_REASONS, type Counters } from '../engine/counters.js';
+import type { Logger } from '../log.js';
+import type { Segment } from '../segment.js';
+
+type Scalar = 'rxPackets' | 'rxBytes' | 'rxErrors' | 'rxFrameErrors' | 'rxLengthErrors' | 'txPackets' | 'txBytes' | 'txDropped';
+
+const COUNTERS: [name: string, help: string, field: Scalar][] = [
+  ['rx_packets_total', 'Frames decapsulated and written to the TAP', 'rxPackets'],
+  ['rx_bytes_total', 'Bytes of inner frames written to the TAP', 'rxBytes'],
+  ['rx_errors_total', 'Receive errors (frame and length errors)', 'rxErrors'],
+  ['rx_frame_errors_total', 'Datagrams with reserved bits set, or an ECN conflict', 'rxFrameErrors'],
+  ['rx_length_errors_total', 'Inner IP headers cut short', 'rxLengthErrors'],
+  ['tx_packets_total', 'Datagrams sent (one per remote copy)', 'txPackets'],
+  ['tx_bytes_total', 'Bytes of inner frames sent, per copy', 'txBytes'],
+  ['tx_dropped_total', 'Frames with nowhere to go, and copies for unspecified remotes', 'txDropped'],
+];
+
+function buildRegistry(segments: () => readonly Segment[]): Registry {
+  const registry = new Registry();
+  const labelsOf = (s: Segment) => ({ vni: String(s.config.vni), tap: s.tap.name });
+  const perSegment = (read: (c: Counters) => number) =>
+    function (this: Counter<'vni' | 'tap'>): void {
+      this.reset();
+      for (const s of segments()) this.inc(labelsOf(s), read(s.engine.counters));
+    };
+  for (const [name, help, field] of COUNTERS) {
+    new Counter({ name: `vxlan_tap_${name}`, help, labelNames: ['vni', 'tap'], registers: [registry], collect: perSegment((c) => c[field]) });
+  }
+  new Counter({
+    name: 'vxlan_tap_drops_total',
+    help: 'Frames and datagrams dropped, by reason',
+    labelNames: ['vni', 'tap', 'reason'],
+    registers: [registry],
+    collect(this: Counter<'vni' | 'tap' | 'reason'>) {
+      this.reset();
+      for (const s of segments()) {
+        for (const reason of [...RX_DROP_REASONS, ...TX_DROP_REASONS]) this.inc({ ...labelsOf(s), reason }, s.engine.counters.drops[reason]);
+      }
+    },
+  });
+  new Gauge({
+    name: 'vxlan_tap_fdb_entries',
+    help: 'Entries in the forwarding database',
+    labelNames: ['vni', 'tap'],
+    registers: [registry],
+    collect(this: Gauge<'vni' | 'tap'>) {
+      for (const s of segments()) this.set(labelsOf(s), s.engine.fdb.size);
+    },
+  });
+  return registry;
+}
+
+export class MetricsServer {
+  private constructor(private readonly server: http.Server) {}
+
+  static async start(where: { host: string; port: number }, segments: () => readonly Segment[], log: Logger): Promise<MetricsServer> {
+    const registry = buildRegistry(segments);
+    const server = http.createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end('try /metrics\n');
+        return;
+      }
+      registry.metrics().then(
+        (body) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(body),
+        (err: Error) => res.writeHead(500).end(`${err.message}\n`),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new RuntimeError(`cannot serve metrics on ${where.host}:${where.port}: ${err.message}`)));
+      server.listen(where.port, where.host, () => resolve());
+    });
+    log.info({ metrics: `http://${where.host}:${where.port}/metrics` }, 'serving metrics');
+    return new MetricsServer(server);
+  }
+
+  stop(): void {
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+}

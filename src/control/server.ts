@@ -1,0 +1,132 @@
+// The control socket of one segment: a Unix socket (mode 0600) speaking line-based JSON.
+// Each request line gets one response line, {"ok":true,"result":...} or
+// {"ok":false,"error":"..."}; a "monitor" request gets {"ok":true} and then one line per
+// event until the client hangs up.
+import net from 'node:net';
+import { mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { RuntimeError } from '../config/errors.js';
+import { RequestError, runCommand, type ControlContext, type ControlRequest } from './commands.js';
+import type { EventHub } from './events.js';
+
+export const CONTROL_DIR = '/run/vxlan-tap';
+
+/**
+ * Interface names are per network namespace but /run is not: inside a named namespace
+ * (`ip netns exec NAME ...`), sockets live in a folder named after it, which the server
+ * and a client run in the same namespace both find. Found as `ip netns identify` does.
+ */
+function namespaceFolder(): string {
+  try {
+    const own = statSync('/proc/self/ns/net');
+    for (const name of readdirSync('/run/netns')) {
+      const ns = statSync(path.join('/run/netns', name));
+      if (ns.ino === own.ino && ns.dev === own.dev) return `netns-${name}`;
+    }
+  } catch {
+    // no named namespaces: the plain folder
+  }
+  return '';
+}
+
+export function defaultControlPath(tapName: string): string {
+  return path.join(CONTROL_DIR, namespaceFolder(), `${tapName}.sock`);
+}
+
+/** Is something answering on this socket path? */
+function inUse(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+function serve(socket: net.Socket, ctx: ControlContext, events: EventHub): void {
+  let pending = '';
+  let unsubscribe: (() => void) | undefined;
+  const send = (message: unknown): void => void socket.write(`${JSON.stringify(message)}\n`);
+  socket.on('data', (chunk) => {
+    pending += chunk.toString();
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+      const line = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      if (line === '') continue;
+      let request: ControlRequest;
+      try {
+        request = JSON.parse(line) as ControlRequest;
+        if (typeof request !== 'object' || request === null || typeof request.cmd !== 'string') throw new Error();
+      } catch {
+        send({ ok: false, error: 'each request is one JSON object with a "cmd" field, on one line' });
+        continue;
+      }
+      if (request.cmd === 'monitor') {
+        const vni = ctx.segment.config.vni;
+        unsubscribe ??= events.subscribe((event) => event.vni === vni && send(event));
+        send({ ok: true });
+        continue;
+      }
+      try {
+        send({ ok: true, result: runCommand(request, ctx) ?? null });
+      } catch (err) {
+        send({ ok: false, error: err instanceof RequestError ? err.message : `internal error: ${(err as Error).message}` });
+      }
+    }
+  });
+  socket.on('close', () => unsubscribe?.());
+  socket.on('error', () => socket.destroy());
+}
+
+export class ControlServer {
+  private readonly clients = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly socketPath: string,
+  ) {
+    server.on('connection', (socket) => {
+      this.clients.add(socket);
+      socket.on('close', () => this.clients.delete(socket));
+    });
+  }
+
+  /** Listens on `socketPath`, replacing a stale socket file but never a live one. */
+  static async start(socketPath: string, ctx: ControlContext, events: EventHub): Promise<ControlServer> {
+    mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o755 });
+    if (await inUse(socketPath)) throw new RuntimeError(`control socket ${socketPath} is in use by another running vxlan-tap`);
+    try {
+      unlinkSync(socketPath);
+    } catch {
+      // nothing stale there
+    }
+    const server = net.createServer((socket) => serve(socket, ctx, events));
+    const control = new ControlServer(server, socketPath);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new RuntimeError(`cannot listen on control socket ${socketPath}: ${err.message}`)));
+      // Owner-only from the moment it exists: bind happens inside listen().
+      const umask = process.umask(0o177);
+      try {
+        server.listen(socketPath, () => resolve());
+      } finally {
+        process.umask(umask);
+      }
+    });
+    return control;
+  }
+
+  /** Stops listening, hangs up on every client (monitors included), removes the file. */
+  stop(): void {
+    this.server.close();
+    for (const client of this.clients) client.destroy();
+    for (const remove of [() => unlinkSync(this.socketPath), () => rmdirSync(path.dirname(this.socketPath))]) {
+      try {
+        remove();
+      } catch {
+        // the socket is already gone (closing removed it); the folder holds others
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// The neighbour table behind the ARP/ND proxy (`ip neigh` on a kernel vxlan device):
+// IP address -> MAC, and whether that neighbour is a router (the NA's R flag).
+import { addressBytes, formatAddress } from '../vxlan/address.js';
+import { formatMac } from '../vxlan/mac.js';
+
+export interface NeighEntry {
+  /** Canonical text form. */
+  readonly ip: string;
+  readonly mac: Uint8Array;
+  readonly router: boolean;
+}
+
+export class NeighError extends Error {}
+
+export class NeighTable {
+  private readonly entries = new Map<string, NeighEntry>();
+
+  /** Like `ip neigh add`: fails if the address has an entry. */
+  add(ip: string, mac: Uint8Array, router = false): NeighEntry {
+    const key = formatAddress(addressBytes(ip), 0);
+    if (this.entries.has(key)) throw new NeighError(`a neighbour entry for ${key} exists already`);
+    const entry = { ip: key, mac: Uint8Array.from(mac), router };
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  delete(ip: string): boolean {
+    return this.entries.delete(formatAddress(addressBytes(ip), 0));
+  }
+
+  /** The entry for the address whose 16-byte form is at buf[offset]. */
+  lookup(buf: Uint8Array, offset: number): NeighEntry | undefined {
+    return this.entries.get(formatAddress(buf, offset));
+  }
+
+  list(): NeighEntry[] {
+    return [...this.entries.values()];
+  }
+
+  describe(entry: NeighEntry): string {
+    return `${entry.ip} lladdr ${formatMac(entry.mac)}${entry.router ? ' router' : ''} PERMANENT`;
+  }
+}
