@@ -4,18 +4,18 @@
 //   TAP --batch--> pool slots --engine.encap--> SendList --transport.send--> UDP
 //   UDP --batch--> datagrams  --engine.decap--> deliveries --TAP writes--> TAP
 import type { Logger } from './log.js';
-import type { SegmentConfig, UnderlayConfig } from './config/vtep-config.js';
+import type { ConfiguredNeighbour, SegmentConfig, UnderlayConfig } from './config/vtep-config.js';
 import { DeliverList, SendList } from './engine/batch.js';
 import { Engine, type EngineEvent } from './engine/engine.js';
 import { NeighTable } from './engine/neigh.js';
 import type { EventHub, VtepEvent } from './control/events.js';
-import { Fdb, ZERO_MAC } from './engine/fdb.js';
-import { makeRemote, sameRemote } from './engine/remote.js';
+import { Fdb, ZERO_MAC, type FdbState } from './engine/fdb.js';
+import { makeRemote, sameRemote, type Remote } from './engine/remote.js';
 import { Pool } from './io/pool.js';
 import { TapDevice } from './io/tap.js';
 import type { UnderlayTransport } from './io/transport.js';
 import { VXLAN_HEADER_LEN } from './vxlan/header.js';
-import { formatMac } from './vxlan/mac.js';
+import { formatMac, isMulticastMac, isZeroMac, parseMac } from './vxlan/mac.js';
 
 export const BATCH = 64;
 // Room for an inner Ethernet header with two VLAN tags beyond the MTU.
@@ -31,9 +31,27 @@ export function floodTargets(config: SegmentConfig): string[] {
   return config.group === undefined ? config.peers : [config.group];
 }
 
+interface ConfiguredEntries {
+  fdb: { mac: Uint8Array; remote: Remote; state: FdbState }[];
+  neigh: ConfiguredNeighbour[];
+}
+
+/** What a segment's configuration puts in its tables: the flood list and the file's entries. */
+function configuredEntries(config: SegmentConfig, port: number): ConfiguredEntries {
+  const flood = floodTargets(config).map((dst) => ({ mac: ZERO_MAC, remote: makeRemote(dst, port), state: 'permanent' as FdbState }));
+  const listed = config.fdb.map((e) => ({ mac: parseMac(e.mac)!, remote: makeRemote(e.dst, e.port ?? port, e.vni === config.vni ? undefined : e.vni), state: e.state }));
+  return { fdb: [...flood, ...listed], neigh: config.neigh };
+}
+
+function sameConfiguredEntry(a: ConfiguredEntries['fdb'][number], b: ConfiguredEntries['fdb'][number]): boolean {
+  return formatMac(a.mac) === formatMac(b.mac) && sameRemote(a.remote, b.remote);
+}
+
 export class Segment {
   /** Frames decapsulated for this TAP during the current receive batch. */
   readonly deliveries = new DeliverList(BATCH);
+  /** What the configuration put in the tables last, so that a reload removes only that. */
+  private configured: ConfiguredEntries = { fdb: [], neigh: [] };
 
   private constructor(
     readonly config: SegmentConfig,
@@ -68,7 +86,7 @@ export class Segment {
     const { learning, proxy, l2miss, l3miss } = config;
     const engine = new Engine({ vni, ownMac: tap.mac, learning, proxy, l2miss, l3miss, outer: underlay.outer }, fdb, new NeighTable(), report);
     const segment = new Segment(config, tap, engine, underlay.port);
-    segment.setFloodTargets(floodTargets(config));
+    for (const problem of segment.applyConfigured(config)) vniLog.warn(problem);
 
     const pool = new Pool(datagramCapacity(config.mtu), BATCH);
     const sends = new SendList(BATCH * Math.max(1, config.peers.length));
@@ -86,15 +104,37 @@ export class Segment {
   }
 
   /**
-   * Makes the all-zeros entry hold exactly these destinations: new ones appended, gone
-   * ones removed, the rest (and everything learned) untouched.
+   * Brings the FDB and neighbour table in line with the configuration: what it listed
+   * last time and no longer lists is removed, what it lists now is (re)written. Entries
+   * added at runtime (fdb append, neigh add) and everything learned stay as they are.
+   * Returns the entries that could not be written (a full FDB, say).
    */
-  setFloodTargets(addresses: string[]): void {
-    const fdb = this.engine.fdb;
-    const wanted = addresses.map((a) => makeRemote(a, this.port));
-    const current = fdb.defaultEntry()?.remotes ?? [];
-    for (const remote of current) if (!wanted.some((w) => sameRemote(w, remote))) fdb.delete(ZERO_MAC, remote);
-    for (const remote of wanted) fdb.append(ZERO_MAC, remote, 'permanent', Date.now());
+  applyConfigured(config: SegmentConfig): string[] {
+    const { fdb, neighbours } = this.engine;
+    const problems: string[] = [];
+    const wanted = configuredEntries(config, this.port);
+    const now = Date.now();
+    for (const old of this.configured.fdb) {
+      if (!wanted.fdb.some((w) => sameConfiguredEntry(w, old))) fdb.delete(old.mac, old.remote);
+    }
+    for (const entry of wanted.fdb) {
+      try {
+        const list = isZeroMac(entry.mac, 0) || isMulticastMac(entry.mac, 0);
+        if (list) fdb.append(entry.mac, entry.remote, entry.state, now);
+        else fdb.replace(entry.mac, entry.remote, entry.state, now);
+      } catch (err) {
+        problems.push(`fdb ${formatMac(entry.mac)} dst ${entry.remote.address}: ${(err as Error).message}`);
+      }
+    }
+    for (const old of this.configured.neigh) {
+      if (!wanted.neigh.some((n) => n.ip === old.ip)) neighbours.delete(old.ip);
+    }
+    for (const n of wanted.neigh) {
+      neighbours.delete(n.ip);
+      neighbours.add(n.ip, parseMac(n.lladdr)!, n.router);
+    }
+    this.configured = wanted;
+    return problems;
   }
 
   /** Writes this batch's decapsulated frames to the TAP and empties the list. */

@@ -2,9 +2,9 @@
 // Received datagrams are routed to their segment by VNI; each segment's TAP feeds the
 // shared transport. Also runs the ageing sweep, the stats log and config reloads.
 import type { Logger } from './log.js';
-import type { VtepConfig } from './config/vtep-config.js';
+import type { SegmentConfig, VtepConfig } from './config/vtep-config.js';
 import { Counters, type RxDropReason } from './engine/counters.js';
-import { Segment, floodTargets } from './segment.js';
+import { Segment } from './segment.js';
 import type { UnderlayTransport } from './io/transport.js';
 import { VXLAN_HEADER_LEN, hasIFlag, readVni } from './vxlan/header.js';
 import { ADDRESS_LEN } from './vxlan/address.js';
@@ -15,6 +15,12 @@ import { ControlServer, defaultControlPath } from './control/server.js';
 import { MetricsServer } from './control/metrics.js';
 
 const SWEEP_INTERVAL_MS = 10_000;
+
+/** The settings of a VNI that only a restart can change. */
+function fixedPart(config: SegmentConfig): Omit<SegmentConfig, 'peers' | 'group' | 'fdb' | 'neigh'> {
+  const { peers: _peers, group: _group, fdb: _fdb, neigh: _neigh, ...fixed } = config;
+  return fixed;
+}
 
 export class Vtep {
   private readonly byVni = new Map<number, Segment>();
@@ -131,11 +137,14 @@ export class Vtep {
   }
 
   /**
-   * Applies a re-read configuration: each VNI's flood list (peers or group) changes in
-   * place, keeping learned entries. What cannot change while running is reported.
+   * Applies a re-read configuration: each VNI's flood list (peers or group) and its
+   * configured FDB and neighbour entries change in place, keeping learned entries and
+   * runtime changes. Returns what could not be applied: changes that need a restart, and
+   * entries that did not fit.
    */
-  reload(next: VtepConfig): string[] {
+  reload(next: VtepConfig): { needRestart: string[]; problems: string[] } {
     const needRestart: string[] = [];
+    const problems: string[] = [];
     if (JSON.stringify(next.underlay) !== JSON.stringify(this.config.underlay)) needRestart.push('underlay settings');
     const nextVnis = new Set(next.segments.map((s) => s.vni));
     for (const vni of this.byVni.keys()) if (!nextVnis.has(vni)) needRestart.push(`removing VNI ${vni}`);
@@ -145,14 +154,11 @@ export class Vtep {
         needRestart.push(`adding VNI ${wanted.vni}`);
         continue;
       }
-      const { peers, group, ...rest } = wanted;
-      const { peers: _p, group: _g, ...current } = segment.config;
-      if (JSON.stringify(rest) !== JSON.stringify(current)) needRestart.push(`VNI ${wanted.vni} TAP settings`);
-      segment.setFloodTargets(floodTargets({ ...segment.config, peers, group }));
-      segment.config.peers = peers;
-      segment.config.group = group;
+      if (JSON.stringify(fixedPart(wanted)) !== JSON.stringify(fixedPart(segment.config))) needRestart.push(`VNI ${wanted.vni} TAP settings`);
+      problems.push(...segment.applyConfigured(wanted).map((p) => `VNI ${wanted.vni}: ${p}`));
+      Object.assign(segment.config, { peers: wanted.peers, group: wanted.group, fdb: wanted.fdb, neigh: wanted.neigh });
     }
-    return needRestart;
+    return { needRestart, problems };
   }
 
   stop(): void {

@@ -48,8 +48,9 @@ function readConfig(raw: RunOptions): VtepConfig {
 function reloadOnHangup(vtep: Vtep, path: string, log: Logger): () => void {
   const onHangup = (): void => {
     try {
-      const needRestart = vtep.reload(loadConfigFile(path, readSystemDefaults()));
-      if (needRestart.length > 0) log.warn({ ignored: needRestart }, 'reloaded flood lists; these changes need a restart');
+      const { needRestart, problems } = vtep.reload(loadConfigFile(path, readSystemDefaults()));
+      for (const problem of problems) log.warn(problem);
+      if (needRestart.length > 0) log.warn({ ignored: needRestart }, 'reloaded; these changes need a restart');
       else log.info('reloaded');
     } catch (err) {
       log.error({ reason: (err as Error).message }, 'reload rejected; running configuration kept');

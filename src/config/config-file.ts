@@ -2,11 +2,14 @@
 // start and again on SIGHUP; every error names the bad field, e.g. "vnis[1].vni".
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
-import { parseHostPort, parseLogLevel, parseStatsInterval } from './parse.js';
+import { parseHostPort, parseIp, parseLogLevel, parsePort, parseStatsInterval, parseUnicastMac, parseVni } from './parse.js';
+import { formatMac, parseMac } from '../vxlan/mac.js';
 import {
   buildSegment,
   buildUnderlay,
   checkSegments,
+  type ConfiguredFdbEntry,
+  type ConfiguredNeighbour,
   type RawSegment,
   type RawUnderlay,
   type SystemDefaults,
@@ -83,6 +86,46 @@ function fieldNamer(fields: Record<string, [string, Kind]>, path: string): (sett
   return (setting) => `${path}${Object.keys(fields).find((f) => fields[f]![0] === setting) ?? setting}`;
 }
 
+const FDB_STATES = ['permanent', 'static', 'dynamic'] as const;
+
+/** `fdb`: a list of { mac, dst, port?, vni?, state? } (state: permanent by default). */
+function readFdbEntries(value: unknown, path: string): ConfiguredFdbEntry[] {
+  if (!Array.isArray(value)) throw new ConfigError(`${path} must be a list of { mac, dst, port?, vni?, state? }`);
+  return value.map((entry, i) => {
+    const at = `${path}[${i}]`;
+    if (!isObject(entry)) throw new ConfigError(`${at} must be an object`);
+    const raw = readFields<Record<string, string>>(entry, { mac: ['mac', 'text'], dst: ['dst', 'text'], port: ['port', 'text'], vni: ['vni', 'text'], state: ['state', 'text'] }, `${at}.`);
+    if (raw['mac'] === undefined || raw['dst'] === undefined) throw new ConfigError(`${at} needs mac and dst`);
+    const mac = parseMac(raw['mac']);
+    if (mac === undefined) throw new ConfigError(`${at}.mac must be a MAC like 02:00:00:00:00:01, not "${raw['mac']}"`);
+    const state = raw['state'] ?? 'permanent';
+    if (!(FDB_STATES as readonly string[]).includes(state)) throw new ConfigError(`${at}.state must be permanent, static or dynamic, not "${state}"`);
+    return {
+      mac: formatMac(mac),
+      dst: parseIp(`${at}.dst`, raw['dst']).address,
+      port: raw['port'] === undefined ? undefined : parsePort(raw['port'], `${at}.port`),
+      vni: raw['vni'] === undefined ? undefined : parseVni(raw['vni'], `${at}.vni`),
+      state: state as ConfiguredFdbEntry['state'],
+    };
+  });
+}
+
+/** `neigh`: a list of { ip, lladdr, router? }. */
+function readNeighbours(value: unknown, path: string): ConfiguredNeighbour[] {
+  if (!Array.isArray(value)) throw new ConfigError(`${path} must be a list of { ip, lladdr, router? }`);
+  return value.map((entry, i) => {
+    const at = `${path}[${i}]`;
+    if (!isObject(entry)) throw new ConfigError(`${at} must be an object`);
+    const raw = readFields<Record<string, string | boolean>>(entry, { ip: ['ip', 'text'], lladdr: ['lladdr', 'text'], router: ['router', 'flag'] }, `${at}.`);
+    if (typeof raw['ip'] !== 'string' || typeof raw['lladdr'] !== 'string') throw new ConfigError(`${at} needs ip and lladdr`);
+    return {
+      ip: parseIp(`${at}.ip`, raw['ip']).address,
+      lladdr: formatMac(parseUnicastMac(`${at}.lladdr`, raw['lladdr'])),
+      router: raw['router'] === true,
+    };
+  });
+}
+
 export function parseConfigFile(text: string, system: SystemDefaults): VtepConfig {
   let json: unknown;
   try {
@@ -96,7 +139,7 @@ export function parseConfigFile(text: string, system: SystemDefaults): VtepConfi
   if (!Array.isArray(vnis) || vnis.length === 0) throw new ConfigError('vnis must be a non-empty list of VNI entries');
   const rawSegments = vnis.map((entry, i) => {
     if (!isObject(entry)) throw new ConfigError(`vnis[${i}] must be an object`);
-    return readFields<RawSegment>(entry, SEGMENT_FIELDS, `vnis[${i}].`);
+    return readFields<RawSegment>(entry, SEGMENT_FIELDS, `vnis[${i}].`, ['fdb', 'neigh']);
   });
   const underlayName = fieldNamer(UNDERLAY_FIELDS, '');
   const segmentName = (i: number, setting: string): string => {
@@ -104,7 +147,17 @@ export function parseConfigFile(text: string, system: SystemDefaults): VtepConfi
     return fieldNamer(SEGMENT_FIELDS, `vnis[${i}].`)(setting);
   };
   const underlay = buildUnderlay(rawUnderlay, rawSegments, system, underlayName, segmentName);
-  const segments = rawSegments.map((raw, i) => buildSegment(raw, underlay, (setting) => segmentName(i, setting)));
+  const segments = rawSegments.map((raw, i) => {
+    const segment = buildSegment(raw, underlay, (setting) => segmentName(i, setting));
+    const entry = vnis[i] as Record<string, unknown>;
+    if (entry['fdb'] !== undefined) segment.fdb = readFdbEntries(entry['fdb'], `vnis[${i}].fdb`);
+    if (entry['neigh'] !== undefined) segment.neigh = readNeighbours(entry['neigh'], `vnis[${i}].neigh`);
+    for (const [j, e] of segment.fdb.entries()) {
+      const family = parseIp('dst', e.dst).family;
+      if (family !== underlay.family) throw new ConfigError(`vnis[${i}].fdb[${j}].dst ${e.dst} is IPv${family} but the underlay is IPv${underlay.family}`);
+    }
+    return segment;
+  });
   checkSegments(segments, segmentName);
   return {
     underlay,

@@ -39,7 +39,7 @@ export function parseSocketPath(text: string, option = '--control'): string {
 
 /** host:port, or [v6]:port; host may be an address or a name. */
 export function parseHostPort(text: string, option: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(text);
   if (!m) throw new ConfigError(`${option} must be host:port, like 127.0.0.1:9100, not "${text}"`);
   return { host: m[1] ?? m[2]!, port: parseInteger(option, m[3]!, 1, 65535) };
 }

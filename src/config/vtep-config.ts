@@ -73,6 +73,25 @@ export interface SegmentConfig {
   l3miss: boolean;
   /** Control socket path; undefined: /run/vxlan-tap/<tap>.sock once the TAP has its name. */
   control?: string;
+  /** FDB entries the config file keeps (`bridge fdb add`/`append` at start and on reload). */
+  fdb: ConfiguredFdbEntry[];
+  /** Neighbour entries the config file keeps (`ip neigh add`). */
+  neigh: ConfiguredNeighbour[];
+}
+
+export interface ConfiguredFdbEntry {
+  /** Canonical text form. */
+  mac: string;
+  dst: string;
+  port?: number;
+  vni?: number;
+  state: 'permanent' | 'static' | 'dynamic';
+}
+
+export interface ConfiguredNeighbour {
+  ip: string;
+  lladdr: string;
+  router: boolean;
 }
 
 export interface VtepConfig {
@@ -227,6 +246,8 @@ export function buildSegment(raw: RawSegment, underlay: UnderlayConfig, name: Na
     l2miss: raw.l2miss ?? false,
     l3miss: raw.l3miss ?? false,
     control: raw.control === undefined ? undefined : parseSocketPath(raw.control, name('control')),
+    fdb: [],
+    neigh: [],
   };
 }
 

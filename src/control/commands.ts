@@ -151,8 +151,8 @@ export function runCommand(request: ControlRequest, ctx: ControlContext): unknow
         port: integer(request, 'port', 65535),
         vni: integer(request, 'vni', MAX_VNI),
         state: stateOf(request),
+        defaultVni: ctx.segment.config.vni,
       };
-      if (filter.vni === ctx.segment.config.vni) filter.vni = undefined;
       return { removed: fdb.flush(filter).length };
     }
     case 'neigh.show':

@@ -40,6 +40,8 @@ export interface FlushFilter {
   port?: number;
   vni?: number;
   state?: FdbState;
+  /** The VNI of remotes that carry none of their own (the segment's). */
+  defaultVni?: number;
 }
 
 export class Fdb {
@@ -137,7 +139,7 @@ export class Fdb {
         (r) =>
           (filter.dst === undefined || r.address === filter.dst) &&
           (filter.port === undefined || r.port === filter.port) &&
-          (filter.vni === undefined || r.vni === filter.vni),
+          (filter.vni === undefined || (r.vni ?? filter.defaultVni) === filter.vni),
       );
     };
     const removed = [...this.table].filter(matches);

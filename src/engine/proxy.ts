@@ -14,6 +14,7 @@ const PROTO_ICMPV6 = 58;
 const ND_SOLICIT = 135;
 const ND_ADVERT = 136;
 const ND_MSG_LEN = 24; // type, code, checksum, flags, target
+const ND_OPT_SOURCE_LLADDR = 1;
 const ND_OPT_TARGET_LLADDR = 2;
 const NA_LEN = ND_MSG_LEN + 8; // with the target link-layer address option
 
@@ -49,7 +50,7 @@ export class Proxy {
     this.outcome.replyLength = 0;
     this.outcome.missed = undefined;
     if (etherType(buf, frame) === ETHERTYPE_ARP) this.answerArp(buf, frame, length);
-    else this.answerSolicitation(buf, frame);
+    else this.answerSolicitation(buf, frame, length);
     return this.outcome;
   }
 
@@ -85,20 +86,34 @@ export class Proxy {
     this.outcome.replyLength = ETH_HEADER_LEN + ARP_LEN;
   }
 
-  private answerSolicitation(buf: Uint8Array, frame: number): void {
+  /** The solicitation's source link-layer address option, which the kernel prefers. */
+  private sourceLinkAddress(buf: Uint8Array, frame: number, length: number): Uint8Array | undefined {
+    const end = frame + length;
+    for (let opt = frame + ETH_HEADER_LEN + IPV6_LEN + ND_MSG_LEN; opt + 8 <= end; ) {
+      const size = buf[opt + 1]! * 8;
+      if (size === 0) return undefined;
+      if (buf[opt] === ND_OPT_SOURCE_LLADDR && size === 8) return buf.subarray(opt + 2, opt + 8);
+      opt += size;
+    }
+    return undefined;
+  }
+
+  private answerSolicitation(buf: Uint8Array, frame: number, length: number): void {
     const ip = frame + ETH_HEADER_LEN;
     const icmp = ip + IPV6_LEN;
     const target = icmp + 8;
     const destination = ip + 24;
     const loopback = buf.subarray(destination, destination + 15).every((b) => b === 0) && buf[destination + 15] === 1;
-    if (loopback || buf[target] === 0xff) return;
+    // Multicast and IPv4-mapped targets are never answered (the latter would hit ARP entries).
+    const mapped = buf.subarray(target, target + 10).every((b) => b === 0) && buf[target + 10] === 0xff && buf[target + 11] === 0xff;
+    if (loopback || mapped || buf[target] === 0xff) return;
     this.address.set(buf.subarray(target, target + ADDRESS_LEN));
     const neighbour = this.neighbours.lookup(this.address, 0);
     if (neighbour === undefined) {
       this.outcome.missed = formatAddress(this.address, 0);
       return;
     }
-    this.requesterMac.set(buf.subarray(frame + ETH_SRC, frame + ETH_SRC + 6));
+    this.requesterMac.set(this.sourceLinkAddress(buf, frame, length) ?? buf.subarray(frame + ETH_SRC, frame + ETH_SRC + 6));
     this.requester.set(buf.subarray(ip + 8, ip + 24));
     this.writeAdvertisement(buf, frame, neighbour);
     this.outcome.replyLength = ETH_HEADER_LEN + IPV6_LEN + NA_LEN;

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, type VtepProcess } from '../../src/lab/lab.js';
 import { capture, isRoot, ping, waitFor } from './helpers.js';
 
+const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+
 describe.skipIf(!isRoot)('several VNIs from a config file', () => {
   const lab = new Lab('vnis');
   let kernelHost: string;
@@ -13,11 +15,18 @@ describe.skipIf(!isRoot)('several VNIs from a config file', () => {
   let vtep: VtepProcess;
   let configPath: string;
 
-  const config = (peers: string[]) => ({
+  const config = (peers: string[], neighbour = '192.0.2.77') => ({
     local: '198.51.100.2',
     statsInterval: 1,
     vnis: [
-      { vni: 100, tap: 'vx100', peers, addresses: ['192.0.2.2/25'] },
+      {
+        vni: 100,
+        tap: 'vx100',
+        peers,
+        addresses: ['192.0.2.2/25'],
+        fdb: [{ mac: '02:00:00:00:00:77', dst: '198.51.100.1', state: 'static' }],
+        neigh: [{ ip: neighbour, lladdr: '02:00:00:00:00:77' }],
+      },
       { vni: 200, tap: 'vx200', peers, addresses: ['192.0.2.130/25'] },
     ],
   });
@@ -80,6 +89,25 @@ describe.skipIf(!isRoot)('several VNIs from a config file', () => {
     const toNewPeer = await capture(lab, kernelHost, 'ul0', 'udp dst port 4789 and dst host 198.51.100.9');
     expect(ping(lab, tapHost, '192.0.2.98', 1)).toBe(0);
     expect((await toNewPeer.stop()).some((l) => /who-has 192\.0\.2\.98/.test(l))).toBe(true);
+  });
+
+  it('keeps configured, runtime and learned entries straight across a reload', async () => {
+    const cli = (...args: string[]): string => lab.exec(tapHost, process.execPath, MAIN, ...args, '--tap', 'vx100');
+    expect(cli('fdb', 'show')).toMatch(/02:00:00:00:00:77 dev vx100 dst 198\.51\.100\.1 vni 100 self static/);
+    expect(cli('neigh', 'show')).toMatch(/192\.0\.2\.77 dev vx100 lladdr 02:00:00:00:00:77/);
+    const kernelMac = JSON.parse(lab.ip(kernelHost, '-j', 'link', 'show', 'vx100'))[0].address as string;
+    expect(cli('fdb', 'show')).toMatch(new RegExp(`${kernelMac} dev vx100 dst 198\\.51\\.100\\.1 vni 100 self dynamic`));
+    cli('fdb', 'append', '00:00:00:00:00:00', 'dst', '198.51.100.5');
+    writeFileSync(configPath, JSON.stringify(config(['198.51.100.1'], '192.0.2.78')));
+    vtep.child.kill('SIGHUP');
+    expect(await waitFor(() => /"msg":"reloaded"[^\n]*\n[^]*"msg":"reloaded"/.test(vtep.stderr()))).toBe(true);
+    const fdb = cli('fdb', 'show');
+    expect(fdb).not.toMatch(/198\.51\.100\.9/); // the peer the file no longer lists
+    expect(fdb).toMatch(/00:00:00:00:00:00 dev vx100 dst 198\.51\.100\.5/); // added at runtime
+    expect(fdb).toMatch(new RegExp(`${kernelMac} dev vx100 dst 198\\.51\\.100\\.1`)); // learned
+    const neighbours = cli('neigh', 'show');
+    expect(neighbours).toMatch(/192\.0\.2\.78 dev vx100/);
+    expect(neighbours).not.toMatch(/192\.0\.2\.77 /);
   });
 
   it('rejects an invalid file on SIGHUP and keeps running as before', async () => {

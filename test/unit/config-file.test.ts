@@ -47,6 +47,8 @@ const SEGMENT_DEFAULTS = {
   l2miss: false,
   l3miss: false,
   control: undefined,
+  fdb: [],
+  neigh: [],
 };
 
 const TWO_VNIS = {
@@ -103,6 +105,8 @@ const TWO_VNIS_CONFIG: VtepConfig = {
       l2miss: false,
       l3miss: false,
       control: undefined,
+      fdb: [],
+      neigh: [],
     },
     { ...SEGMENT_DEFAULTS, vni: 200, peers: ['203.0.113.2'], tapName: 'vx200' },
   ],
@@ -508,5 +512,38 @@ describe('parseConfigFile: control-plane fields', () => {
   it('knows the new fields by name: a misspelling is an unknown field', () => {
     expect(fileError(oneVni({ max_address: 5 }))).toMatch(/^unknown field vnis\[0\]\.max_address \(known: .*maxAddress/);
     expect(fileError(oneVni({}, { metric: '192.0.2.9:9100' }))).toMatch(/^unknown field metric \(known: .*metrics/);
+  });
+});
+
+describe('configured FDB and neighbour entries', () => {
+  it('reads fdb and neigh lists in canonical form, state permanent by default', () => {
+    const config = parse(
+      oneVni({
+        peers: ['198.51.100.1'],
+        fdb: [
+          { mac: '02:00:00:00:00:AA', dst: '198.51.100.7', port: 8472, vni: '200', state: 'static' },
+          { mac: '00:00:00:00:00:00', dst: '198.51.100.8' },
+        ],
+        neigh: [{ ip: '192.0.2.7', lladdr: '02:00:00:00:00:07', router: true }],
+      }),
+    );
+    expect(config.segments[0]!.fdb).toEqual([
+      { mac: '02:00:00:00:00:aa', dst: '198.51.100.7', port: 8472, vni: 200, state: 'static' },
+      { mac: '00:00:00:00:00:00', dst: '198.51.100.8', port: undefined, vni: undefined, state: 'permanent' },
+    ]);
+    expect(config.segments[0]!.neigh).toEqual([{ ip: '192.0.2.7', lladdr: '02:00:00:00:00:07', router: true }]);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['fdb not a list', { fdb: {} }, 'vnis[0].fdb must be a list'],
+    ['an entry without dst', { fdb: [{ mac: '02:00:00:00:00:01' }] }, 'vnis[0].fdb[0] needs mac and dst'],
+    ['a bad MAC', { fdb: [{ mac: 'zz', dst: '198.51.100.7' }] }, 'vnis[0].fdb[0].mac must be a MAC'],
+    ['a bad state', { fdb: [{ mac: '02:00:00:00:00:01', dst: '198.51.100.7', state: 'forever' }] }, 'vnis[0].fdb[0].state must be permanent, static or dynamic'],
+    ['a dst of another family', { fdb: [{ mac: '02:00:00:00:00:01', dst: '2001:db8::7' }] }, 'vnis[0].fdb[0].dst 2001:db8::7 is IPv6 but the underlay is IPv4'],
+    ['an unknown entry field', { fdb: [{ mac: '02:00:00:00:00:01', dst: '198.51.100.7', via: 'x' }] }, 'unknown field vnis[0].fdb[0].via'],
+    ['a neighbour without lladdr', { neigh: [{ ip: '192.0.2.7' }] }, 'vnis[0].neigh[0] needs ip and lladdr'],
+    ['a multicast lladdr', { neigh: [{ ip: '192.0.2.7', lladdr: '01:00:5e:00:00:01' }] }, 'vnis[0].neigh[0].lladdr must be a unicast'],
+  ])('refuses %s, naming the field', (_, fields, message) => {
+    expect(() => parse(oneVni({ peers: ['198.51.100.1'], ...fields }))).toThrow(message);
   });
 });

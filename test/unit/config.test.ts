@@ -70,6 +70,8 @@ describe('buildVtepConfig defaults', () => {
           l2miss: false,
           l3miss: false,
           control: undefined,
+          fdb: [],
+          neigh: [],
         },
       ],
       statsIntervalSeconds: 0,
@@ -521,7 +523,7 @@ describe('buildVtepConfig: control-plane options', () => {
     expect(build({ metrics }).metrics).toEqual({ host, port });
   });
 
-  it.each(['2001:db8::1:9100', '192.0.2.1', '192.0.2.1:', ':9100', '[2001:db8::1]', '192.0.2.1:0', '192.0.2.1:65536', '192.0.2.1:http'])(
+  it.each(['2001:db8::1:9100', '192.0.2.1', '192.0.2.1:', ':9100', '[]:9100', '[2001:db8::1]', '192.0.2.1:0', '192.0.2.1:65536', '192.0.2.1:http'])(
     'refuses --metrics %j',
     (metrics) => {
       expectConfigError({ vni: '42', metrics }, '--metrics');

@@ -246,6 +246,7 @@ describe('fdb.flush', () => {
     ['state', { state: 'static' }, 1, [DEFAULT, HOST, HOST_B, '02:00:00:00:00:0d']],
     ['port', { port: 8472 }, 1, [DEFAULT, HOST, HOST_B, '02:00:00:00:00:0d']],
     ['another VNI', { vni: 200 }, 1, [DEFAULT, HOST, HOST_B, '02:00:00:00:00:0d']],
+    ["the VTEP's own VNI (remotes that carry none)", { vni: VNI }, 2, [DEFAULT, '02:00:00:00:00:0c', '02:00:00:00:00:0d']],
     ['state permanent with dst', { state: 'permanent', dst: PEER_1 }, 2, [HOST, HOST_B, '02:00:00:00:00:0c']],
   ])('filters by %s', (_, filter, removed, kept) => {
     const { fdb, run } = populated();

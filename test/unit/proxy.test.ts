@@ -342,6 +342,21 @@ describe('ND proxy', () => {
     expect(events).toEqual([]);
   });
 
+  it("replies to the solicitation's source link-layer address, as the kernel prefers it", () => {
+    const { engine } = proxyEngine([[NEIGH_IP6, NEIGH_MAC]]);
+    const frame = nsFrame();
+    frame.set(mac('02:00:00:00:00:77'), 14 + 40 + 26); // the option names another MAC than the Ethernet source
+    const { buf, toTap } = encapOne(engine, frame);
+    expect(reply(buf, toTap).slice(0, 6)).toEqual(Array.from(mac('02:00:00:00:00:77')));
+  });
+
+  it('never answers for an IPv4-mapped target, even when the IPv4 address has an ARP entry', () => {
+    const { engine, events } = proxyEngine([[NEIGH_IP, NEIGH_MAC]], { l3miss: true });
+    const { toTap } = encapOne(engine, nsFrame({ target: `::ffff:${NEIGH_IP}` }));
+    expect(toTap.count).toBe(0);
+    expect(events).toEqual([]);
+  });
+
   it('answers a solicitation without options (78 bytes) and one from another asker', () => {
     const { engine } = proxyEngine([[NEIGH_IP6, NEIGH_MAC]]);
     const asker = '02:00:00:00:00:66';
