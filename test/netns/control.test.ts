@@ -82,6 +82,22 @@ describe.skipIf(!isRoot)('control plane', () => {
     expect(stats.drops.proxyConsumed).toBeGreaterThanOrEqual(1);
   });
 
+  it('answers IPv6 neighbour solicitations locally (ND proxy)', async () => {
+    lab.ip(tapHost, 'addr', 'add', '2001:db8:42::2/64', 'dev', 'vxt0', 'nodad');
+    lab.ip(kernelHost, 'addr', 'add', '2001:db8:42::1/64', 'dev', 'vx0', 'nodad');
+    lab.ip(kernelHost, 'neigh', 'add', '2001:db8:42::2', 'lladdr', tapMac, 'dev', 'vx0');
+    cli('neigh', 'add', '2001:db8:42::1', 'lladdr', KERNEL_MAC, 'router');
+    const onWire = await capture(lab, tapHost, 'ul0', 'udp dst port 4789');
+    expect(ping(lab, tapHost, '2001:db8:42::1', 2)).toBe(2);
+    // Only the echo requests crossed; the solicitation was answered here.
+    const crossed = await onWire.stop();
+    expect(crossed.filter((l) => /neighbor solicitation/.test(l))).toEqual([]);
+    expect(crossed.filter((l) => /ICMP6, echo request/.test(l)).length).toBe(2);
+    const neighbour = JSON.parse(lab.ip(tapHost, '-j', 'neigh', 'show', '2001:db8:42::1', 'dev', 'vxt0'))[0];
+    expect(neighbour.lladdr).toBe(KERNEL_MAC);
+    expect(neighbour).toHaveProperty('router'); // iproute2 lists the R flag as a bare key
+  });
+
   it('keeps counters that add up', () => {
     const s = JSON.parse(cli('stats', '--json'));
     const rxDrops = ['tooShort', 'invalidHeader', 'unknownVni', 'reservedBits', 'ownMac', 'invalidSrcMac', 'staticConflict', 'truncatedInner', 'ecnNotEct'];
