@@ -6,6 +6,9 @@
         "native/src/addon.cc",
         "native/src/tap_device.cc",
         "native/src/fd_reader.cc",
+        "native/src/offload_reader.cc",
+        "native/src/offload_writer.cc",
+        "native/src/tap_offload.cc",
         "native/src/udp_receiver.cc",
         "native/src/udp_sender.cc"
       ],

@@ -67,7 +67,8 @@ export class Segment {
       mac: config.mac,
       addresses: config.addresses,
       bridge: config.bridge,
-      offload: underlay.offload,
+      offload: underlay.offload !== 'off',
+      coalesce: underlay.offload === 'on',
     });
     const fdb = new Fdb({ learnedPort: underlay.port, ageingMs: config.ageingSeconds * 1000, maxAddress: config.maxAddress });
     const vni = config.vni;

@@ -123,6 +123,7 @@ export class Vtep {
       vni: segment.config.vni,
       ...segment.engine.counters.snapshot(),
       fdbEntries: segment.engine.fdb.size,
+      ...(segment.tap.offload ? { offload: segment.tap.offloadStats() } : {}),
       unclaimed: this.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
     };

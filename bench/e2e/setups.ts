@@ -23,17 +23,19 @@ export interface Setup {
 }
 
 export function benchSetups(): Setup[] {
-  const tapToTap = (io: 'native' | 'dgram'): Setup => ({
-    label: `vxlan-tap <-> vxlan-tap --io ${io}`,
+  const tapToTap = (io: 'native' | 'dgram', offload = false): Setup => ({
+    label: `vxlan-tap <-> vxlan-tap --io ${io}${offload ? ' --offload on' : ''}`,
     offloads: false,
     ends: ['vxlan-tap', 'vxlan-tap'],
-    vtepArgs: ['--io', io],
+    vtepArgs: ['--io', io, ...(offload ? ['--offload', 'on'] : [])],
   });
   return [
     { label: 'raw veth (no tunnel)', offloads: true },
     { label: 'kernel vxlan <-> kernel vxlan', offloads: true, ends: ['kernel', 'kernel'], baseline: true },
     { label: 'vxlan-tap <-> kernel vxlan', offloads: false, ends: ['vxlan-tap', 'kernel'] },
+    { label: 'vxlan-tap <-> kernel vxlan --offload on', offloads: false, ends: ['vxlan-tap', 'kernel'], vtepArgs: ['--offload', 'on'] },
     tapToTap('native'),
+    tapToTap('native', true),
     tapToTap('dgram'),
   ];
 }

@@ -1,6 +1,8 @@
 // Entry point of the vxlan-tap native addon.
 #include <napi.h>
 #include "fd_reader.h"
+#include "offload_reader.h"
+#include "offload_writer.h"
 #include "tap_device.h"
 #include "udp_receiver.h"
 #include "udp_sender.h"
@@ -8,6 +10,8 @@
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tap_device::Init(env, exports);
   fd_reader::Init(env, exports);
+  offload_reader::Init(env, exports);
+  offload_writer::Init(env, exports);
   udp_receiver::Init(env, exports);
   udp_sender::Init(env, exports);
   return exports;

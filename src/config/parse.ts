@@ -130,7 +130,7 @@ export function parseIo(text: string, option = '--io'): 'native' | 'dgram' {
   throw new ConfigError(`${option} must be native or dgram, not "${text}"`);
 }
 
-export function parseOnOff(text: string, option: string): boolean {
-  if (text === 'on' || text === 'off') return text === 'on';
-  throw new ConfigError(`${option} must be on or off, not "${text}"`);
+export function parseOffload(text: string, option = '--offload'): 'on' | 'off' | 'no-coalesce' {
+  if (text === 'on' || text === 'off' || text === 'no-coalesce') return text;
+  throw new ConfigError(`${option} must be on, off or no-coalesce, not "${text}"`);
 }

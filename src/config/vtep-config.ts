@@ -13,7 +13,7 @@ import {
   parseLogLevel,
   parseMtu,
   parseMulticastIp,
-  parseOnOff,
+  parseOffload,
   parseHostPort,
   parseMaxAddress,
   parseSocketPath,
@@ -47,8 +47,8 @@ export interface UnderlayConfig {
   family: 4 | 6;
   io: 'native' | 'dgram';
   outer: OuterHeaderConfig;
-  /** TAP offloads: TCP super-frames segmented here, same-flow segments coalesced. */
-  offload: boolean;
+  /** TAP offloads: TCP super-frames segmented here; same-flow segments merged unless 'no-coalesce'. */
+  offload: 'on' | 'off' | 'no-coalesce';
 }
 
 /** One VNI: its TAP and its flood list. */
@@ -202,7 +202,7 @@ export function buildUnderlay(
     deviceMtu,
     family: underlayFamily(raw, segments, name, segmentName),
     io,
-    offload: raw.offload === undefined ? false : parseOnOff(raw.offload, name('offload')),
+    offload: raw.offload === undefined ? 'off' : parseOffload(raw.offload, name('offload')),
     outer: {
       ttl: raw.ttl === undefined ? 'auto' : parseTtl(raw.ttl, name('ttl')),
       tos: raw.tos === undefined ? 0 : parseTos(raw.tos, name('tos')),

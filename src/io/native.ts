@@ -8,8 +8,23 @@ export interface FdReader {
   stop(): void;
 }
 
+/** What the offload reader did with what the TAP handed it. */
+export interface OffloadReadStats {
+  /** TCP super-frames (TSO) read. */
+  superFrames: number;
+  /** Frames they were cut into. */
+  segments: number;
+  /** Reads that could not be used: malformed, or a segment larger than a slot. */
+  dropped: number;
+}
+
+export interface OffloadReader extends FdReader {
+  stats(): OffloadReadStats;
+}
+
 export interface NativeAddon {
-  openTap(name: string): { fd: number; name: string };
+  /** With `offload`: IFF_VNET_HDR, TSO4/6 and checksum offload (every read and write has a virtio_net_hdr). */
+  openTap(name: string, offload?: boolean): { fd: number; name: string };
   setMtu(name: string, mtu: number): void;
   setMac(name: string, mac: Buffer): void;
   getMac(name: string): Buffer;
@@ -18,6 +33,8 @@ export interface NativeAddon {
   addToBridge(bridge: string, name: string): void;
   closeFd(fd: number): void;
   writeFrames(fd: number, bytes: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number;
+  /** writeFrames for an offload TAP: a virtio_net_hdr before each frame, same-flow TCP segments merged if `coalesce`. */
+  writeFramesOffload(fd: number, bytes: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, coalesce: boolean): number;
   FdReader: new (
     fd: number,
     region: ArrayBuffer,
@@ -26,6 +43,15 @@ export interface NativeAddon {
     capacity: number,
     onBatch: (count: number) => void,
   ) => FdReader;
+  /** FdReader for an offload TAP: super-frames are segmented, so JS sees the same frames. */
+  OffloadReader: new (
+    fd: number,
+    region: ArrayBuffer,
+    offsets: Int32Array,
+    lengths: Int32Array,
+    capacity: number,
+    onBatch: (count: number) => void,
+  ) => OffloadReader;
   UdpReceiver: new (
     options: UnderlayOptions,
     region: ArrayBuffer,

@@ -1,6 +1,9 @@
 // The TAP device: created and configured through the addon, read in batches into pool
 // slots, written whole frames at a time. Closing the fd removes the device.
-import { loadNative, type FdReader, type NativeError } from './native.js';
+// With offloads the kernel hands over 64 KB TCP super-frames and takes them back: the
+// addon segments what it reads and merges what it writes, so the pool, the engine and
+// the batch contract stay the same either way.
+import { loadNative, type FdReader, type NativeError, type OffloadReadStats, type OffloadReader } from './native.js';
 import { RuntimeError } from '../config/errors.js';
 import type { Cidr } from '../config/parse.js';
 import type { Pool } from './pool.js';
@@ -14,8 +17,16 @@ export interface TapOptions {
   addresses: Cidr[];
   /** An existing Linux bridge to attach the TAP to. */
   bridge?: string;
-  /** TAP offloads (IFF_VNET_HDR, TSO): not implemented yet; see the --offload option. */
+  /**
+   * TAP offloads (IFF_VNET_HDR, checksum offload, TSO4/6): reads may be TCP super-frames,
+   * segmented in the addon; writes carry a virtio_net_hdr.
+   */
   offload: boolean;
+  /**
+   * With offload: merge consecutive same-flow TCP segments of a batch into one
+   * super-frame per write. Some kernels had bugs in that path, so it can be turned off.
+   */
+  coalesce: boolean;
 }
 
 /** Says in one line why the kernel refused, and what to do about it. */
@@ -34,31 +45,39 @@ function explain(err: NativeError, name: string, mtu: number, bridge?: string): 
   if (step.startsWith('add ') && step.includes(' to bridge ')) {
     return err.code === 'ENODEV' ? `bridge ${bridge} does not exist` : `cannot attach ${label} to ${bridge}: not a bridge? (${err.code})`;
   }
+  if (step.startsWith('TUNSETOFFLOAD') || step.startsWith('TUNSETVNETHDRSZ')) {
+    return `the kernel refused TAP offloads for ${label} (${err.code}): run with --offload off`;
+  }
   if (step.startsWith('set MTU')) return `the kernel refused MTU ${mtu} for ${label} (${err.code})`;
   return `${label}: ${step}`;
 }
 
 export class TapDevice {
   private reader: FdReader | undefined;
+  private offloadReader: OffloadReader | undefined;
   private closed = false;
 
   private constructor(
     readonly fd: number,
     readonly name: string,
     readonly mac: Uint8Array,
+    /** Opened with IFF_VNET_HDR: every read and write carries a virtio_net_hdr. */
+    readonly offload: boolean,
+    readonly coalesce: boolean,
   ) {}
 
   static open(options: TapOptions): TapDevice {
     const native = loadNative();
     let opened: { fd: number; name: string } | undefined;
     try {
-      opened = native.openTap(options.name);
+      opened = native.openTap(options.name, options.offload);
       native.setMtu(opened.name, options.mtu);
       if (options.mac !== undefined) native.setMac(opened.name, Buffer.from(options.mac));
       for (const cidr of options.addresses) native.addAddress(opened.name, cidr.address, cidr.prefixLength);
       native.setUp(opened.name, true);
       if (options.bridge !== undefined) native.addToBridge(options.bridge, opened.name);
-      return new TapDevice(opened.fd, opened.name, new Uint8Array(native.getMac(opened.name)));
+      const mac = new Uint8Array(native.getMac(opened.name));
+      return new TapDevice(opened.fd, opened.name, mac, options.offload, options.offload && options.coalesce);
     } catch (err) {
       if (opened !== undefined) native.closeFd(opened.fd);
       throw new RuntimeError(explain(err as NativeError, opened?.name ?? options.name, options.mtu, options.bridge));
@@ -68,19 +87,30 @@ export class TapDevice {
   /**
    * Reads frames into pool slots [0, batch) at their frame offsets until EAGAIN or the
    * batch is full, then calls onBatch once; the slots are free again when it returns.
+   * With offloads a super-frame is cut into MTU-sized frames first; one with more
+   * segments than free slots continues into the next batch, so onBatch may be called
+   * several times per readable event.
    */
   startReading(pool: Pool, batch: number, onBatch: (offsets: Int32Array, lengths: Int32Array, count: number) => void): void {
     const offsets = Int32Array.from({ length: batch }, (_, i) => pool.frameOffset(i));
     const lengths = new Int32Array(batch);
-    this.reader = new (loadNative().FdReader)(this.fd, pool.region, offsets, lengths, pool.frameCapacity, (count) =>
-      onBatch(offsets, lengths, count),
-    );
+    const native = loadNative();
+    const args = [this.fd, pool.region, offsets, lengths, pool.frameCapacity, (count: number) => onBatch(offsets, lengths, count)] as const;
+    if (this.offload) this.reader = this.offloadReader = new native.OffloadReader(...args);
+    else this.reader = new native.FdReader(...args);
     this.reader.start();
+  }
+
+  /** Super-frames read and segmented so far (offload only). */
+  offloadStats(): OffloadReadStats | undefined {
+    return this.offloadReader?.stats();
   }
 
   /** Writes every listed frame of `buf` in one native call; returns how many the kernel took. */
   writeFrames(buf: Uint8Array, frames: DeliverList): number {
-    return loadNative().writeFrames(this.fd, buf, frames.offsets, frames.lengths, frames.count);
+    const native = loadNative();
+    if (this.offload) return native.writeFramesOffload(this.fd, buf, frames.offsets, frames.lengths, frames.count, this.coalesce);
+    return native.writeFrames(this.fd, buf, frames.offsets, frames.lengths, frames.count);
   }
 
   close(): void {

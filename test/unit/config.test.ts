@@ -50,7 +50,7 @@ describe('buildVtepConfig defaults', () => {
         device: undefined,
         family: 4,
         io: 'native',
-        offload: false,
+        offload: 'off',
         outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
       },
       segments: [
@@ -529,4 +529,14 @@ describe('buildVtepConfig: control-plane options', () => {
       expectConfigError({ vni: '42', metrics }, '--metrics');
     },
   );
+});
+
+describe('--offload', () => {
+  it.each(['on', 'off', 'no-coalesce'] as const)('takes %s', (value) => {
+    expect(build({ offload: value }).underlay.offload).toBe(value);
+  });
+
+  it('refuses anything else, naming the option', () => {
+    expect(() => build({ offload: 'yes' })).toThrow('--offload must be on, off or no-coalesce, not "yes"');
+  });
 });

@@ -1,0 +1,155 @@
+#include "offload_writer.h"
+#include "tap_offload.h"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace {
+
+using tap_offload::kVnetHdrLen;
+using tap_offload::TcpSegment;
+
+// Segments per merged super-frame: a receive batch holds no more.
+constexpr uint32_t kMaxRun = 64;
+constexpr uint8_t kPsh = 0x08;
+
+// All zeros: no offload asked for, the frame's checksums are complete.
+const virtio_net_hdr kPlainHdr{};
+
+ssize_t WriteV(int fd, const iovec* iov, int n) {
+  ssize_t r;
+  do {
+    r = writev(fd, iov, n);
+  } while (r < 0 && errno == EINTR);
+  return r;
+}
+
+bool WritePlain(int fd, const uint8_t* frame, size_t len) {
+  iovec iov[2] = {{const_cast<virtio_net_hdr*>(&kPlainHdr), kVnetHdrLen}, {const_cast<uint8_t*>(frame), len}};
+  return WriteV(fd, iov, 2) == static_cast<ssize_t>(kVnetHdrLen + len);
+}
+
+// The frames of one call, parsed for coalescing at most once each.
+class Batch {
+ public:
+  Batch(uint8_t* base, size_t size, const Napi::Int32Array& offsets, const Napi::Int32Array& lengths, uint32_t count)
+      : base_(base), size_(size), offsets_(offsets), lengths_(lengths), count_(count) {}
+
+  uint32_t count() const { return count_; }
+
+  // The frame at i, or nullptr when it lies outside the buffer.
+  const uint8_t* Frame(uint32_t i, size_t* len) const {
+    int64_t off = offsets_[i], l = lengths_[i];
+    if (off < 0 || l < 0 || static_cast<size_t>(off + l) > size_) return nullptr;
+    *len = static_cast<size_t>(l);
+    return base_ + off;
+  }
+
+  // Whether frame i is a segment coalescing may take; remembers the last answer, which
+  // is asked again when a segment that ends one run starts the next.
+  bool Tcp(uint32_t i, TcpSegment* out) {
+    if (i != cached_index_) {
+      size_t len;
+      const uint8_t* f = Frame(i, &len);
+      cached_index_ = i;
+      cached_ok_ = f != nullptr && tap_offload::ParseTcpSegment(f, len, &cached_);
+    }
+    *out = cached_;
+    return cached_ok_;
+  }
+
+ private:
+  uint8_t* base_;
+  size_t size_;
+  const Napi::Int32Array& offsets_;
+  const Napi::Int32Array& lengths_;
+  uint32_t count_;
+  uint32_t cached_index_ = UINT32_MAX;
+  bool cached_ok_ = false;
+  TcpSegment cached_;
+};
+
+// writeFramesOffload(fd, bytes: Uint8Array, offsets: Int32Array, lengths: Int32Array,
+// count, coalesce: boolean): writes the listed frames, each behind a virtio_net_hdr;
+// returns how many of them the kernel took (a merged super-frame counts its segments).
+Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+  Napi::Int32Array offsets = info[2].As<Napi::Int32Array>();
+  Napi::Int32Array lengths = info[3].As<Napi::Int32Array>();
+  uint32_t count = info[4].As<Napi::Number>().Uint32Value();
+  bool coalesce = info[5].ToBoolean().Value();
+  count = static_cast<uint32_t>(std::min<size_t>({count, offsets.ElementLength(), lengths.ElementLength()}));
+  Batch batch(bytes.Data(), bytes.ByteLength(), offsets, lengths, count);
+
+  uint8_t headers[kVnetHdrLen + tap_offload::kMaxHeaders];
+  iovec iov[1 + kMaxRun];
+  uint32_t written = 0;
+  for (uint32_t i = 0; i < count;) {
+    size_t len = 0;
+    const uint8_t* first = batch.Frame(i, &len);
+    if (first == nullptr) {
+      i++;
+      continue;
+    }
+    // Gather the run of segments that continue frame i's flow: every one but the last
+    // carries exactly gso_size bytes, PSH or a shorter segment ends it.
+    TcpSegment a;
+    uint32_t run = 1, total = 0;
+    bool psh = false;
+    if (coalesce && batch.Tcp(i, &a) && !(a.flags & kPsh)) {
+      const uint32_t gso = a.payload, max = tap_offload::MaxCoalescedPayload(a);
+      total = a.payload;
+      iov[1] = {const_cast<uint8_t*>(first + a.hdr_len), a.payload};
+      while (i + run < count && run < kMaxRun) {
+        TcpSegment b;
+        size_t blen = 0;
+        const uint8_t* next = batch.Frame(i + run, &blen);
+        if (next == nullptr || !batch.Tcp(i + run, &b) || b.payload > gso || total + b.payload > max ||
+            !tap_offload::SameFlow(first, a, next, b, a.seq + total, run)) {
+          break;
+        }
+        iov[1 + run] = {const_cast<uint8_t*>(next + b.hdr_len), b.payload};
+        total += b.payload;
+        run++;
+        if (b.payload < gso || (b.flags & kPsh)) {
+          psh = (b.flags & kPsh) != 0;
+          break;
+        }
+      }
+    }
+    if (run == 1) {
+      if (WritePlain(fd, first, len)) written++;
+      i++;
+      continue;
+    }
+    // vnet header and the first segment's rewritten headers, then every segment's data
+    // straight from where it was received.
+    size_t head = tap_offload::BuildCoalescedHeaders(first, a, total, static_cast<uint16_t>(a.payload), psh, headers);
+    iov[0] = {headers, head};
+    ssize_t n = WriteV(fd, iov, 1 + run);
+    if (n == static_cast<ssize_t>(head + total)) {
+      written += run;
+    } else if (n < 0 && errno == EINVAL) {
+      // The kernel refused the super-frame: deliver its segments one by one instead.
+      for (uint32_t k = 0; k < run; k++) {
+        size_t l = 0;
+        const uint8_t* f = batch.Frame(i + k, &l);
+        if (WritePlain(fd, f, l)) written++;
+      }
+    }
+    i += run;
+  }
+  return Napi::Number::New(info.Env(), written);
+}
+
+}  // namespace
+
+namespace offload_writer {
+void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("writeFramesOffload", Napi::Function::New(env, WriteFramesOffload));
+}
+}  // namespace offload_writer

@@ -1,0 +1,140 @@
+// --offload on: the TAP hands vxlan-tap 64 KB TCP super-frames, which it segments before
+// sending, and takes merged super-frames back on receive. Checked against a kernel vxlan
+// peer and against another offloading vxlan-tap, IPv4 and IPv6 inside, with the
+// super-frames seen on the TAP itself (tcpdump shows a GSO packet at its full length).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { capture, isRoot, ping, tcpTransfer } from './helpers.js';
+
+const SUPER_FRAMES = ['tcp', 'and', 'greater', '3000'];
+
+/** Runs `transfer` while counting TCP packets over 3000 bytes on the TAP. */
+async function countSuperFrames(lab: Lab, ns: string, transfer: () => Promise<void>): Promise<number> {
+  const cap = await capture(lab, ns, 'vxt0', ...SUPER_FRAMES);
+  try {
+    await transfer();
+  } catch (err) {
+    await cap.stop();
+    throw err;
+  }
+  return (await cap.stop()).length;
+}
+
+async function expectIntact(lab: Lab, toNs: string, toAddress: string, fromNs: string, megabytes: number): Promise<void> {
+  const { sent, received } = await tcpTransfer(lab, toNs, toAddress, fromNs, megabytes);
+  expect(sent.startsWith(`${megabytes * 1024 * 1024} `)).toBe(true);
+  expect(received).toBe(sent);
+}
+
+function tapFeature(lab: Lab, ns: string, feature: string): string | undefined {
+  return new RegExp(`^${feature}: (\\w+)`, 'm').exec(lab.exec(ns, 'ethtool', '-k', 'vxt0'))?.[1];
+}
+
+describe.skipIf(!isRoot)('vxlan-tap --offload on <-> kernel vxlan', () => {
+  const lab = new Lab('offk');
+  let kernelHost: string;
+  let tapHost: string;
+  let vtep: VtepProcess;
+
+  beforeAll(async () => {
+    kernelHost = lab.namespace('k');
+    tapHost = lab.namespace('t');
+    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
+    lab.kernelVxlan(kernelHost, { vni: 42, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });
+    lab.ip(kernelHost, 'addr', 'add', '2001:db8:42::1/64', 'dev', 'vx0');
+    vtep = await lab.vtep(tapHost, '--offload', 'on', '--vni', '42', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24', '--address', '2001:db8:42::2/64');
+  });
+  afterAll(() => lab.cleanup());
+
+  it('offers TSO and checksum offload on the TAP', () => {
+    expect(tapFeature(lab, tapHost, 'tcp-segmentation-offload')).toBe('on');
+    expect(tapFeature(lab, tapHost, 'tx-checksumming')).toBe('on');
+  });
+
+  it('pings both ways', () => {
+    expect(ping(lab, kernelHost, '192.0.2.2')).toBe(3);
+    expect(ping(lab, tapHost, '192.0.2.1')).toBe(3);
+    expect(ping(lab, tapHost, '2001:db8:42::1')).toBe(3);
+  });
+
+  it('segments the super-frames it reads: 8 MB to the kernel intact', async () => {
+    const seen = await countSuperFrames(lab, tapHost, () => expectIntact(lab, kernelHost, '192.0.2.1', tapHost, 8));
+    expect(seen).toBeGreaterThan(0);
+  });
+
+  it('merges what it writes: 8 MB from the kernel intact', async () => {
+    const seen = await countSuperFrames(lab, tapHost, () => expectIntact(lab, tapHost, '192.0.2.2', kernelHost, 8));
+    expect(seen).toBeGreaterThan(0);
+  });
+
+  it('does the same for TCP over IPv6 inside, both ways', async () => {
+    await expectIntact(lab, kernelHost, '2001:db8:42::1', tapHost, 4);
+    await expectIntact(lab, tapHost, '2001:db8:42::2', kernelHost, 4);
+  });
+
+  it('stops cleanly on SIGTERM and removes the TAP', async () => {
+    expect(await vtep.stop()).toBe(0);
+    expect(() => lab.ip(tapHost, 'link', 'show', 'vxt0')).toThrow();
+  });
+});
+
+describe.skipIf(!isRoot)('vxlan-tap --offload on <-> vxlan-tap --offload on', () => {
+  const lab = new Lab('offt');
+  let hostA: string;
+  let hostB: string;
+
+  beforeAll(async () => {
+    hostA = lab.namespace('a');
+    hostB = lab.namespace('b');
+    lab.link(hostA, '198.51.100.1/24', hostB, '198.51.100.2/24');
+    const sides = [
+      [hostA, '198.51.100.2', '192.0.2.1/24', '2001:db8:42::1/64'],
+      [hostB, '198.51.100.1', '192.0.2.2/24', '2001:db8:42::2/64'],
+    ] as const;
+    for (const [ns, peer, v4, v6] of sides) {
+      await lab.vtep(ns, '--offload', 'on', '--vni', '42', '--peer', peer, '--tap', 'vxt0', '--address', v4, '--address', v6);
+    }
+  });
+  afterAll(() => lab.cleanup());
+
+  it('pings both ways', () => {
+    expect(ping(lab, hostA, '192.0.2.2')).toBe(3);
+    expect(ping(lab, hostB, '192.0.2.1')).toBe(3);
+    expect(ping(lab, hostA, '2001:db8:42::2')).toBe(3);
+  });
+
+  it('carries 8 MB intact both ways, as super-frames on both TAPs', async () => {
+    const sentAsSuperFrames = await countSuperFrames(lab, hostA, async () => {
+      const mergedOnArrival = await countSuperFrames(lab, hostB, () => expectIntact(lab, hostB, '192.0.2.2', hostA, 8));
+      expect(mergedOnArrival).toBeGreaterThan(0);
+    });
+    expect(sentAsSuperFrames).toBeGreaterThan(0);
+    await expectIntact(lab, hostA, '192.0.2.1', hostB, 8);
+  });
+
+  it('carries TCP over IPv6 inside intact both ways', async () => {
+    await expectIntact(lab, hostB, '2001:db8:42::2', hostA, 4);
+    await expectIntact(lab, hostA, '2001:db8:42::1', hostB, 4);
+  });
+});
+
+describe.skipIf(!isRoot)('vxlan-tap --offload no-coalesce', () => {
+  const lab = new Lab('offnc');
+  let kernelHost: string;
+  let tapHost: string;
+
+  beforeAll(async () => {
+    kernelHost = lab.namespace('k');
+    tapHost = lab.namespace('t');
+    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
+    lab.kernelVxlan(kernelHost, { vni: 42, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });
+    await lab.vtep(tapHost, '--offload', 'no-coalesce', '--vni', '42', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24');
+  });
+  afterAll(() => lab.cleanup());
+
+  it('writes every segment as it came, and still carries 8 MB intact both ways', async () => {
+    const merged = await countSuperFrames(lab, tapHost, () => expectIntact(lab, tapHost, '192.0.2.2', kernelHost, 8));
+    expect(merged).toBe(0);
+    await expectIntact(lab, kernelHost, '192.0.2.1', tapHost, 8);
+  });
+});
