@@ -1,4 +1,5 @@
 #include "udp_sender.h"
+#include "checksum.h"
 #include "errors.h"
 #include "sockaddr.h"
 #include "underlay_options.h"
@@ -41,18 +42,6 @@ int64_t NowNs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
-}
-
-// One's-complement sum of 16-bit big-endian words (odd tail padded with zero).
-uint32_t Sum16(const uint8_t* p, size_t n, uint32_t sum) {
-  for (; n > 1; p += 2, n -= 2) sum += (p[0] << 8) | p[1];
-  if (n) sum += p[0] << 8;
-  return sum;
-}
-
-uint16_t Fold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
 }
 
 // A raw socket that only sends: a drop-all filter keeps the kernel from queueing a copy
@@ -232,13 +221,14 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
         // Without a known source the checksum would be wrong; IPv4 allows none at all.
         uint32_t src4 = SourceFor(dst4);
         if (src4 != 0) {
-          uint32_t sum = Sum16(reinterpret_cast<uint8_t*>(&src4), 4, 0);
-          sum = Sum16(reinterpret_cast<uint8_t*>(&dst4), 4, sum);
-          sum += IPPROTO_UDP + sizeof(udphdr) + len;
-          sum = Sum16(reinterpret_cast<uint8_t*>(hs), sizeof(Headers), sum);
-          sum = Sum16(frame, frame_len, sum);
-          uint16_t check = Fold(sum);
-          h->check = htons(check == 0 ? 0xffff : check);
+          // Sums in memory order (see checksum.h): the result is stored as it comes out.
+          uint64_t sum = csum::Add(reinterpret_cast<uint8_t*>(&src4), 4, 0);
+          sum = csum::Add(reinterpret_cast<uint8_t*>(&dst4), 4, sum);
+          sum += htons(IPPROTO_UDP) + htons(static_cast<uint16_t>(sizeof(udphdr) + len));
+          sum = csum::Add(reinterpret_cast<uint8_t*>(hs), sizeof(Headers), sum);
+          sum = csum::Add(frame, frame_len, sum);
+          uint16_t check = static_cast<uint16_t>(~csum::Fold(sum));
+          h->check = check == 0 ? 0xffff : check;  // 0 would mean "no checksum"
         }
       }
       iovs_[2 * i] = {hs, sizeof(Headers)};

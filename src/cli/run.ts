@@ -88,7 +88,7 @@ export function addRunCommand(program: Command): void {
     .option('--max-address <n>', 'most FDB entries, every kind counted (0: no limit)')
     .option('--control <path>', 'control socket (default /run/vxlan-tap/<tap>.sock)')
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
-    .option('--offload <on|off|no-coalesce>', 'TAP offloads: 64 KB TCP super-frames segmented here, received segments merged (no-coalesce: not merged); default off')
+    .option('--offload <on|off|no-coalesce>', 'TAP offloads: 64 KB TCP super-frames segmented here, received segments merged (no-coalesce: not merged); default on')
     .option('--config <file>', 'JSON file with the underlay settings and one entry per VNI (see README); SIGHUP re-reads it')
     .option('--stats-interval <seconds>', 'log counters, heap size and GC count this often (0: never)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')

@@ -202,7 +202,7 @@ export function buildUnderlay(
     deviceMtu,
     family: underlayFamily(raw, segments, name, segmentName),
     io,
-    offload: raw.offload === undefined ? 'off' : parseOffload(raw.offload, name('offload')),
+    offload: raw.offload === undefined ? 'on' : parseOffload(raw.offload, name('offload')),
     outer: {
       ttl: raw.ttl === undefined ? 'auto' : parseTtl(raw.ttl, name('ttl')),
       tos: raw.tos === undefined ? 0 : parseTos(raw.tos, name('tos')),

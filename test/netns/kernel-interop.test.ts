@@ -3,8 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, type VtepProcess } from '../../src/lab/lab.js';
 import { isRoot, ping, tcpTransfer } from './helpers.js';
 
-describe.skipIf(!isRoot).each(['native', 'dgram'])('vxlan-tap (--io %s) <-> kernel vxlan', (io) => {
-  const lab = new Lab(`kern-${io}`);
+describe.skipIf(!isRoot).each([
+  ['native', 'on'],
+  ['dgram', 'on'],
+  ['native', 'off'],
+])('vxlan-tap (--io %s --offload %s) <-> kernel vxlan', (io, offload) => {
+  const lab = new Lab(`kern-${io}-${offload}`);
   let kernelHost: string;
   let tapHost: string;
   let vtep: VtepProcess;
@@ -14,7 +18,7 @@ describe.skipIf(!isRoot).each(['native', 'dgram'])('vxlan-tap (--io %s) <-> kern
     tapHost = lab.namespace('t');
     lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
     lab.kernelVxlan(kernelHost, { vni: 42, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });
-    vtep = await lab.vtep(tapHost, '--io', io, '--vni', '42', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24');
+    vtep = await lab.vtep(tapHost, '--io', io!, '--offload', offload!, '--vni', '42', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24');
   });
   afterAll(() => lab.cleanup());
 

@@ -3,8 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/lab/lab.js';
 import { isRoot, ping, tcpTransfer } from './helpers.js';
 
-describe.skipIf(!isRoot).each(['native', 'dgram'])('vxlan-tap <-> vxlan-tap (--io %s)', (io) => {
-  const lab = new Lab(`t2t-${io}`);
+describe.skipIf(!isRoot).each([
+  ['native', 'on'],
+  ['dgram', 'on'],
+  ['native', 'off'],
+  ['dgram', 'off'],
+])('vxlan-tap <-> vxlan-tap (--io %s --offload %s)', (io, offload) => {
+  const lab = new Lab(`t2t-${io}-${offload}`);
   let a: string;
   let b: string;
 
@@ -12,8 +17,8 @@ describe.skipIf(!isRoot).each(['native', 'dgram'])('vxlan-tap <-> vxlan-tap (--i
     a = lab.namespace('a');
     b = lab.namespace('b');
     lab.link(a, '198.51.100.1/24', b, '198.51.100.2/24');
-    await lab.vtep(a, '--io', io, '--vni', '7', '--peer', '198.51.100.2', '--tap', 'vxt0', '--address', '192.0.2.1/24');
-    await lab.vtep(b, '--io', io, '--vni', '7', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24');
+    await lab.vtep(a, '--io', io!, '--offload', offload!, '--vni', '7', '--peer', '198.51.100.2', '--tap', 'vxt0', '--address', '192.0.2.1/24');
+    await lab.vtep(b, '--io', io!, '--offload', offload!, '--vni', '7', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24');
   });
   afterAll(() => lab.cleanup());
 

@@ -82,7 +82,7 @@ const TWO_VNIS_CONFIG: VtepConfig = {
     device: undefined,
     family: 4,
     io: 'native',
-    offload: 'off',
+    offload: 'on',
     outer: { ttl: 64, tos: 0x10, df: 'set', srcPortMin: 20000, srcPortMax: 20099 },
   },
   segments: [
@@ -130,7 +130,7 @@ describe('parseConfigFile: valid files', () => {
         device: undefined,
         family: 4,
         io: 'native',
-        offload: 'off',
+        offload: 'on',
         outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
       },
       segments: [{ ...SEGMENT_DEFAULTS, vni: 7 }],

@@ -50,7 +50,7 @@ describe('buildVtepConfig defaults', () => {
         device: undefined,
         family: 4,
         io: 'native',
-        offload: 'off',
+        offload: 'on',
         outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
       },
       segments: [
