@@ -90,10 +90,6 @@ export class Engine {
     this.proxy = new Proxy(neighbours);
   }
 
-  get vni(): number {
-    return this.config.vni;
-  }
-
   /**
    * The frame is at buf[frameOffset, frameOffset+length) with 8 bytes of headroom before
    * it. Writes the VXLAN header there and lists one datagram per remote in `out`, with

@@ -1,7 +1,6 @@
 // The neighbour table behind the ARP/ND proxy (`ip neigh` on a kernel vxlan device):
 // IP address -> MAC, and whether that neighbour is a router (the NA's R flag).
 import { addressBytes, formatAddress } from '../vxlan/address.js';
-import { formatMac } from '../vxlan/mac.js';
 
 export interface NeighEntry {
   /** Canonical text form. */
@@ -35,9 +34,5 @@ export class NeighTable {
 
   list(): NeighEntry[] {
     return [...this.entries.values()];
-  }
-
-  describe(entry: NeighEntry): string {
-    return `${entry.ip} lladdr ${formatMac(entry.mac)}${entry.router ? ' router' : ''} PERMANENT`;
   }
 }

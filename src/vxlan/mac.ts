@@ -34,10 +34,3 @@ export function macHigh(buf: Uint8Array, offset: number): number {
 export function macLow(buf: Uint8Array, offset: number): number {
   return (buf[offset + 2]! << 24) | (buf[offset + 3]! << 16) | (buf[offset + 4]! << 8) | buf[offset + 5]!;
 }
-
-/** A random locally administered unicast MAC, as the kernel gives new devices. */
-export function randomMac(random: (n: number) => Uint8Array): Uint8Array {
-  const mac = random(MAC_LEN);
-  mac[0] = (mac[0]! & 0xfe) | 0x02;
-  return mac;
-}
