@@ -106,9 +106,9 @@ export class Segment {
 
   /**
    * Brings the FDB and neighbour table in line with the configuration: what it listed
-   * last time and no longer lists is removed, what it lists now is (re)written. Entries
-   * added at runtime (fdb append, neigh add) and everything learned stay as they are.
-   * Returns the entries that could not be written (a full FDB, say).
+   * last time and no longer lists is removed, what is new or changed in it is written.
+   * Entries it did not change, entries added at runtime (fdb append, neigh add) and
+   * everything learned stay as they are. Returns what could not be written (a full FDB).
    */
   applyConfigured(config: SegmentConfig): string[] {
     const { fdb, neighbours } = this.engine;
@@ -119,6 +119,7 @@ export class Segment {
       if (!wanted.fdb.some((w) => sameConfiguredEntry(w, old))) fdb.delete(old.mac, old.remote);
     }
     for (const entry of wanted.fdb) {
+      if (this.configured.fdb.some((old) => sameConfiguredEntry(old, entry) && old.state === entry.state)) continue;
       try {
         const list = isZeroMac(entry.mac, 0) || isMulticastMac(entry.mac, 0);
         if (list) fdb.append(entry.mac, entry.remote, entry.state, now);
@@ -131,6 +132,7 @@ export class Segment {
       if (!wanted.neigh.some((n) => n.ip === old.ip)) neighbours.delete(old.ip);
     }
     for (const n of wanted.neigh) {
+      if (this.configured.neigh.some((old) => old.ip === n.ip && old.lladdr === n.lladdr && old.router === n.router)) continue;
       neighbours.delete(n.ip);
       neighbours.add(n.ip, parseMac(n.lladdr)!, n.router);
     }

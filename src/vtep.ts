@@ -147,6 +147,10 @@ export class Vtep {
     const needRestart: string[] = [];
     const problems: string[] = [];
     if (JSON.stringify(next.underlay) !== JSON.stringify(this.config.underlay)) needRestart.push('underlay settings');
+    const { logLevel, statsIntervalSeconds, metrics } = this.config;
+    if (JSON.stringify({ logLevel, statsIntervalSeconds, metrics }) !== JSON.stringify({ logLevel: next.logLevel, statsIntervalSeconds: next.statsIntervalSeconds, metrics: next.metrics })) {
+      needRestart.push('logLevel, statsInterval or metrics');
+    }
     const nextVnis = new Set(next.segments.map((s) => s.vni));
     for (const vni of this.byVni.keys()) if (!nextVnis.has(vni)) needRestart.push(`removing VNI ${vni}`);
     for (const wanted of next.segments) {
@@ -156,8 +160,12 @@ export class Vtep {
         continue;
       }
       if (JSON.stringify(fixedPart(wanted)) !== JSON.stringify(fixedPart(segment.config))) needRestart.push(`VNI ${wanted.vni} TAP settings`);
-      problems.push(...segment.applyConfigured(wanted).map((p) => `VNI ${wanted.vni}: ${p}`));
-      Object.assign(segment.config, { peers: wanted.peers, group: wanted.group, fdb: wanted.fdb, neigh: wanted.neigh });
+      // Groups are joined when the socket opens: a change of group keeps the flood list.
+      const groupChanged = wanted.group !== segment.config.group;
+      if (groupChanged) needRestart.push(`VNI ${wanted.vni} group`);
+      const applied = groupChanged ? { ...wanted, group: segment.config.group, peers: segment.config.peers } : wanted;
+      problems.push(...segment.applyConfigured(applied).map((p) => `VNI ${wanted.vni}: ${p}`));
+      Object.assign(segment.config, { peers: applied.peers, group: applied.group, fdb: wanted.fdb, neigh: wanted.neigh });
     }
     return { needRestart, problems };
   }

@@ -61,7 +61,10 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
 
     sockaddr_storage addr;
     socklen_t len = 0;
-    if (!ParseSockaddr(family_, options.local, options.port, &addr, &len)) {
+    // With groups to join, bind the any-address as the kernel's vxlan does: a socket bound
+    // to a unicast address is not handed multicast datagrams.
+    const std::string& bind_address = options.groups.empty() ? options.local : std::string();
+    if (!ParseSockaddr(family_, bind_address, options.port, &addr, &len)) {
       ThrowSysError(env, "bind UDP " + options.local, EINVAL);
       return;
     }
@@ -168,7 +171,9 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     } while (n < 0 && errno == EINTR);
     if (n <= 0) return;
     for (int i = 0; i < n; i++) {
-      lengths[i] = static_cast<int32_t>(msgs_[i].msg_len);
+      // A datagram larger than a slot was cut short: hand on length 0, counted as too short.
+      bool truncated = (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+      lengths[i] = truncated ? 0 : static_cast<int32_t>(msgs_[i].msg_len);
       FromSockaddr(&names_[i], sources + 16 * i);
       tos[i] = 0;
       for (cmsghdr* c = CMSG_FIRSTHDR(&msgs_[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs_[i].msg_hdr, c)) {

@@ -2,7 +2,7 @@
 // order: `vxlan-tap fdb add <mac> dst <ip> [port N] [vni N] [permanent|static|dynamic]`,
 // `vxlan-tap neigh add <ip> lladdr <mac> [router]`, `vxlan-tap stats`, `vxlan-tap monitor`.
 import type { Command } from 'commander';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, RuntimeError } from '../config/errors.js';
 import { parseInterfaceName, parseSocketPath } from '../config/parse.js';
 import { converse, request } from '../control/client.js';
 import type { FdbRow, NeighRow } from '../control/commands.js';
@@ -80,6 +80,10 @@ function statsLines(stats: Record<string, unknown>): string[] {
     `    RX: datagrams ${n('rxDatagrams')} packets ${n('rxPackets')} bytes ${n('rxBytes')} errors ${n('rxErrors')} (frame ${n('rxFrameErrors')}, length ${n('rxLengthErrors')})`,
     `    TX: frames ${n('txFrames')} encapsulated ${n('txEncapsulated')} packets ${n('txPackets')} bytes ${n('txBytes')} dropped ${n('txDropped')} send errors ${n('sendErrors')}`,
     `    drops: ${drops}`,
+    `    unclaimed by any VNI of this process: ${Object.entries(stats['unclaimed'] as Record<string, number>)
+      .filter(([, count]) => count > 0)
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ') || 'none'}`,
   ];
 }
 
@@ -124,13 +128,16 @@ export function addControlCommands(program: Command): void {
     .description('stream FDB learn/move/age events and l2miss/l3miss notifications, one per line (as `ip monitor`)')
     .action(async (target: Target) => {
       let acknowledged = false;
+      let refused: string | undefined;
       await converse(socketOf(target), { cmd: 'monitor' }, (message) => {
         if (!acknowledged) {
           acknowledged = true;
-          return message['ok'] === true;
+          if (message['ok'] !== true) refused = String(message['error']);
+          return refused === undefined;
         }
         say(target.json ? JSON.stringify(message) : describeEvent(message as unknown as VtepEvent));
         return true;
       });
+      if (refused !== undefined) throw new RuntimeError(refused);
     });
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { readSystemDefaults } from '../config/system.js';
-import { buildVtepConfig, DEFAULT_AGEING_SECONDS, DEFAULT_PORT, type RawRunOptions, type VtepConfig } from '../config/vtep-config.js';
+import { buildVtepConfig, DEFAULT_AGEING_SECONDS, DEFAULT_PORT, optionNamer, type RawRunOptions, type VtepConfig } from '../config/vtep-config.js';
 import { parseLogLevel } from '../config/parse.js';
 import { createLogger, type Logger } from '../log.js';
 import { DgramTransport } from '../io/dgram-transport.js';
@@ -37,16 +37,22 @@ function createTransport(config: VtepConfig): UnderlayTransport {
 function readConfig(raw: RunOptions): VtepConfig {
   if (raw.config === undefined) return buildVtepConfig(raw, readSystemDefaults());
   for (const setting of FILE_SETTINGS) {
-    if (raw[setting] !== undefined) throw new ConfigError(`--${setting} cannot be combined with --config: set it in the file`);
+    if (raw[setting] === undefined) continue;
+    const option = setting === 'learning' ? '--no-learning' : optionNamer(setting);
+    throw new ConfigError(`${option} cannot be combined with --config: set it in the file`);
   }
   const config = loadConfigFile(raw.config, readSystemDefaults());
   if (raw.logLevel !== undefined) config.logLevel = parseLogLevel(raw.logLevel);
   return config;
 }
 
-/** SIGHUP: re-read the file and apply what can change live; a bad file changes nothing. */
-function reloadOnHangup(vtep: Vtep, path: string, log: Logger): () => void {
+/**
+ * SIGHUP: re-read the file and apply what can change live; a bad file changes nothing.
+ * Without a file there is nothing to re-read, and the signal must not end the process.
+ */
+function reloadOnHangup(vtep: Vtep, path: string | undefined, log: Logger): () => void {
   const onHangup = (): void => {
+    if (path === undefined) return void log.warn('SIGHUP: no --config to re-read');
     try {
       const { needRestart, problems } = vtep.reload(loadConfigFile(path, readSystemDefaults()));
       for (const problem of problems) log.warn(problem);
@@ -97,9 +103,10 @@ export function addRunCommand(program: Command): void {
       // commander sets learning: true for --no-learning's default; only an explicit flag counts.
       if (raw.learning === true) delete raw.learning;
       const config = readConfig(raw);
-      const log = createLogger(config.logLevel, raw.logFormat === 'pretty' ? 'pretty' : 'json');
+      if (raw.logFormat !== 'json' && raw.logFormat !== 'pretty') throw new ConfigError(`--log-format must be json or pretty, not "${raw.logFormat}"`);
+      const log = createLogger(config.logLevel, raw.logFormat);
       const vtep = await Vtep.start(config, createTransport(config), log);
-      const stopReloads = raw.config === undefined ? () => {} : reloadOnHangup(vtep, raw.config, log);
+      const stopReloads = reloadOnHangup(vtep, raw.config, log);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           log.info({ signal }, 'stopping');

@@ -31,7 +31,14 @@ export function converse(socketPath: string, request: object, onLine: (message: 
       for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
-        if (!onLine(JSON.parse(line) as Record<string, unknown>)) {
+        let message: Record<string, unknown>;
+        try {
+          message = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          socket.destroy();
+          return reject(new RuntimeError(`${socketPath} answered something that is not JSON: is it a vxlan-tap control socket?`));
+        }
+        if (!onLine(message)) {
           socket.end();
           return resolve();
         }

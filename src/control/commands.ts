@@ -57,10 +57,12 @@ function text(request: ControlRequest, field: string, required = false): string 
   return String(value);
 }
 
-function integer(request: ControlRequest, field: string, max: number): number | undefined {
+function integer(request: ControlRequest, field: string, max: number, min = 0): number | undefined {
   const value = text(request, field);
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) > max) throw new RequestError(`${field} must be a whole number from 0 to ${max}, not "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) > max || Number(value) < min) {
+    throw new RequestError(`${field} must be a whole number from ${min} to ${max}, not "${value}"`);
+  }
   return Number(value);
 }
 
@@ -97,7 +99,7 @@ function dstOf(request: ControlRequest, ctx: ControlContext, required: boolean):
 
 function remoteOf(request: ControlRequest, ctx: ControlContext) {
   const vni = integer(request, 'vni', MAX_VNI);
-  return makeRemote(dstOf(request, ctx, true)!, integer(request, 'port', 65535) ?? ctx.port, vni === ctx.segment.config.vni ? undefined : vni);
+  return makeRemote(dstOf(request, ctx, true)!, integer(request, 'port', 65535, 1) ?? ctx.port, vni === ctx.segment.config.vni ? undefined : vni);
 }
 
 function rows(entries: FdbEntry[], ctx: ControlContext, now: number): FdbRow[] {
@@ -148,12 +150,12 @@ export function runCommand(request: ControlRequest, ctx: ControlContext): unknow
     case 'fdb.flush': {
       const filter: FlushFilter = {
         dst: dstOf(request, ctx, false),
-        port: integer(request, 'port', 65535),
+        port: integer(request, 'port', 65535, 1),
         vni: integer(request, 'vni', MAX_VNI),
         state: stateOf(request),
         defaultVni: ctx.segment.config.vni,
       };
-      return { removed: fdb.flush(filter).length };
+      return { removed: fdb.flush(filter) };
     }
     case 'neigh.show':
       return neighbours.list().map((n): NeighRow => ({ ip: n.ip, lladdr: formatMac(n.mac), router: n.router }));

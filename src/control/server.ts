@@ -3,13 +3,14 @@
 // {"ok":false,"error":"..."}; a "monitor" request gets {"ok":true} and then one line per
 // event until the client hangs up.
 import net from 'node:net';
-import { mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../config/errors.js';
 import { RequestError, runCommand, type ControlContext, type ControlRequest } from './commands.js';
 import type { EventHub } from './events.js';
 
 export const CONTROL_DIR = '/run/vxlan-tap';
+const MAX_REQUEST_BYTES = 64 * 1024;
 
 /**
  * Interface names are per network namespace but /run is not: inside a named namespace
@@ -33,6 +34,14 @@ export function defaultControlPath(tapName: string): string {
   return path.join(CONTROL_DIR, namespaceFolder(), `${tapName}.sock`);
 }
 
+function lstatIfAny(file: string): Stats | undefined {
+  try {
+    return lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Is something answering on this socket path? */
 function inUse(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -51,6 +60,7 @@ function serve(socket: net.Socket, ctx: ControlContext, events: EventHub): void 
   const send = (message: unknown): void => void socket.write(`${JSON.stringify(message)}\n`);
   socket.on('data', (chunk) => {
     pending += chunk.toString();
+    if (pending.length > MAX_REQUEST_BYTES) return void socket.destroy(); // not a control client
     for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
       const line = pending.slice(0, nl).trim();
       pending = pending.slice(nl + 1);
@@ -97,11 +107,10 @@ export class ControlServer {
   static async start(socketPath: string, ctx: ControlContext, events: EventHub): Promise<ControlServer> {
     mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o755 });
     if (await inUse(socketPath)) throw new RuntimeError(`control socket ${socketPath} is in use by another running vxlan-tap`);
-    try {
-      unlinkSync(socketPath);
-    } catch {
-      // nothing stale there
-    }
+    // Only a stale socket is replaced: anything else at that path is the user's.
+    const existing = lstatIfAny(socketPath);
+    if (existing !== undefined && !existing.isSocket()) throw new RuntimeError(`--control ${socketPath} exists and is not a socket`);
+    if (existing !== undefined) unlinkSync(socketPath);
     const server = net.createServer((socket) => serve(socket, ctx, events));
     const control = new ControlServer(server, socketPath);
     await new Promise<void>((resolve, reject) => {
@@ -121,7 +130,10 @@ export class ControlServer {
   stop(): void {
     this.server.close();
     for (const client of this.clients) client.destroy();
-    for (const remove of [() => unlinkSync(this.socketPath), () => rmdirSync(path.dirname(this.socketPath))]) {
+    // A namespace's folder under /run/vxlan-tap goes with its last socket; no other folder.
+    const folder = path.dirname(this.socketPath);
+    const ours = path.dirname(folder) === CONTROL_DIR && path.basename(folder).startsWith('netns-');
+    for (const remove of [() => unlinkSync(this.socketPath), () => ours && rmdirSync(folder)]) {
       try {
         remove();
       } catch {

@@ -127,23 +127,25 @@ export class Fdb {
   }
 
   /**
-   * Like `bridge fdb flush`: removes entries in `filter.state` (by default dynamic and
-   * static, never permanent) with a remote matching dst, port and vni where given. The
-   * default (all-zeros) list stays unless a permanent flush names it.
+   * Like `bridge fdb flush`: removes the remotes matching dst, port and vni (where given)
+   * of entries in `filter.state` (by default dynamic and static, never permanent); an
+   * entry goes with its last remote. The default (all-zeros) list is only touched when a
+   * dst is named. Returns how many remotes were removed.
    */
-  flush(filter: FlushFilter): FdbEntry[] {
-    const matches = (entry: FdbEntry): boolean => {
-      if (filter.state === undefined ? entry.state === 'permanent' : entry.state !== filter.state) return false;
-      if (isZeroMac(entry.mac, 0) && filter.dst === undefined) return false;
-      return entry.remotes.some(
-        (r) =>
-          (filter.dst === undefined || r.address === filter.dst) &&
-          (filter.port === undefined || r.port === filter.port) &&
-          (filter.vni === undefined || (r.vni ?? filter.defaultVni) === filter.vni),
-      );
-    };
-    const removed = [...this.table].filter(matches);
-    for (const entry of removed) this.table.delete(macHigh(entry.mac, 0), macLow(entry.mac, 0));
+  flush(filter: FlushFilter): number {
+    const remoteMatches = (r: Remote): boolean =>
+      (filter.dst === undefined || r.address === filter.dst) &&
+      (filter.port === undefined || r.port === filter.port) &&
+      (filter.vni === undefined || (r.vni ?? filter.defaultVni) === filter.vni);
+    let removed = 0;
+    for (const entry of [...this.table]) {
+      if (filter.state === undefined ? entry.state === 'permanent' : entry.state !== filter.state) continue;
+      if (isZeroMac(entry.mac, 0) && filter.dst === undefined) continue;
+      const kept = entry.remotes.filter((r) => !remoteMatches(r));
+      removed += entry.remotes.length - kept.length;
+      if (kept.length === 0) this.table.delete(macHigh(entry.mac, 0), macLow(entry.mac, 0));
+      else entry.remotes = kept;
+    }
     return removed;
   }
 

@@ -1,7 +1,7 @@
 // vxlan-tap against the Linux kernel's own vxlan driver: the proof of wire compatibility.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, type VtepProcess } from '../../src/lab/lab.js';
-import { isRoot, ping, tcpTransfer } from './helpers.js';
+import { isRoot, ping, tcpTransfer, waitFor } from './helpers.js';
 
 describe.skipIf(!isRoot).each([
   ['native', 'on'],
@@ -42,6 +42,13 @@ describe.skipIf(!isRoot).each([
     const fdb = lab.exec(kernelHost, 'bridge', 'fdb', 'show', 'dev', 'vx0');
     const tapMac = JSON.parse(lab.ip(tapHost, '-j', 'link', 'show', 'vxt0'))[0].address as string;
     expect(fdb).toMatch(new RegExp(`${tapMac} dst 198.51.100.2`));
+  });
+
+  it('shrugs off SIGHUP when there is no config file to re-read', async () => {
+    vtep.child.kill('SIGHUP');
+    expect(await waitFor(() => /SIGHUP: no --config to re-read/.test(vtep.stderr()))).toBe(true);
+    expect(vtep.child.exitCode).toBeNull();
+    expect(ping(lab, tapHost, '192.0.2.1', 1)).toBe(1);
   });
 
   it('stops cleanly on SIGTERM and removes the TAP', async () => {

@@ -19,7 +19,9 @@ describe.skipIf(!isRoot)('multicast group flooding, kernel and vxlan-tap mixed',
       if (kinds[i] === 'kernel') {
         lab.kernelVxlan(ns, { vni: 42, group: '239.1.1.1', dev: 'ul0', local: underlay[i], address: `${overlay[i]}/24` });
       } else {
-        await lab.vtep(ns, '--vni', '42', '--group', '239.1.1.1', '--dev', 'ul0', '--tap', 'vxt0', '--address', `${overlay[i]}/24`);
+        // Host 3 also names its --local address: group traffic must still arrive.
+        const local = i === 2 ? ['--local', underlay[i]!] : [];
+        await lab.vtep(ns, '--vni', '42', '--group', '239.1.1.1', '--dev', 'ul0', ...local, '--tap', 'vxt0', '--address', `${overlay[i]}/24`);
       }
     }
   });

@@ -507,8 +507,12 @@ describe('Fdb.flush', () => {
   }
 
   const macs = (entries: { mac: Uint8Array }[]): string[] => entries.map((e) => formatMac(e.mac)).sort();
-  const ALL = [HOST, HOST_B, HOST_C, HOST_D, HOST_E, GROUP, '00:00:00:00:00:00'].sort();
-  const without = (...gone: string[]): string[] => ALL.filter((m) => !gone.includes(m));
+  /** Every remote as "mac dst:port", to see exactly which ones a flush took. */
+  const remotes = (fdb: Fdb): string[] =>
+    fdb.entries().flatMap((e) => e.remotes.map((r) => `${formatMac(e.mac)} ${r.address}:${r.port}`)).sort();
+  /** The MACs that lost at least one remote between two listings. */
+  const touched = (before: string[], after: string[]): string[] =>
+    [...new Set(before.filter((r) => !after.includes(r)).map((r) => r.split(' ')[0]!))].sort();
 
   it.each<[string, FlushFilter, string[]]>([
     ['no filter: dynamic and static, never permanent', {}, [HOST, HOST_B, HOST_D, HOST_E]],
@@ -527,22 +531,34 @@ describe('Fdb.flush', () => {
     ['port and dst', { port: 4789, dst: PEER_2 }, []],
   ])('%s', (_, filter, removed) => {
     const fdb = populated();
-    expect(macs(fdb.flush(filter))).toEqual([...removed].sort());
-    expect(macs(fdb.entries())).toEqual(without(...removed));
+    const before = remotes(fdb);
+    const count = fdb.flush(filter);
+    const after = remotes(fdb);
+    expect(touched(before, after)).toEqual([...removed].sort());
+    expect(count).toBe(before.length - after.length);
+  });
+
+  it('takes only the matching remotes of a list; the entry goes with its last remote', () => {
+    const fdb = populated();
+    expect(fdb.flush({ dst: PEER_3, state: 'permanent' })).toBe(1);
+    expect(remotes(fdb).filter((r) => r.startsWith(GROUP))).toEqual([`${GROUP} ${PEER_1}:4789`]);
+    expect(fdb.flush({ dst: PEER_1, state: 'permanent' })).toBe(3);
+    expect(macs(fdb.entries())).not.toContain(GROUP);
+    expect(remotes(fdb).filter((r) => r.startsWith('00:00:00:00:00:00'))).toEqual([`00:00:00:00:00:00 ${PEER_2}:4789`]);
   });
 
   it('leaves a static default list alone unless dst is given', () => {
     const fdb = newFdb();
     fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'static', 0);
-    expect(fdb.flush({})).toEqual([]);
-    expect(fdb.flush({ state: 'static' })).toEqual([]);
+    expect(fdb.flush({})).toBe(0);
+    expect(fdb.flush({ state: 'static' })).toBe(0);
     expect(fdb.defaultEntry()).toBeDefined();
-    expect(macs(fdb.flush({ dst: PEER_1 }))).toEqual(['00:00:00:00:00:00']);
+    expect(fdb.flush({ dst: PEER_1 })).toBe(1);
     expect(fdb.defaultEntry()).toBeUndefined();
   });
 
   it('returns nothing from an empty FDB', () => {
-    expect(newFdb().flush({})).toEqual([]);
+    expect(newFdb().flush({})).toBe(0);
   });
 });
 
