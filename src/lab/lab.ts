@@ -104,6 +104,24 @@ export class Lab {
     this.ip(ns, 'link', 'set', dev, 'up');
   }
 
+  /** Two hosts on one veth: `kernelHost` at 198.51.100.1 and `tapHost` at 198.51.100.2. */
+  hostPair(): { kernelHost: string; tapHost: string } {
+    const kernelHost = this.namespace('k');
+    const tapHost = this.namespace('t');
+    this.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
+    return { kernelHost, tapHost };
+  }
+
+  /**
+   * The classic point to point, kernel side ready: a host pair whose kernel host has
+   * vx0 (VNI 42, port 4789, remote the tap host) with overlay address 192.0.2.1/24.
+   */
+  pointToPoint(): { kernelHost: string; tapHost: string } {
+    const hosts = this.hostPair();
+    this.kernelVxlan(hosts.kernelHost, { vni: 42, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });
+    return hosts;
+  }
+
   /** A Linux bridge in `ns` with one veth to each of the other namespaces (an underlay switch). */
   bridgeLinks(ns: string, members: { ns: string; address: string }[], dev = 'ul0'): void {
     // No IGMP snooping: the switch floods group traffic like a plain hub would.

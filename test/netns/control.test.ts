@@ -28,9 +28,7 @@ describe.skipIf(!isRoot)('control plane', () => {
   };
 
   beforeAll(async () => {
-    kernelHost = lab.namespace('k');
-    tapHost = lab.namespace('t');
-    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
+    ({ kernelHost, tapHost } = lab.hostPair());
     // The flannel pattern: no learning, no flood list, a controller fills in entries.
     vtep = await lab.vtep(tapHost, '--vni', '42', '--tap', 'vxt0', '--address', '192.0.2.2/24', '--no-learning', '--proxy', '--l2miss', '--l3miss', '--max-address', '3', '--metrics', '127.0.0.1:9642');
     tapMac = JSON.parse(lab.ip(tapHost, '-j', 'link', 'show', 'vxt0'))[0].address;

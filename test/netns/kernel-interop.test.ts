@@ -14,10 +14,7 @@ describe.skipIf(!isRoot).each([
   let vtep: VtepProcess;
 
   beforeAll(async () => {
-    kernelHost = lab.namespace('k');
-    tapHost = lab.namespace('t');
-    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
-    lab.kernelVxlan(kernelHost, { vni: 42, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });
+    ({ kernelHost, tapHost } = lab.pointToPoint());
     vtep = await lab.vtep(tapHost, '--io', io!, '--offload', offload!, '--vni', '42', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24');
   });
   afterAll(() => lab.cleanup());

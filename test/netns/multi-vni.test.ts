@@ -32,9 +32,7 @@ describe.skipIf(!isRoot)('several VNIs from a config file', () => {
   });
 
   beforeAll(async () => {
-    kernelHost = lab.namespace('k');
-    tapHost = lab.namespace('t');
-    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
+    ({ kernelHost, tapHost } = lab.hostPair());
     lab.ip(kernelHost, 'addr', 'add', '198.51.100.9/24', 'dev', 'ul0');
     lab.kernelVxlan(kernelHost, { name: 'vx100', vni: 100, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/25' });
     lab.kernelVxlan(kernelHost, { name: 'vx200', vni: 200, port: 4789, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.129/25' });

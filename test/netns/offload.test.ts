@@ -37,10 +37,7 @@ describe.skipIf(!isRoot)('vxlan-tap --offload on <-> kernel vxlan', () => {
   let vtep: VtepProcess;
 
   beforeAll(async () => {
-    kernelHost = lab.namespace('k');
-    tapHost = lab.namespace('t');
-    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
-    lab.kernelVxlan(kernelHost, { vni: 42, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });
+    ({ kernelHost, tapHost } = lab.pointToPoint());
     lab.ip(kernelHost, 'addr', 'add', '2001:db8:42::1/64', 'dev', 'vx0');
     vtep = await lab.vtep(tapHost, '--offload', 'on', '--vni', '42', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24', '--address', '2001:db8:42::2/64');
   });
@@ -124,10 +121,7 @@ describe.skipIf(!isRoot)('vxlan-tap --offload no-coalesce', () => {
   let tapHost: string;
 
   beforeAll(async () => {
-    kernelHost = lab.namespace('k');
-    tapHost = lab.namespace('t');
-    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
-    lab.kernelVxlan(kernelHost, { vni: 42, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });
+    ({ kernelHost, tapHost } = lab.pointToPoint());
     await lab.vtep(tapHost, '--offload', 'no-coalesce', '--vni', '42', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24');
   });
   afterAll(() => lab.cleanup());

@@ -43,10 +43,7 @@ describe.skipIf(!isRoot)('outer header fields on the wire', () => {
   let vtep: VtepProcess | undefined;
 
   beforeAll(() => {
-    kernelHost = lab.namespace('k');
-    tapHost = lab.namespace('t');
-    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
-    lab.kernelVxlan(kernelHost, { vni: 42, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });
+    ({ kernelHost, tapHost } = lab.pointToPoint());
   });
   afterAll(() => lab.cleanup());
 

@@ -10,9 +10,7 @@ describe.skipIf(!isRoot)('kernel default port, --local and --dev', () => {
   let tapHost: string;
 
   beforeAll(async () => {
-    kernelHost = lab.namespace('k');
-    tapHost = lab.namespace('t');
-    lab.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
+    ({ kernelHost, tapHost } = lab.hostPair());
     // A second address on the vxlan-tap host: --local must pick it as the source.
     lab.ip(tapHost, 'addr', 'add', '198.51.100.22/24', 'dev', 'ul0');
     lab.kernelVxlan(kernelHost, { vni: 42, port: 'kernel default', remote: '198.51.100.22', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });

@@ -6,6 +6,7 @@ import { loadConfigFile, parseConfigFile } from '../../src/config/config-file.js
 import { ConfigError } from '../../src/config/errors.js';
 import type { SystemDefaults, VtepConfig } from '../../src/config/vtep-config.js';
 import { formatMac } from '../../src/vxlan/mac.js';
+import { SEGMENT_DEFAULTS } from './config-defaults.js';
 
 // Not the kernel's own default range, so a test can tell where a range came from. One
 // underlay device, ul0, with a jumbo MTU; every other name is unknown.
@@ -32,24 +33,6 @@ function fileError(json: unknown): string {
 /** A file with one VNI entry holding `fields`, and the underlay fields `top`. */
 const oneVni = (fields: Record<string, unknown>, top: Record<string, unknown> = {}) => ({ ...top, vnis: [{ vni: 1, ...fields }] });
 
-const SEGMENT_DEFAULTS = {
-  peers: [],
-  group: undefined,
-  tapName: '',
-  mtu: 1450,
-  mac: undefined,
-  addresses: [],
-  bridge: undefined,
-  learning: true,
-  ageingSeconds: 300,
-  maxAddress: 0,
-  proxy: false,
-  l2miss: false,
-  l3miss: false,
-  control: undefined,
-  fdb: [],
-  neigh: [],
-};
 
 const TWO_VNIS = {
   port: 8472,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { buildVtepConfig, type RawRunOptions, type SegmentConfig, type SystemDefaults } from '../../src/config/vtep-config.js';
 import { formatMac } from '../../src/vxlan/mac.js';
+import { SEGMENT_DEFAULTS } from './config-defaults.js';
 
 // Not the kernel's own default range (32768-60999), so a test can tell where a range came from.
 // One underlay device, ul0, with a jumbo MTU; every other name is unknown.
@@ -54,25 +55,7 @@ describe('buildVtepConfig defaults', () => {
         outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
       },
       segments: [
-        {
-          vni: 42,
-          peers: [],
-          group: undefined,
-          tapName: '',
-          mtu: 1450,
-          mac: undefined,
-          addresses: [],
-          bridge: undefined,
-          learning: true,
-          ageingSeconds: 300,
-          maxAddress: 0,
-          proxy: false,
-          l2miss: false,
-          l3miss: false,
-          control: undefined,
-          fdb: [],
-          neigh: [],
-        },
+        { vni: 42, ...SEGMENT_DEFAULTS },
       ],
       statsIntervalSeconds: 0,
       logLevel: 'info',
