@@ -1,4 +1,5 @@
 #include "fd_reader.h"
+#include "batch_slots.h"
 #include "errors.h"
 #include "fd_poll.h"
 
@@ -18,12 +19,7 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
   //              capacity: number, onBatch: (count) => void)
   explicit FdReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FdReader>(info) {
     fd_ = info[0].As<Napi::Number>().Int32Value();
-    region_ = Napi::Persistent(info[1].As<Napi::ArrayBuffer>());
-    offsets_ = Napi::Persistent(info[2].As<Napi::Int32Array>());
-    lengths_ = Napi::Persistent(info[3].As<Napi::Int32Array>());
-    capacity_ = info[4].As<Napi::Number>().Uint32Value();
-    callback_ = Napi::Persistent(info[5].As<Napi::Function>());
-    context_ = std::make_unique<Napi::AsyncContext>(info.Env(), "vxlan-tap:FdReader");
+    slots_.Read(info, 1, 4, 5, "vxlan-tap:FdReader");
   }
 
  private:
@@ -43,32 +39,27 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
   void Drain() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    uint8_t* base = static_cast<uint8_t*>(region_.Value().Data());
-    size_t size = region_.Value().ByteLength();
-    Napi::Int32Array offsets = offsets_.Value();
-    Napi::Int32Array lengths = lengths_.Value();
+    uint8_t* base = slots_.base();
+    size_t size = slots_.size();
+    Napi::Int32Array offsets = slots_.offsets();
+    Napi::Int32Array lengths = slots_.lengths();
     uint32_t count = 0;
     size_t batch = offsets.ElementLength();
     while (count < batch) {
       size_t off = offsets[count];
-      if (off + capacity_ > size) break;
-      ssize_t n = read(fd_, base + off, capacity_);
+      if (off + slots_.capacity() > size) break;
+      ssize_t n = read(fd_, base + off, slots_.capacity());
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;  // EAGAIN: drained; other errors: the poll reports them again
       lengths[count++] = static_cast<int32_t>(n);
     }
     if (count == 0) return;
-    callback_.MakeCallback(Value(), {Napi::Number::New(env, count)}, *context_);
+    slots_.Deliver(env, Value(), count);
   }
 
   int fd_ = -1;
-  uint32_t capacity_ = 0;
+  BatchSlots slots_;
   FdPoll<FdReader, &FdReader::Drain> poll_;
-  Napi::Reference<Napi::ArrayBuffer> region_;
-  Napi::Reference<Napi::Int32Array> offsets_;
-  Napi::Reference<Napi::Int32Array> lengths_;
-  Napi::FunctionReference callback_;
-  std::unique_ptr<Napi::AsyncContext> context_;
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "offload_reader.h"
+#include "batch_slots.h"
 #include "errors.h"
 #include "fd_poll.h"
 #include "tap_offload.h"
@@ -31,15 +32,10 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   //                   capacity: number, onBatch: (count) => void), as FdReader.
   explicit OffloadReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OffloadReader>(info) {
     fd_ = info[0].As<Napi::Number>().Int32Value();
-    region_ = Napi::Persistent(info[1].As<Napi::ArrayBuffer>());
-    offsets_ = Napi::Persistent(info[2].As<Napi::Int32Array>());
-    lengths_ = Napi::Persistent(info[3].As<Napi::Int32Array>());
-    capacity_ = info[4].As<Napi::Number>().Uint32Value();
-    callback_ = Napi::Persistent(info[5].As<Napi::Function>());
-    context_ = std::make_unique<Napi::AsyncContext>(info.Env(), "vxlan-tap:OffloadReader");
-    // A super-frame lands partly in the slot and the rest here, at scratch_[capacity_]:
+    slots_.Read(info, 1, 4, 5, "vxlan-tap:OffloadReader");
+    // A super-frame lands partly in the slot and the rest here, at scratch_[slots_.capacity()]:
     // copying the slot's part in front of it makes the super-frame contiguous.
-    scratch_.resize(capacity_ + tap_offload::kMaxSuperFrame);
+    scratch_.resize(slots_.capacity() + tap_offload::kMaxSuperFrame);
   }
 
  private:
@@ -76,10 +72,10 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   void Drain() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    uint8_t* base = static_cast<uint8_t*>(region_.Value().Data());
-    size_t size = region_.Value().ByteLength();
-    Napi::Int32Array offsets = offsets_.Value();
-    Napi::Int32Array lengths = lengths_.Value();
+    uint8_t* base = slots_.base();
+    size_t size = slots_.size();
+    Napi::Int32Array offsets = slots_.offsets();
+    Napi::Int32Array lengths = slots_.lengths();
     size_t batch = offsets.ElementLength();
     for (uint32_t round = 1;; round++) {
       const bool may_read = round < kMaxBatches;
@@ -87,12 +83,12 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
       bool drained = false;
       while (count < batch && !drained) {
         size_t off = offsets[count];
-        if (off + capacity_ > size) {
+        if (off + slots_.capacity() > size) {
           pending_ = false;  // a misconfigured slot: never spin on it
           break;
         }
         if (pending_) {
-          size_t n = tap_offload::WriteSegment(tso_, next_segment_, base + off, capacity_);
+          size_t n = tap_offload::WriteSegment(tso_, next_segment_, base + off, slots_.capacity());
           if (n == 0) {  // larger than a slot: the rest of this super-frame is lost
             dropped_++;
             pending_ = false;
@@ -106,7 +102,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
         if (!may_read) break;
         drained = !ReadOne(base + off, &lengths[count], &count);
       }
-      if (count > 0) callback_.MakeCallback(Value(), {Napi::Number::New(env, count)}, *context_);
+      if (count > 0) slots_.Deliver(env, Value(), count);
       // Stopped from JS, or done: a full batch leaves the rest to the next readable event
       // (uv_poll is level-triggered).
       if (stopped_ || !pending_) return;
@@ -118,7 +114,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   // a super-frame became pending, or a bad frame was dropped.
   bool ReadOne(uint8_t* slot, int32_t* length, uint32_t* count) {
     virtio_net_hdr h;
-    iovec iov[3] = {{&h, kVnetHdrLen}, {slot, capacity_}, {scratch_.data() + capacity_, tap_offload::kMaxSuperFrame}};
+    iovec iov[3] = {{&h, kVnetHdrLen}, {slot, slots_.capacity()}, {scratch_.data() + slots_.capacity(), tap_offload::kMaxSuperFrame}};
     ssize_t n;
     do {
       n = readv(fd_, iov, 3);
@@ -130,7 +126,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
     }
     size_t len = static_cast<size_t>(n) - kVnetHdrLen;
     if (h.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
-      if (len > capacity_ || ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !tap_offload::CompleteChecksum(h, slot, len))) {
+      if (len > slots_.capacity() || ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !tap_offload::CompleteChecksum(h, slot, len))) {
         dropped_++;
         return true;
       }
@@ -140,8 +136,8 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
     }
     // A super-frame: make it contiguous in scratch (the slot will hold its first segment).
     uint8_t* frame = scratch_.data();
-    std::memcpy(frame, slot, std::min<size_t>(len, capacity_));  // the rest is in place already
-    if (len >= capacity_ + tap_offload::kMaxSuperFrame || !tap_offload::ParseTso(h, frame, len, &tso_)) {
+    std::memcpy(frame, slot, std::min<size_t>(len, slots_.capacity()));  // the rest is in place already
+    if (len >= slots_.capacity() + tap_offload::kMaxSuperFrame || !tap_offload::ParseTso(h, frame, len, &tso_)) {
       dropped_++;  // cut short by our buffer, or not a TCP super-frame we can segment
       return true;
     }
@@ -152,7 +148,6 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   }
 
   int fd_ = -1;
-  uint32_t capacity_ = 0;
   bool stopped_ = true;
   std::vector<uint8_t> scratch_;
   // The super-frame being cut, and the next segment to cut from it.
@@ -160,12 +155,8 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   bool pending_ = false;
   uint32_t next_segment_ = 0;
   uint64_t super_frames_ = 0, segments_ = 0, dropped_ = 0;
+  BatchSlots slots_;
   FdPoll<OffloadReader, &OffloadReader::Drain> poll_;
-  Napi::Reference<Napi::ArrayBuffer> region_;
-  Napi::Reference<Napi::Int32Array> offsets_;
-  Napi::Reference<Napi::Int32Array> lengths_;
-  Napi::FunctionReference callback_;
-  std::unique_ptr<Napi::AsyncContext> context_;
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "udp_receiver.h"
+#include "batch_slots.h"
 #include "errors.h"
 #include "fd_poll.h"
 #include "sockaddr.h"
@@ -44,16 +45,11 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
       return;
     }
     family_ = options.family;
-    region_ = Napi::Persistent(info[1].As<Napi::ArrayBuffer>());
-    offsets_ = Napi::Persistent(info[2].As<Napi::Int32Array>());
-    lengths_ = Napi::Persistent(info[3].As<Napi::Int32Array>());
+    slots_.Read(info, 1, 6, 7, "vxlan-tap:UdpReceiver");
     sources_ = Napi::Persistent(info[4].As<Napi::Uint8Array>());
     tos_ = Napi::Persistent(info[5].As<Napi::Uint8Array>());
-    capacity_ = info[6].As<Napi::Number>().Uint32Value();
-    callback_ = Napi::Persistent(info[7].As<Napi::Function>());
-    context_ = std::make_unique<Napi::AsyncContext>(env, "vxlan-tap:UdpReceiver");
 
-    size_t batch = offsets_.Value().ElementLength();
+    size_t batch = slots_.offsets().ElementLength();
     msgs_.resize(batch);
     iovs_.resize(batch);
     names_.resize(batch);
@@ -143,20 +139,20 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
   void Drain() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    uint8_t* base = static_cast<uint8_t*>(region_.Value().Data());
-    size_t size = region_.Value().ByteLength();
-    Napi::Int32Array offsets = offsets_.Value();
-    Napi::Int32Array lengths = lengths_.Value();
+    uint8_t* base = slots_.base();
+    size_t size = slots_.size();
+    Napi::Int32Array offsets = slots_.offsets();
+    Napi::Int32Array lengths = slots_.lengths();
     uint8_t* sources = sources_.Value().Data();
     uint8_t* tos = tos_.Value().Data();
     size_t batch = msgs_.size();
     for (size_t i = 0; i < batch; i++) {
       size_t off = offsets[i];
-      if (off + capacity_ > size) {
+      if (off + slots_.capacity() > size) {
         batch = i;
         break;
       }
-      iovs_[i] = {base + off, capacity_};
+      iovs_[i] = {base + off, slots_.capacity()};
       msgs_[i].msg_hdr = {};
       msgs_[i].msg_hdr.msg_name = &names_[i];
       msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
@@ -185,24 +181,19 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
         }
       }
     }
-    callback_.MakeCallback(Value(), {Napi::Number::New(env, n)}, *context_);
+    slots_.Deliver(env, Value(), n);
   }
 
   int family_ = AF_INET;
   int fd_ = -1;
-  uint32_t capacity_ = 0;
+  BatchSlots slots_;
   FdPoll<UdpReceiver, &UdpReceiver::Drain> poll_;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
   std::vector<sockaddr_storage> names_;
   std::vector<uint8_t> controls_;
-  Napi::Reference<Napi::ArrayBuffer> region_;
-  Napi::Reference<Napi::Int32Array> offsets_;
-  Napi::Reference<Napi::Int32Array> lengths_;
   Napi::Reference<Napi::Uint8Array> sources_;
   Napi::Reference<Napi::Uint8Array> tos_;
-  Napi::FunctionReference callback_;
-  std::unique_ptr<Napi::AsyncContext> context_;
 };
 
 }  // namespace

@@ -1,0 +1,39 @@
+// What every reader shares: the pool region it fills, the offsets of the slots to fill,
+// the lengths it reports back, the capacity of a slot, and the JS function it calls
+// once per batch. Read from the reader's constructor arguments.
+#pragma once
+#include <napi.h>
+#include <memory>
+
+class BatchSlots {
+ public:
+  // region, offsets and lengths are arguments first..first+2.
+  void Read(const Napi::CallbackInfo& info, size_t first, size_t capacity_arg, size_t callback_arg, const char* name) {
+    region_ = Napi::Persistent(info[first].As<Napi::ArrayBuffer>());
+    offsets_ = Napi::Persistent(info[first + 1].As<Napi::Int32Array>());
+    lengths_ = Napi::Persistent(info[first + 2].As<Napi::Int32Array>());
+    capacity_ = info[capacity_arg].As<Napi::Number>().Uint32Value();
+    callback_ = Napi::Persistent(info[callback_arg].As<Napi::Function>());
+    context_ = std::make_unique<Napi::AsyncContext>(info.Env(), name);
+  }
+
+  uint8_t* base() const { return static_cast<uint8_t*>(region_.Value().Data()); }
+  size_t size() const { return region_.Value().ByteLength(); }
+  Napi::Int32Array offsets() const { return offsets_.Value(); }
+  Napi::Int32Array lengths() const { return lengths_.Value(); }
+  uint32_t capacity() const { return capacity_; }
+
+  // Hands a batch of `count` to JS (as a callback from the event loop, so that
+  // exceptions and microtasks are handled as for any other callback).
+  void Deliver(Napi::Env env, Napi::Value self, uint32_t count) {
+    callback_.MakeCallback(self, {Napi::Number::New(env, count)}, *context_);
+  }
+
+ private:
+  Napi::Reference<Napi::ArrayBuffer> region_;
+  Napi::Reference<Napi::Int32Array> offsets_;
+  Napi::Reference<Napi::Int32Array> lengths_;
+  uint32_t capacity_ = 0;
+  Napi::FunctionReference callback_;
+  std::unique_ptr<Napi::AsyncContext> context_;
+};
