@@ -3,7 +3,15 @@
 // once per batch. Read from the reader's constructor arguments.
 #pragma once
 #include <napi.h>
+#include <algorithm>
+#include <cstdint>
 #include <memory>
+
+// Whether [offset, offset+length) lies inside a buffer of `size` bytes. Offsets and
+// lengths come from JS Int32Arrays, so they are checked for being negative too.
+inline bool InRegion(int64_t offset, int64_t length, size_t size) {
+  return offset >= 0 && length >= 0 && static_cast<uint64_t>(offset) + static_cast<uint64_t>(length) <= size;
+}
 
 class BatchSlots {
  public:
@@ -22,6 +30,8 @@ class BatchSlots {
   Napi::Int32Array offsets() const { return offsets_.Value(); }
   Napi::Int32Array lengths() const { return lengths_.Value(); }
   uint32_t capacity() const { return capacity_; }
+  // Slots a batch may fill: as many as both the offsets and the lengths have room for.
+  size_t batch() const { return std::min(offsets_.Value().ElementLength(), lengths_.Value().ElementLength()); }
 
   // Hands a batch of `count` to JS (as a callback from the event loop, so that
   // exceptions and microtasks are handled as for any other callback).

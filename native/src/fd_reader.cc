@@ -44,13 +44,15 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
     Napi::Int32Array offsets = slots_.offsets();
     Napi::Int32Array lengths = slots_.lengths();
     uint32_t count = 0;
-    size_t batch = offsets.ElementLength();
+    size_t batch = slots_.batch();
     while (count < batch) {
-      size_t off = offsets[count];
-      if (off + slots_.capacity() > size) break;
+      int32_t off = offsets[count];
+      if (!InRegion(off, slots_.capacity(), size)) break;
       ssize_t n = read(fd_, base + off, slots_.capacity());
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;  // EAGAIN: drained; other errors: the poll reports them again
+      // The TAP reports a frame's full length even when it only fit in part: drop it.
+      if (n > static_cast<ssize_t>(slots_.capacity())) continue;
       lengths[count++] = static_cast<int32_t>(n);
     }
     if (count == 0) return;

@@ -76,14 +76,14 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
     size_t size = slots_.size();
     Napi::Int32Array offsets = slots_.offsets();
     Napi::Int32Array lengths = slots_.lengths();
-    size_t batch = offsets.ElementLength();
+    size_t batch = slots_.batch();
     for (uint32_t round = 1;; round++) {
       const bool may_read = round < kMaxBatches;
       uint32_t count = 0;
       bool drained = false;
       while (count < batch && !drained) {
-        size_t off = offsets[count];
-        if (off + slots_.capacity() > size) {
+        int32_t off = offsets[count];
+        if (!InRegion(off, slots_.capacity(), size)) {
           pending_ = false;  // a misconfigured slot: never spin on it
           break;
         }

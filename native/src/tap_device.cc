@@ -2,6 +2,7 @@
 // setting its MTU, MAC, link state and addresses with the classic SIOC* ioctls. Closing
 // the returned fd removes the device, because it is never made persistent.
 #include "tap_device.h"
+#include "batch_slots.h"
 #include "errors.h"
 
 #include <arpa/inet.h>
@@ -14,6 +15,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 namespace {
 
@@ -204,9 +207,10 @@ Napi::Value WriteFrames(const Napi::CallbackInfo& info) {
   uint8_t* base = bytes.Data();
   size_t size = bytes.ByteLength();
   uint32_t written = 0;
-  for (uint32_t i = 0; i < count && i < offsets.ElementLength(); i++) {
-    size_t off = offsets[i], len = lengths[i];
-    if (off + len > size) continue;
+  count = std::min<uint32_t>(count, std::min(offsets.ElementLength(), lengths.ElementLength()));
+  for (uint32_t i = 0; i < count; i++) {
+    int32_t off = offsets[i], len = lengths[i];
+    if (!InRegion(off, len, size)) continue;
     ssize_t n;
     do {
       n = write(fd, base + off, len);

@@ -49,7 +49,7 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     sources_ = Napi::Persistent(info[4].As<Napi::Uint8Array>());
     tos_ = Napi::Persistent(info[5].As<Napi::Uint8Array>());
 
-    size_t batch = slots_.offsets().ElementLength();
+    size_t batch = std::min({slots_.batch(), sources_.Value().ByteLength() / 16, tos_.Value().ByteLength()});
     msgs_.resize(batch);
     iovs_.resize(batch);
     names_.resize(batch);
@@ -147,8 +147,8 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     uint8_t* tos = tos_.Value().Data();
     size_t batch = msgs_.size();
     for (size_t i = 0; i < batch; i++) {
-      size_t off = offsets[i];
-      if (off + slots_.capacity() > size) {
+      int32_t off = offsets[i];
+      if (!InRegion(off, slots_.capacity(), size)) {
         batch = i;
         break;
       }

@@ -1,4 +1,5 @@
 #include "udp_sender.h"
+#include "batch_slots.h"
 #include "checksum.h"
 #include "errors.h"
 #include "sockaddr.h"
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -196,17 +198,30 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     Napi::Int32Array vnis = info[5].As<Napi::Int32Array>();
     Napi::Int32Array outer = info[6].As<Napi::Int32Array>();
     size_t count = info[7].As<Napi::Number>().Uint32Value();
-    if (fds_[0] < 0 || count > offsets.ElementLength()) return Napi::Number::New(env, 0);
+    if (fds_[0] < 0) return Napi::Number::New(env, 0);
+    // Never index past what JS handed over.
+    count = std::min({count, offsets.ElementLength(), lengths.ElementLength(), ports.ElementLength(), vnis.ElementLength(),
+                      outer.ElementLength(), info[3].As<Napi::Uint8Array>().ByteLength() / 16});
     Reserve(count);
 
+    // Valid datagrams are laid out at k = 0.. and go out in runs that share the DF
+    // choice (one socket per choice); one that does not lie in the region is skipped.
     size_t sent = 0;
     size_t run_start = 0;
+    size_t k = 0;
+    bool run_df = false;
     for (size_t i = 0; i < count; i++) {
-      size_t off = offsets[i], len = lengths[i];
-      if (off + len > size || len < kVxlanHeaderLen) len = kVxlanHeaderLen;  // never read past the region
+      int32_t off = offsets[i], len = lengths[i];
+      if (!InRegion(off, len, size) || len < static_cast<int32_t>(kVxlanHeaderLen)) continue;
+      bool df = family_ == AF_INET && ((outer[i] >> 16) & 1);
+      if (k > run_start && df != run_df) {
+        sent += SendRun(fds_[run_df ? 1 : 0], run_start, k);
+        run_start = k;
+      }
+      run_df = df;
       const uint8_t* dst = dsts + 16 * i;
       uint16_t dport = ports[i] & 0xffff, sport = static_cast<uint32_t>(ports[i]) >> 16;
-      Headers* hs = &headers_[i];
+      Headers* hs = &headers_[k];
       udphdr* h = &hs->udp;
       h->source = htons(sport);
       h->dest = htons(dport);
@@ -231,24 +246,19 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
           h->check = check == 0 ? 0xffff : check;  // 0 would mean "no checksum"
         }
       }
-      iovs_[2 * i] = {hs, sizeof(Headers)};
-      iovs_[2 * i + 1] = {const_cast<uint8_t*>(frame), frame_len};
-      ToSockaddr(family_, dst, 0, &names_[i]);  // raw sockets take no port here
-      mmsghdr& m = msgs_[i];
+      iovs_[2 * k] = {hs, sizeof(Headers)};
+      iovs_[2 * k + 1] = {const_cast<uint8_t*>(frame), frame_len};
+      ToSockaddr(family_, dst, 0, &names_[k]);  // raw sockets take no port here
+      mmsghdr& m = msgs_[k];
       m.msg_hdr = {};
-      m.msg_hdr.msg_name = &names_[i];
+      m.msg_hdr.msg_name = &names_[k];
       m.msg_hdr.msg_namelen = family_ == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-      m.msg_hdr.msg_iov = &iovs_[2 * i];
+      m.msg_hdr.msg_iov = &iovs_[2 * k];
       m.msg_hdr.msg_iovlen = 2;
-      SetOuterFields(&m.msg_hdr, &controls_[i * kControlBytes], outer[i] & 0xff, (outer[i] >> 8) & 0xff);
-      // Datagrams go out in runs that share the DF choice (one socket per choice).
-      bool df = (outer[i] >> 16) & 1;
-      bool next_df = i + 1 < count && ((outer[i + 1] >> 16) & 1);
-      if (i + 1 == count || next_df != df) {
-        sent += SendRun(fds_[df && family_ == AF_INET ? 1 : 0], run_start, i + 1);
-        run_start = i + 1;
-      }
+      SetOuterFields(&m.msg_hdr, &controls_[k * kControlBytes], outer[i] & 0xff, (outer[i] >> 8) & 0xff);
+      k++;
     }
+    if (k > run_start) sent += SendRun(fds_[run_df ? 1 : 0], run_start, k);
     return Napi::Number::New(env, static_cast<double>(sent));
   }
 
@@ -276,7 +286,9 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       int n = sendmmsg(fd, &msgs_[from], to - from, 0);
       if (n < 0) {
         if (errno == EINTR) continue;
-        from++;  // this one failed (unreachable, too big, buffer still full): go on
+        // Still full after the send timeout: drop the rest rather than stall the loop.
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        from++;  // this one failed (unreachable, too big): go on
         continue;
       }
       sent += n;
