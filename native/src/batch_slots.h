@@ -33,10 +33,14 @@ class BatchSlots {
   // Slots a batch may fill: as many as both the offsets and the lengths have room for.
   size_t batch() const { return std::min(offsets_.Value().ElementLength(), lengths_.Value().ElementLength()); }
 
-  // Hands a batch of `count` to JS (as a callback from the event loop, so that
-  // exceptions and microtasks are handled as for any other callback).
+  // Hands a batch of `count` to JS as a callback from the event loop. An exception it
+  // throws has no JS caller to go to: report it as uncaught, never lose it.
   void Deliver(Napi::Env env, Napi::Value self, uint32_t count) {
     callback_.MakeCallback(self, {Napi::Number::New(env, count)}, *context_);
+    if (env.IsExceptionPending()) {
+      Napi::Error error = env.GetAndClearPendingException();
+      napi_fatal_exception(env, error.Value());
+    }
   }
 
  private:
