@@ -1,4 +1,5 @@
-// What a VNI gets when nothing is said about it: shared by the option and file tests.
+// Defaults shared by the option and file tests: what a VNI and the underlay get when
+// nothing is said about them.
 export const SEGMENT_DEFAULTS = {
   peers: [],
   group: undefined,
@@ -16,4 +17,15 @@ export const SEGMENT_DEFAULTS = {
   control: undefined,
   fdb: [],
   neigh: [],
+};
+
+/** The underlay when nothing is said, with the tests' system port range (40000-40999). */
+export const UNDERLAY_DEFAULTS = {
+  port: 4789,
+  local: undefined,
+  device: undefined,
+  family: 4,
+  io: 'native',
+  offload: 'on',
+  outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
 };

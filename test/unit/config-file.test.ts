@@ -6,7 +6,7 @@ import { loadConfigFile, parseConfigFile } from '../../src/config/config-file.js
 import { ConfigError } from '../../src/config/errors.js';
 import type { SystemDefaults, VtepConfig } from '../../src/config/vtep-config.js';
 import { formatMac } from '../../src/vxlan/mac.js';
-import { SEGMENT_DEFAULTS } from './config-defaults.js';
+import { SEGMENT_DEFAULTS, UNDERLAY_DEFAULTS } from './config-defaults.js';
 
 // Not the kernel's own default range, so a test can tell where a range came from. One
 // underlay device, ul0, with a jumbo MTU; every other name is unknown.
@@ -107,15 +107,7 @@ describe('parseConfigFile: valid files', () => {
 
   it('fills in the defaults of the least file', () => {
     expect(parse({ vnis: [{ vni: 7 }] })).toEqual({
-      underlay: {
-        port: 4789,
-        local: undefined,
-        device: undefined,
-        family: 4,
-        io: 'native',
-        offload: 'on',
-        outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
-      },
+      underlay: UNDERLAY_DEFAULTS,
       segments: [{ ...SEGMENT_DEFAULTS, vni: 7 }],
       logLevel: 'info',
       statsIntervalSeconds: 0,

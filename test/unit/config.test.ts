@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { buildVtepConfig, type RawRunOptions, type SegmentConfig, type SystemDefaults } from '../../src/config/vtep-config.js';
 import { formatMac } from '../../src/vxlan/mac.js';
-import { SEGMENT_DEFAULTS } from './config-defaults.js';
+import { SEGMENT_DEFAULTS, UNDERLAY_DEFAULTS } from './config-defaults.js';
 
 // Not the kernel's own default range (32768-60999), so a test can tell where a range came from.
 // One underlay device, ul0, with a jumbo MTU; every other name is unknown.
@@ -45,15 +45,7 @@ function expectConfigError(raw: RawRunOptions, option: string, value?: string, s
 describe('buildVtepConfig defaults', () => {
   it('fills in every default for the least input', () => {
     expect(build()).toEqual({
-      underlay: {
-        port: 4789,
-        local: undefined,
-        device: undefined,
-        family: 4,
-        io: 'native',
-        offload: 'on',
-        outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
-      },
+      underlay: UNDERLAY_DEFAULTS,
       segments: [
         { vni: 42, ...SEGMENT_DEFAULTS },
       ],
