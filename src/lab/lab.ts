@@ -3,19 +3,21 @@
 // namespace tests and the benchmark. cleanup() stops what it started (by PID) and
 // deletes every namespace it made, whatever state things are in.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from './package-root.js';
 
 /** The built CLI, whether this module runs from src/ (tests) or dist/ (demo). */
-function builtMain(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return path.join(dir, 'dist/src/cli/main.js');
-}
-
-const MAIN = builtMain();
+const MAIN = path.join(packageRoot(), 'dist/src/cli/main.js');
 const READY_TIMEOUT_MS = 10_000;
+
+/**
+ * Whether the built CLI's `run` lists `option` in its help, so that a caller can leave out
+ * what this build does not offer instead of failing on "unknown option".
+ */
+export function runOffersOption(option: string): boolean {
+  const help = execFileSync(process.execPath, [MAIN, 'run', '--help'], { encoding: 'utf8', timeout: 10_000 });
+  return help.split(/[\s,]+/).includes(option);
+}
 
 let labCounter = 0;
 
