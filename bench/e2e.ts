@@ -1,27 +1,33 @@
 // End-to-end benchmark (root): builds each setup in its own fresh namespaces, one after
-// another, measures ping latency, TCP throughput and the 64-byte UDP packet rate across
-// it, and prints one table with ratios to kernel vxlan <-> kernel vxlan measured in the
-// same run (absolute numbers drift on shared machines; ratios hold).
-//   npm run bench      (node dist/bench/e2e.js)
+// another, measures ping latency (p50, p99), TCP throughput (one and several streams), the
+// 64-byte UDP packet rate and the CPU spent per GB across it, prints one table with ratios
+// to kernel vxlan <-> kernel vxlan measured in the same run (absolute numbers drift on
+// shared machines; ratios hold), and keeps the raw results in bench/results/<time>.json
+// (`npm run bench:chart` draws them).
+//   npm run bench [-- --only <text>]      (node dist/bench/e2e.js)
 import { execFileSync } from 'node:child_process';
-import { Lab } from '../src/lab/lab.js';
+import { parseArgs } from 'node:util';
+import { Lab, runOffersOption } from '../src/lab/lab.js';
+import { withCpu } from './e2e/cpu.js';
 import { heapReport } from './e2e/heap.js';
-import { describeMachine } from './e2e/machine.js';
-import { METHOD, pingMedianMs, tcpThroughput, udpPacketRate } from './e2e/measure.js';
+import { describeMachine, formatMachine } from './e2e/machine.js';
+import { METHOD, pingLatency, TCP_STREAMS, tcpThroughput, udpPacketRate } from './e2e/measure.js';
+import {
+  baselineRow,
+  LATENCY_METRICS,
+  ratio,
+  rowCpu,
+  saveResults,
+  THROUGHPUT_METRICS,
+  UDP_METRIC,
+  type RatioMetric,
+  type RowResult,
+  type RunResults,
+} from './e2e/results.js';
 import { benchSetups, buildSetup, type Setup } from './e2e/setups.js';
 import { formatTable } from './table.js';
 
-const REQUIRED_TOOLS = ['ip', 'iperf3', 'ping', 'ethtool'];
-
-interface Row {
-  setup: Setup;
-  tcpBitsPerSecond?: number;
-  pingMs?: number;
-  udpPacketsPerSecond?: number;
-  /** One line per vxlan-tap process: its memory during the TCP test. */
-  heap: string[];
-  error?: string;
-}
+const REQUIRED_TOOLS = ['ip', 'iperf3', 'ping', 'ethtool', 'getconf'];
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -47,75 +53,127 @@ function missingTools(): string[] {
   });
 }
 
-async function measureSetup(setup: Setup): Promise<Row> {
+function rowOf(setup: Setup): RowResult {
+  return {
+    label: setup.label,
+    baseline: setup.baseline ?? false,
+    ...(setup.ends ? { ends: [...setup.ends] } : {}),
+    vtepArgs: [...(setup.vtepArgs ?? [])],
+    vethOffloads: setup.offloads,
+    heap: [],
+  };
+}
+
+async function measureSetup(setup: Setup): Promise<RowResult> {
+  const row = rowOf(setup);
+  if (setup.needsOption !== undefined && !runOffersOption(setup.needsOption)) {
+    const skipped = `the built vxlan-tap has no ${setup.needsOption} option (not in \`vxlan-tap run --help\`)`;
+    progress(`skipping: ${setup.label}: ${skipped}`);
+    return { ...row, skipped };
+  }
   const lab = new Lab('bench');
   activeLab = lab;
   progress(`measuring: ${setup.label}`);
   try {
     const endpoints = await buildSetup(lab, setup);
-    const pingMs = await pingMedianMs(lab, endpoints);
+    const pids = endpoints.vteps.map((vtep) => vtep.process.child.pid!);
+    const ping = await withCpu(pids, () => pingLatency(lab, endpoints));
     // Only what the vxlan-tap processes log while the TCP test runs counts for the heap report.
     const logStarts = endpoints.vteps.map((vtep) => vtep.process.stderr().length);
-    const tcpBitsPerSecond = await tcpThroughput(lab, endpoints);
+    const tcp = await withCpu(pids, () => tcpThroughput(lab, endpoints));
     const heap = endpoints.vteps.map((vtep, i) => `vxlan-tap in ${vtep.side}: ${heapReport(vtep.process.stderr().slice(logStarts[i]))}`);
+    const tcpParallel = await tcpThroughput(lab, endpoints, TCP_STREAMS);
     const udpPacketsPerSecond = await udpPacketRate(lab, endpoints);
-    return { setup, tcpBitsPerSecond, pingMs, udpPacketsPerSecond, heap };
+    const cpu = rowCpu(tcp.cpu, tcp.result.bytes, ping.cpu, pids.length > 0);
+    return { ...row, tcp: tcp.result, tcpParallel, ping: ping.result, udpPacketsPerSecond, cpu, heap };
   } catch (err) {
-    return { setup, heap: [], error: err instanceof Error ? err.message : String(err) };
+    return { ...row, error: err instanceof Error ? err.message : String(err) };
   } finally {
     await lab.cleanup();
     activeLab = undefined;
   }
 }
 
-function formatResults(rows: Row[]): string {
-  const baseline = rows.find((row) => row.setup.baseline);
-  const fixed = (value: number | undefined, digits: number): string => (value === undefined ? '-' : value.toFixed(digits));
-  const ratio = (value: number | undefined, base: number | undefined): string =>
-    value === undefined || base === undefined || base === 0 ? '-' : `${(value / base).toFixed(2)}x`;
+function formatResults(rows: readonly RowResult[], baseline: RowResult | undefined): string {
+  const fixed = (value: number | undefined, digits: number, scale = 1): string => (value === undefined ? '-' : (value / scale).toFixed(digits));
+  const times = (row: RowResult, metric: RatioMetric): string => {
+    const value = ratio(row, baseline, metric);
+    return value === undefined ? '-' : `${value.toFixed(2)}x`;
+  };
+  const [oneStream, parallel] = THROUGHPUT_METRICS as [RatioMetric, RatioMetric];
+  const [p50, p99] = LATENCY_METRICS as [RatioMetric, RatioMetric];
   return formatTable(
-    ['setup', 'TCP Gbit/s', 'vs kernel', 'p50 ms', 'UDP kpps', 'vs kernel'],
-    rows.map((row) => [
-      row.setup.label,
-      fixed(row.tcpBitsPerSecond === undefined ? undefined : row.tcpBitsPerSecond / 1e9, 2),
-      ratio(row.tcpBitsPerSecond, baseline?.tcpBitsPerSecond),
-      fixed(row.pingMs, 3),
-      fixed(row.udpPacketsPerSecond === undefined ? undefined : row.udpPacketsPerSecond / 1e3, 1),
-      ratio(row.udpPacketsPerSecond, baseline?.udpPacketsPerSecond),
-    ]),
+    ['setup', 'TCP Gbit/s', 'vs k', `TCP x${TCP_STREAMS}`, 'vs k', 'p50 ms', 'vs k', 'p99 ms', 'vs k', 'UDP kpps', 'vs k', 'CPU s/GB vtep', 'system', 'ping CPU'],
+    rows
+      .filter((row) => row.skipped === undefined)
+      .map((row) => [
+        row.label,
+        fixed(row.tcp?.bitsPerSecond, 2, 1e9),
+        times(row, oneStream),
+        fixed(row.tcpParallel?.bitsPerSecond, 2, 1e9),
+        times(row, parallel),
+        fixed(row.ping?.p50Ms, 3),
+        times(row, p50),
+        fixed(row.ping?.p99Ms, 3),
+        times(row, p99),
+        fixed(row.udpPacketsPerSecond, 1, 1e3),
+        times(row, UDP_METRIC),
+        fixed(row.cpu?.vtepSecondsPerGB, 2),
+        fixed(row.cpu?.systemSecondsPerGB, 2),
+        row.cpu?.vtepShareDuringPing === undefined ? '-' : `${(row.cpu.vtepShareDuringPing * 100).toFixed(0)}%`,
+      ]),
   );
 }
 
+function chosenSetups(): Setup[] {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const setups = benchSetups();
+  if (values.only === undefined) return setups;
+  // The baseline always runs: without it there are no ratios.
+  const chosen = setups.filter((setup) => setup.baseline || setup.label.includes(values.only!));
+  if (chosen.length === 1) throw new Error(`--only ${values.only}: no setup label contains it`);
+  return chosen;
+}
+
 async function main(): Promise<void> {
+  const setups = chosenSetups();
   if (process.getuid?.() !== 0) throw new Error('the end-to-end benchmark needs root: it creates network namespaces');
   const missing = missingTools();
   if (missing.length > 0) throw new Error(`missing tools: ${missing.join(', ')} (apt-get install iproute2 iperf3 iputils-ping ethtool)`);
   stopOnSignal('SIGINT');
   stopOnSignal('SIGTERM');
 
-  const setups = benchSetups();
-  const rows: Row[] = [];
+  const date = new Date().toISOString();
+  const rows: RowResult[] = [];
   for (const setup of setups) rows.push(await measureSetup(setup));
+  const results: RunResults = { date, machine: describeMachine(), method: METHOD, rows };
 
-  say(describeMachine());
+  say(formatMachine(results.machine));
   say();
-  say(formatResults(rows));
+  say(formatResults(rows, baselineRow(results)));
   say();
-  say(METHOD);
-  const withOffloads = setups.filter((setup) => setup.offloads).map((setup) => setup.label);
+  METHOD.forEach((line) => say(line));
+  const withOffloads = rows.filter((row) => row.vethOffloads).map((row) => row.label);
   say(`Underlay veth keeps checksum offloads for: ${withOffloads.join('; ')}. The others complete checksums on the wire.`);
-  const heapLines = rows.flatMap((row) => row.heap.map((line) => `  ${row.setup.label}, ${line}`));
+  const heapLines = rows.flatMap((row) => row.heap.map((line) => `  ${row.label}, ${line}`));
   if (heapLines.length > 0) {
     say();
     say('vxlan-tap memory during the TCP test:');
     heapLines.forEach((line) => say(line));
   }
+  const skipped = rows.filter((row) => row.skipped !== undefined);
+  if (skipped.length > 0) {
+    say();
+    skipped.forEach((row) => say(`skipped: ${row.label}: ${row.skipped}`));
+  }
   const failures = rows.filter((row) => row.error !== undefined);
   if (failures.length > 0) {
     say();
-    failures.forEach((row) => say(`failed: ${row.setup.label}: ${row.error}`));
+    failures.forEach((row) => say(`failed: ${row.label}: ${row.error}`));
     process.exitCode = 1;
   }
+  say();
+  say(`raw results: ${saveResults(results)} (npm run bench:chart draws them)`);
 }
 
 main().catch((err: unknown) => {
