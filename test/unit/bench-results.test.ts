@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { asRunResults, chartData } from '../../bench/chart/data.js';
+import { axisStep, renderSvg } from '../../bench/chart/svg.js';
+import { processTicks, systemTicks } from '../../bench/e2e/cpu.js';
+import { percentile } from '../../bench/e2e/percentile.js';
+import { resultsFileName, rowCpu, type RowResult, type RunResults } from '../../bench/e2e/results.js';
+
+describe('percentile', () => {
+  it('interpolates between the nearest ranks of the sorted values', () => {
+    const values = [5, 1, 4, 2, 3];
+    expect(percentile(values, 50)).toBe(3);
+    expect(percentile(values, 0)).toBe(1);
+    expect(percentile(values, 100)).toBe(5);
+    expect(percentile(values, 25)).toBe(2);
+    expect(percentile(values, 99)).toBeCloseTo(4.96, 10);
+  });
+
+  it('is the mean of the middle two at p50 of an even count, like a median', () => {
+    expect(percentile([0.4, 0.1, 0.3, 0.2], 50)).toBeCloseTo(0.25, 10);
+  });
+
+  it('leaves the input unsorted and takes one value', () => {
+    const values = [3, 1, 2];
+    percentile(values, 50);
+    expect(values).toEqual([3, 1, 2]);
+    expect(percentile([7], 99)).toBe(7);
+  });
+
+  it('refuses no values and p outside 0..100', () => {
+    expect(() => percentile([], 50)).toThrow('percentile of no values');
+    expect(() => percentile([1], 101)).toThrow('outside 0..100');
+    expect(() => percentile([1], Number.NaN)).toThrow('outside 0..100');
+  });
+});
+
+describe('CPU time from /proc', () => {
+  it('adds utime and stime of /proc/<pid>/stat, whatever the command name holds', () => {
+    // Fields 14 (utime) = 150 and 15 (stime) = 70; the name has a space and a parenthesis.
+    const stat = '4242 (node (a) b) S 1 4242 4242 0 -1 4194560 1000 0 0 0 150 70 0 0 20 0 11 0 12345 1000000 5000';
+    expect(processTicks(stat)).toBe(220);
+  });
+
+  it('adds system, irq and softirq of the aggregate cpu line of /proc/stat', () => {
+    const stat = ['cpu  100 5 300 9000 20 7 40 0 0 0', 'cpu0 50 2 150 4500 10 3 20 0 0 0', 'intr 12345'].join('\n');
+    expect(systemTicks(stat)).toBe(347);
+  });
+
+  it('refuses text that is not such a line', () => {
+    expect(() => processTicks('garbage')).toThrow('not a /proc/<pid>/stat line');
+    expect(() => systemTicks('intr 1')).toThrow('no aggregate cpu line');
+  });
+
+  it('turns the measured seconds into seconds per GB and the share during ping', () => {
+    const duringTcp = { vtepSeconds: 6, systemSeconds: 4, wallSeconds: 5 };
+    const duringPing = { vtepSeconds: 0.5, systemSeconds: 0.2, wallSeconds: 2 };
+    expect(rowCpu(duringTcp, 2e9, duringPing, true)).toEqual({
+      duringTcp,
+      duringPing,
+      vtepSecondsPerGB: 3,
+      systemSecondsPerGB: 2,
+      vtepShareDuringPing: 0.25,
+    });
+    expect(rowCpu(duringTcp, 2e9, duringPing, false)).toEqual({ duringTcp, duringPing, systemSecondsPerGB: 2 });
+  });
+});
+
+function row(label: string, figures: { tcp?: number; parallel?: number; p50?: number; p99?: number }, extra: Partial<RowResult> = {}): RowResult {
+  return {
+    label,
+    baseline: false,
+    vtepArgs: [],
+    vethOffloads: false,
+    heap: [],
+    ...(figures.tcp === undefined ? {} : { tcp: { bitsPerSecond: figures.tcp, bytes: figures.tcp } }),
+    ...(figures.parallel === undefined ? {} : { tcpParallel: { bitsPerSecond: figures.parallel, bytes: figures.parallel } }),
+    ...(figures.p50 === undefined ? {} : { ping: { replies: 200, p50Ms: figures.p50, p99Ms: figures.p99!, minMs: 0, maxMs: 1 } }),
+    ...extra,
+  };
+}
+
+const RESULTS: RunResults = {
+  date: '2026-11-30T09:32:00.725Z',
+  machine: { cpu: 'Test CPU', cores: 2, kernel: '6.1.0', node: 'v20.0.0' },
+  method: [],
+  rows: [
+    row('raw veth (no tunnel)', { tcp: 12e9, parallel: 15e9, p50: 0.05, p99: 0.1 }),
+    row('kernel vxlan <-> kernel vxlan', { tcp: 10e9, parallel: 12e9, p50: 0.1, p99: 0.2 }, { baseline: true }),
+    row('vxlan-tap <-> vxlan-tap --io native', { tcp: 2.5e9, parallel: 3e9, p50: 0.45, p99: 1.5 }),
+    row('vxlan-tap <-> vxlan-tap --busy-poll 50', {}, { skipped: 'the built vxlan-tap has no --busy-poll option' }),
+    row('vxlan-tap <-> vxlan-tap --io dgram', {}, { error: 'iperf3 client: timed out' }),
+    row('vxlan-tap <-> kernel vxlan', { tcp: 1e9, p50: 0.3, p99: 0.6 }),
+  ],
+};
+
+describe('chart data from a results file', () => {
+  it('has one group per measured row but the baseline, each metric over the baseline', () => {
+    const chart = chartData(RESULTS);
+    expect(chart.title).toBe('Each setup as a multiple of kernel vxlan <-> kernel vxlan (= 1), measured in the same run');
+    expect(chart.subtitle).toBe('2026-11-30T09:32:00.725Z · Test CPU (2 cores) · Linux 6.1.0 · Node v20.0.0');
+    const [throughput, latency] = chart.panels;
+    expect(throughput!.metrics).toEqual(['TCP, 1 stream', 'TCP, 4 streams']);
+    expect(latency!.metrics).toEqual(['ping p50', 'ping p99']);
+    const labels = ['raw veth (no tunnel)', 'vxlan-tap <-> vxlan-tap --io native', 'vxlan-tap <-> kernel vxlan'];
+    expect(throughput!.groups.map((group) => group.label)).toEqual(labels);
+    expect(latency!.groups.map((group) => group.label)).toEqual(labels);
+    expect(throughput!.groups.map((group) => group.ratios)).toEqual([
+      [1.2, 1.25],
+      [0.25, 0.25],
+      [0.1, undefined],
+    ]);
+    const latencyRatios = latency!.groups.map((group) => group.ratios);
+    expect(latencyRatios[0]).toEqual([0.5, 0.5]);
+    expect(latencyRatios[1]![0]).toBeCloseTo(4.5, 10);
+    expect(latencyRatios[1]![1]).toBeCloseTo(7.5, 10);
+    expect(latencyRatios[2]![0]).toBeCloseTo(3, 10);
+    expect(latencyRatios[2]![1]).toBeCloseTo(3, 10);
+  });
+
+  it('survives a round trip through JSON, as the chart script reads it', () => {
+    expect(chartData(asRunResults(JSON.parse(JSON.stringify(RESULTS))))).toEqual(chartData(RESULTS));
+  });
+
+  it('refuses results without a measured baseline, and what is not a results file', () => {
+    const failedBaseline = { ...RESULTS, rows: RESULTS.rows.map((r) => (r.baseline ? { ...r, error: 'no route' } : r)) };
+    expect(() => chartData(failedBaseline)).toThrow('no measured baseline row');
+    expect(() => asRunResults({ rows: [] })).toThrow('not the results of npm run bench');
+    expect(() => asRunResults(null)).toThrow('not the results of npm run bench');
+  });
+});
+
+describe('the SVG', () => {
+  it('draws one bar per measured ratio and escapes the labels', () => {
+    const svg = renderSvg(chartData(RESULTS));
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    // 3 groups x 2 metrics x 2 panels, less the one 4-stream figure not measured.
+    expect(svg.match(/<rect class="bar"/g)).toHaveLength(11);
+    expect(svg.match(/not measured/g)).toHaveLength(1);
+    expect(svg).toContain('vxlan-tap &#60;-&#62; kernel vxlan');
+    expect(svg).not.toContain('<->');
+    expect(svg).toContain('>7.50×<');
+  });
+
+  it('cuts the axis into round steps', () => {
+    expect(axisStep(1)).toBe(0.2);
+    expect(axisStep(1.25)).toBe(0.5);
+    expect(axisStep(7.5)).toBe(2);
+    expect(axisStep(42)).toBe(10);
+  });
+});
+
+describe('results file names', () => {
+  it('sort by time and hold no colons', () => {
+    expect(resultsFileName(new Date('2026-11-30T09:32:00.725Z'))).toBe('2026-11-30T09-32-00Z.json');
+  });
+});
