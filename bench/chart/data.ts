@@ -19,6 +19,8 @@ export interface Chart {
   title: string;
   subtitle: string;
   panels: ChartPanel[];
+  /** The setups of the run that have no bars, and why. */
+  notMeasured: { label: string; reason: string }[];
 }
 
 /** Fails with one line where `value` does not look like a bench results file. */
@@ -47,5 +49,9 @@ export function chartData(results: RunResults): Chart {
       panel('Throughput (higher is better)', THROUGHPUT_METRICS),
       panel('Round-trip latency (lower is better)', LATENCY_METRICS),
     ],
+    notMeasured: results.rows.flatMap((row) => {
+      const reason = row.skipped ?? (row.error === undefined ? undefined : `failed: ${row.error}`);
+      return reason === undefined ? [] : [{ label: row.label, reason }];
+    }),
   };
 }

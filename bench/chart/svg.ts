@@ -13,6 +13,9 @@ const BAR_GAP = 2;
 const GROUP_GAP = 10;
 const PANEL_HEAD = 44;
 const AXIS_ROOM = 24;
+const NOTE_HEIGHT = 16;
+/** What fits on one line of the width in the font used. */
+const NOTE_CHARACTERS = 140;
 // One pair of shades per panel: dark for the first metric, light for the second.
 const PALETTES = [
   ['#3366aa', '#88aadd'],
@@ -79,7 +82,8 @@ function drawPanel(panel: ChartPanel, top: number, colours: readonly string[]): 
 
 export function renderSvg(chart: Chart): string {
   const headHeight = 56;
-  const height = headHeight + chart.panels.reduce((sum, panel) => sum + panelHeight(panel), 0) + MARGIN;
+  const panelsHeight = chart.panels.reduce((sum, panel) => sum + panelHeight(panel), 0);
+  const height = headHeight + panelsHeight + chart.notMeasured.length * 2 * NOTE_HEIGHT + MARGIN;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
@@ -90,6 +94,11 @@ export function renderSvg(chart: Chart): string {
   for (const [i, panel] of chart.panels.entries()) {
     out.push(...drawPanel(panel, top, PALETTES[i % PALETTES.length]!));
     top += panelHeight(panel);
+  }
+  for (const { label, reason } of chart.notMeasured) {
+    const shortReason = reason.length > NOTE_CHARACTERS ? `${reason.slice(0, NOTE_CHARACTERS - 1)}…` : reason;
+    out.push(`<text x="${MARGIN}" y="${(top += NOTE_HEIGHT)}" fill="#555555" ${FONT}>not measured: ${escapeXml(label)}</text>`);
+    out.push(`<text x="${MARGIN * 2}" y="${(top += NOTE_HEIGHT)}" fill="#555555" ${FONT}>${escapeXml(shortReason)}</text>`);
   }
   out.push('</svg>');
   return `${out.join('\n')}\n`;

@@ -114,6 +114,10 @@ describe('chart data from a results file', () => {
     expect(latencyRatios[1]![1]).toBeCloseTo(7.5, 10);
     expect(latencyRatios[2]![0]).toBeCloseTo(3, 10);
     expect(latencyRatios[2]![1]).toBeCloseTo(3, 10);
+    expect(chart.notMeasured).toEqual([
+      { label: 'vxlan-tap <-> vxlan-tap --busy-poll 50', reason: 'the built vxlan-tap has no --busy-poll option' },
+      { label: 'vxlan-tap <-> vxlan-tap --io dgram', reason: 'failed: iperf3 client: timed out' },
+    ]);
   });
 
   it('survives a round trip through JSON, as the chart script reads it', () => {
@@ -135,10 +139,12 @@ describe('the SVG', () => {
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     // 3 groups x 2 metrics x 2 panels, less the one 4-stream figure not measured.
     expect(svg.match(/<rect class="bar"/g)).toHaveLength(11);
-    expect(svg.match(/not measured/g)).toHaveLength(1);
+    expect(svg.match(/>not measured</g)).toHaveLength(1);
     expect(svg).toContain('vxlan-tap &#60;-&#62; kernel vxlan');
     expect(svg).not.toContain('<->');
     expect(svg).toContain('>7.50×<');
+    expect(svg).toContain('>not measured: vxlan-tap &#60;-&#62; vxlan-tap --busy-poll 50<');
+    expect(svg).toContain('>the built vxlan-tap has no --busy-poll option<');
   });
 
   it('cuts the axis into round steps', () => {
