@@ -4,6 +4,7 @@ import { axisStep, renderSvg } from '../../bench/chart/svg.js';
 import { processTicks, systemTicks } from '../../bench/e2e/cpu.js';
 import { percentile } from '../../bench/e2e/percentile.js';
 import { resultsFileName, rowCpu, type RowResult, type RunResults } from '../../bench/e2e/results.js';
+import { benchSetups } from '../../bench/e2e/setups.js';
 
 describe('percentile', () => {
   it('interpolates between the nearest ranks of the sorted values', () => {
@@ -158,5 +159,22 @@ describe('the SVG', () => {
 describe('results file names', () => {
   it('sort by time and hold no colons', () => {
     expect(resultsFileName(new Date('2026-11-30T09:32:00.725Z'))).toBe('2026-11-30T09-32-00Z.json');
+  });
+});
+
+describe('the setups', () => {
+  it('are the nine the README lists, one of them the baseline', () => {
+    const setups = benchSetups();
+    expect(setups).toHaveLength(9);
+    expect(setups.filter((setup) => setup.baseline).map((setup) => setup.label)).toEqual(['kernel vxlan <-> kernel vxlan']);
+    expect(new Set(setups.map((setup) => setup.label)).size).toBe(9);
+  });
+
+  it('pass --busy-poll 50 in one row, which needs the option from the built CLI', () => {
+    const needing = benchSetups().filter((setup) => setup.needsOption !== undefined);
+    expect(needing).toHaveLength(1);
+    expect(needing[0]!.needsOption).toBe('--busy-poll');
+    expect(needing[0]!.vtepArgs).toEqual(['--io', 'native', '--offload', 'on', '--busy-poll', '50']);
+    expect(needing[0]!.label).toBe('vxlan-tap <-> vxlan-tap --io native --offload on --busy-poll 50');
   });
 });
