@@ -27,7 +27,7 @@ import {
 import { benchSetups, buildSetup, type Setup } from './e2e/setups.js';
 import { formatTable } from './table.js';
 
-const REQUIRED_TOOLS = ['ip', 'iperf3', 'ping', 'ethtool', 'getconf'];
+const REQUIRED_TOOLS = ['ip', 'iperf3', 'ping', 'ethtool'];
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);

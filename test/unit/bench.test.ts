@@ -5,6 +5,7 @@ import { processTicks, systemTicks } from '../../bench/e2e/cpu.js';
 import { percentile } from '../../bench/e2e/percentile.js';
 import { resultsFileName, rowCpu, type RowResult, type RunResults } from '../../bench/e2e/results.js';
 import { benchSetups } from '../../bench/e2e/setups.js';
+import { runOffersOption } from '../../src/lab/lab.js';
 
 describe('percentile', () => {
   it('interpolates between the nearest ranks of the sorted values', () => {
@@ -176,5 +177,14 @@ describe('the setups', () => {
     expect(needing[0]!.needsOption).toBe('--busy-poll');
     expect(needing[0]!.vtepArgs).toEqual(['--io', 'native', '--offload', 'on', '--busy-poll', '50']);
     expect(needing[0]!.label).toBe('vxlan-tap <-> vxlan-tap --io native --offload on --busy-poll 50');
+  });
+});
+
+describe('the options the built CLI offers', () => {
+  it('are read from vxlan-tap run --help, whole words only', () => {
+    expect(runOffersOption('--offload')).toBe(true);
+    expect(runOffersOption('--vni')).toBe(true);
+    expect(runOffersOption('--off')).toBe(false);
+    expect(runOffersOption('--no-such-option')).toBe(false);
   });
 });
