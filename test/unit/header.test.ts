@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DeliverList } from '../../src/engine/batch.js';
 import { ZERO_MAC } from '../../src/engine/fdb.js';
@@ -15,7 +16,10 @@ import { formatMac } from '../../src/vxlan/mac.js';
 import { encapOne, eventText, FRAME_OFFSET, ip, makeEngine, outerFields } from './frames.js';
 import { ipv4At, LINKTYPE_ETHERNET, readPcap, u16, udpInIpv4, type Pcap } from './pcap.js';
 
-const TESTDATA = '/work/shared/testdata';
+/** A capture from test/fixtures (see its README), found relative to this file. */
+function fixture(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))));
+}
 
 function header(bytes: number[]): Uint8Array {
   return Uint8Array.from(bytes);
@@ -222,7 +226,7 @@ function swapByteOrder(bytes: Uint8Array, pcap: Pcap): Uint8Array {
 }
 
 describe('the pcap reader', () => {
-  const bytes = new Uint8Array(readFileSync(`${TESTDATA}/tcpdump-vxlan-4789.pcap`));
+  const bytes = fixture('tcpdump-vxlan-4789.pcap');
 
   it('reads the little-endian reference capture', () => {
     const pcap = readPcap(bytes);
@@ -256,7 +260,7 @@ describe.each([
   { file: 'tcpdump-vxlan-4789.pcap', port: 4789 },
   { file: 'tcpdump-vxlan-8472.pcap', port: 8472 },
 ])('capture $file', ({ file, port }) => {
-  const pcap = readPcap(new Uint8Array(readFileSync(`${TESTDATA}/${file}`)));
+  const pcap = readPcap(fixture(file));
   const packets = pcap.records.map((record) => ({ data: record.data, udp: udpInIpv4(record.data) }));
 
   it('holds 10 Ethernet packets', () => {
