@@ -1,5 +1,6 @@
 // Entry point of the vxlan-tap native addon.
 #include <napi.h>
+#include "ethtool.h"
 #include "fd_reader.h"
 #include "offload_reader.h"
 #include "offload_writer.h"
@@ -9,6 +10,7 @@
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tap_device::Init(env, exports);
+  ethtool::Init(env, exports);
   fd_reader::Init(env, exports);
   offload_reader::Init(env, exports);
   offload_writer::Init(env, exports);

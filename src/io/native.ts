@@ -1,7 +1,7 @@
 // Loads the N-API addon built by `npm install` and gives its exports types.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../lab/package-root.js';
 
 export interface FdReader {
   start(): void;
@@ -63,6 +63,12 @@ export interface NativeAddon {
     onBatch: (count: number) => void,
   ) => UdpReceiver;
   UdpSender: new (options: UnderlayOptions) => UdpSender;
+  /**
+   * A device's transmit checksum ('tx') or TCP segmentation ('tso') offload, as `ethtool -k`
+   * shows it, set first when `on` is given (`ethtool -K`). `netnsPath` is the namespace's
+   * file (/run/netns/NAME), or '' for this process's own.
+   */
+  offloadFeature(netnsPath: string, ifname: string, feature: 'tx' | 'tso', on?: boolean): boolean;
 }
 
 /** Underlay settings shared by the UDP receiver and sender; '' means none. */
@@ -98,13 +104,11 @@ export interface NativeError extends Error {
   code?: string;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-// dist/src/io -> the package root, where node-gyp put build/.
-const addonPath = path.resolve(here, '../../../build/Release/vxlan_native.node');
 
 let addon: NativeAddon | undefined;
 
 export function loadNative(): NativeAddon {
-  addon ??= createRequire(import.meta.url)(addonPath) as NativeAddon;
+  // node-gyp's output in the package root.
+  addon ??= createRequire(import.meta.url)(path.join(packageRoot(), 'build/Release/vxlan_native.node')) as NativeAddon;
   return addon;
 }

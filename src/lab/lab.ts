@@ -4,10 +4,11 @@
 // deletes every namespace it made, whatever state things are in.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { loadNative } from '../io/native.js';
 import { packageRoot } from './package-root.js';
 
 /** The built CLI, whether this module runs from src/ (tests) or dist/ (demo). */
-const MAIN = path.join(packageRoot(), 'dist/src/cli/main.js');
+export const BUILT_MAIN = path.join(packageRoot(), 'dist/src/cli/main.js');
 const READY_TIMEOUT_MS = 10_000;
 
 /**
@@ -15,7 +16,7 @@ const READY_TIMEOUT_MS = 10_000;
  * what this build does not offer instead of failing on "unknown option".
  */
 export function runOffersOption(option: string): boolean {
-  const help = execFileSync(process.execPath, [MAIN, 'run', '--help'], { encoding: 'utf8', timeout: 10_000 });
+  const help = execFileSync(process.execPath, [BUILT_MAIN, 'run', '--help'], { encoding: 'utf8', timeout: 10_000 });
   return help.split(/[\s,]+/).includes(option);
 }
 
@@ -58,7 +59,8 @@ export class Lab {
     this.namespaces.push(ns);
     this.ip(ns, 'link', 'set', 'lo', 'up');
     // IPv6 addresses usable at once: no duplicate address detection on private wires.
-    for (const scope of ['all', 'default']) this.exec(ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${scope}.accept_dad=0`);
+    // (/proc/sys/net shows the namespace of whoever opens it; no sysctl program needed.)
+    this.exec(ns, 'sh', '-c', 'for scope in all default; do echo 0 > /proc/sys/net/ipv6/conf/$scope/accept_dad; done');
     return ns;
   }
 
@@ -97,7 +99,12 @@ export class Lab {
    * complete every checksum in software, as a real NIC completes it on the wire.
    */
   wireChecksums(ns: string, dev: string): void {
-    this.exec(ns, 'ethtool', '-K', dev, 'tx', 'off');
+    this.offload(ns, dev, 'tx', false);
+  }
+
+  /** A device's offload feature, as `ethtool -k` shows it; set first when `on` is given (`ethtool -K`). */
+  offload(ns: string, dev: string, feature: 'tx' | 'tso', on?: boolean): boolean {
+    return loadNative().offloadFeature(`/run/netns/${ns}`, dev, feature, on);
   }
 
   private underlayEnd(ns: string, dev: string, address: string, offloads = false): void {
@@ -156,7 +163,7 @@ export class Lab {
 
   /** Starts `vxlan-tap run ...args` in `ns` and resolves once it logs "ready". */
   async vtep(ns: string, ...args: string[]): Promise<VtepProcess> {
-    const child = this.spawn(ns, process.execPath, MAIN, ...args);
+    const child = this.spawn(ns, process.execPath, BUILT_MAIN, ...args);
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
