@@ -1,6 +1,6 @@
 // `vxlan-tap [run]`: start a VTEP (one VNI from options, or several from --config) and
 // keep it up until SIGINT or SIGTERM; SIGHUP re-reads --config.
-import type { Command } from 'commander';
+import { Help, type Command } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { readSystemDefaults } from '../config/system.js';
@@ -66,8 +66,25 @@ function reloadOnHangup(vtep: Vtep, path: string | undefined, log: Logger): () =
   return () => process.off('SIGHUP', onHangup);
 }
 
-export function addRunCommand(program: Command): void {
+const EXAMPLE = `
+Examples (a kernel VTEP at 198.51.100.1; several VNIs from a file):
+  vxlan-tap --vni 42 --peer 198.51.100.1 --tap vxlan0 --address 192.0.2.2/24
+  vxlan-tap --config /etc/vxlan-tap/overlay.json`;
+
+/**
+ * `vxlan-tap --help`: run is the default command, so the main help lists its options and
+ * the example, with the other commands below them.
+ */
+function showRunInMainHelp(program: Command, run: Command): void {
   program
+    .usage('[run] --vni <n> [options]\n       vxlan-tap <command> [options]')
+    .configureHelp({ visibleOptions: () => [...new Help().visibleOptions(run), ...program.options] })
+    .addHelpText('after', EXAMPLE);
+}
+
+/** Adds `run`, the default command, and shows its options in the main help. */
+export function addRunCommand(program: Command): void {
+  const run = program
     .command('run', { isDefault: true })
     .description('run a VTEP: a TAP device whose frames travel over VXLAN to the peers')
     .option('--vni <vni>', 'VXLAN network identifier, 0..16777215 (required without --config)')
@@ -118,4 +135,6 @@ export function addRunCommand(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
     });
+  run.addHelpText('after', EXAMPLE);
+  showRunInMainHelp(program, run);
 }
