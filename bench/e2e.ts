@@ -5,9 +5,9 @@
 // shared machines; ratios hold), and keeps the raw results in bench/results/<time>.json
 // (`npm run bench:chart` draws them).
 //   npm run bench [-- --only <text>]      (node dist/bench/e2e.js)
-import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Lab, runOffersOption } from '../src/lab/lab.js';
+import { BENCH_TOOLS, missingToolsLine } from '../src/lab/system-tools.js';
 import { withCpu } from './e2e/cpu.js';
 import { heapReport } from './e2e/heap.js';
 import { describeMachine, formatMachine } from './e2e/machine.js';
@@ -27,8 +27,6 @@ import {
 import { benchSetups, buildSetup, type Setup } from './e2e/setups.js';
 import { formatTable } from './table.js';
 
-const REQUIRED_TOOLS = ['ip', 'iperf3', 'ping', 'ethtool'];
-
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -39,17 +37,6 @@ function stopOnSignal(signal: NodeJS.Signals): void {
   process.once(signal, () => {
     progress(`\n${signal}: removing the namespaces and processes of the running setup`);
     void (activeLab?.cleanup() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
-}
-
-function missingTools(): string[] {
-  return REQUIRED_TOOLS.filter((tool) => {
-    try {
-      execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { stdio: 'ignore', timeout: 5_000 });
-      return false;
-    } catch {
-      return true;
-    }
   });
 }
 
@@ -138,8 +125,8 @@ function chosenSetups(): Setup[] {
 async function main(): Promise<void> {
   const setups = chosenSetups();
   if (process.getuid?.() !== 0) throw new Error('the end-to-end benchmark needs root: it creates network namespaces');
-  const missing = missingTools();
-  if (missing.length > 0) throw new Error(`missing tools: ${missing.join(', ')} (apt-get install iproute2 iperf3 iputils-ping ethtool)`);
+  const missing = missingToolsLine('the end-to-end benchmark', BENCH_TOOLS);
+  if (missing !== undefined) throw new Error(missing);
   stopOnSignal('SIGINT');
   stopOnSignal('SIGTERM');
 

@@ -1,8 +1,11 @@
 // How the real process fails: bad input -> one line, exit 2, nothing created;
 // runtime failure -> one line, exit 1, nothing left behind.
 import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { BUILT_MAIN, Lab } from '../../src/lab/lab.js';
 import { isRoot } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
@@ -78,5 +81,53 @@ describe.skipIf(!isRoot)('vxlan-tap errors', () => {
       expect(await first.stop()).toBe(0);
     }
     expect(links()).toEqual(['lo']);
+  });
+});
+
+describe.skipIf(!isRoot)('vxlan-tap demo failures', () => {
+  let bin: string;
+
+  // A PATH with only ip and sh (always there on Debian), as on a fresh machine without ping.
+  beforeAll(() => {
+    bin = mkdtempSync(path.join(tmpdir(), 'vxt-demo-bin-'));
+    for (const tool of ['ip', 'sh']) symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim(), path.join(bin, tool));
+  });
+  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+
+  /** Runs the demo with only `bin` on the PATH; stdout and stderr interleaved as written. */
+  function demo(): { status: number | null; lines: string[]; namespacesLeft: string[] } {
+    const r = spawnSync('sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, BUILT_MAIN, 'demo'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, PATH: bin },
+    });
+    const namespacesLeft = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((line) => line.startsWith(`vxt-demo-${r.pid}-`));
+    return { status: r.status, lines: r.stdout.trim().split('\n'), namespacesLeft };
+  }
+
+  it('names a missing program and its Debian package in one line, before doing anything', () => {
+    const { status, lines, namespacesLeft } = demo();
+    expect(status).toBe(1);
+    expect(lines).toEqual(['vxlan-tap: error: demo needs ping: apt-get install iputils-ping']);
+    expect(namespacesLeft).toEqual([]);
+  });
+
+  it('prints the failing step and what to check, then cleans up', () => {
+    // A ping that gets no replies, as when a firewall drops the overlay's traffic.
+    writeFileSync(path.join(bin, 'ping'), '#!/bin/sh\necho "3 packets transmitted, 0 received, 100% packet loss, time 2003ms"\nexit 1\n');
+    chmodSync(path.join(bin, 'ping'), 0o755);
+    try {
+      const { status, lines, namespacesLeft } = demo();
+      expect(status).toBe(1);
+      const errors = lines.filter((line) => line.startsWith('vxlan-tap: error:'));
+      expect(errors).toEqual([
+        "vxlan-tap: error: demo: ping 192.0.2.2 from the kernel VTEP's host failed: 3 packets transmitted, 0 received, 100% packet loss, time 2003ms; " +
+          'no replies: a firewall on this machine may drop VXLAN or ICMP in namespaces',
+      ]);
+      expect(lines.slice(-2)).toEqual([errors[0], 'namespaces removed']);
+      expect(namespacesLeft).toEqual([]);
+    } finally {
+      rmSync(path.join(bin, 'ping'));
+    }
   });
 });

@@ -1,0 +1,49 @@
+// The programs that the demo, the tests and the benchmark run, and the Debian package of
+// each, so that whatever is missing is named in one line before any work starts.
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+
+const DEBIAN_PACKAGE = {
+  ip: 'iproute2',
+  bridge: 'iproute2',
+  ping: 'iputils-ping',
+  tcpdump: 'tcpdump',
+  iperf3: 'iperf3',
+  'systemd-analyze': 'systemd',
+  'g++': 'g++',
+  make: 'make',
+  python3: 'python3',
+} as const;
+
+export type Tool = keyof typeof DEBIAN_PACKAGE;
+
+export const DEMO_TOOLS: readonly Tool[] = ['ip', 'ping'];
+/** What every run of the tests needs: the service unit check and building the packed addon. */
+export const TEST_TOOLS: readonly Tool[] = ['systemd-analyze', 'g++', 'make', 'python3'];
+/** What the namespace tests (root) need on top. */
+export const NETNS_TEST_TOOLS: readonly Tool[] = ['ip', 'bridge', 'ping', 'tcpdump'];
+export const BENCH_TOOLS: readonly Tool[] = ['ip', 'ping', 'iperf3'];
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      accessSync(path.join(dir || '.', command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The Debian packages holding the tools that are not on the PATH, each once. */
+export function missingPackages(tools: readonly Tool[]): string[] {
+  return [...new Set(tools.filter((tool) => !onPath(tool)).map((tool) => DEBIAN_PACKAGE[tool]))];
+}
+
+/** One line naming what is missing and how to install it, or undefined when nothing is. */
+export function missingToolsLine(what: string, tools: readonly Tool[]): string | undefined {
+  const packages = missingPackages(tools);
+  if (packages.length === 0) return undefined;
+  const missing = tools.filter((tool) => !onPath(tool));
+  return `${what} needs ${missing.join(', ')}: apt-get install ${packages.join(' ')}`;
+}
