@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // timing-sensitive checks are not starved on a two-core machine.
 export default defineConfig({
   test: {
+    globalSetup: ['test/setup/preflight.ts'],
     projects: [
       {
         test: {

@@ -4,6 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+// node-gyp's own error for a missing compiler runs to pages; one line names the packages
+// (on Debian the package of each tool has the tool's name).
+const missing = ['g++', 'make', 'python3'].filter((tool) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status !== 0);
+if (missing.length > 0) {
+  process.stderr.write(`vxlan-tap: building the native addon needs ${missing.join(', ')}: apt-get install ${missing.join(' ')}\n`);
+  process.exit(1);
+}
+
 const nodedir = path.dirname(path.dirname(process.execPath));
 const require = createRequire(import.meta.url);
 const gyp = require.resolve('node-gyp/bin/node-gyp.js');

@@ -10,6 +10,7 @@ const DEBIAN_PACKAGE = {
   tcpdump: 'tcpdump',
   iperf3: 'iperf3',
   'systemd-analyze': 'systemd',
+  kill: 'procps',
   'g++': 'g++',
   make: 'make',
   python3: 'python3',
@@ -18,8 +19,8 @@ const DEBIAN_PACKAGE = {
 export type Tool = keyof typeof DEBIAN_PACKAGE;
 
 export const DEMO_TOOLS: readonly Tool[] = ['ip', 'ping'];
-/** What every run of the tests needs: the service unit check and building the packed addon. */
-export const TEST_TOOLS: readonly Tool[] = ['systemd-analyze', 'g++', 'make', 'python3'];
+/** What every run of the tests needs: checking the service unit (whose reload runs kill), building the packed addon. */
+export const TEST_TOOLS: readonly Tool[] = ['systemd-analyze', 'kill', 'g++', 'make', 'python3'];
 /** What the namespace tests (root) need on top. */
 export const NETNS_TEST_TOOLS: readonly Tool[] = ['ip', 'bridge', 'ping', 'tcpdump'];
 export const BENCH_TOOLS: readonly Tool[] = ['ip', 'ping', 'iperf3'];
@@ -40,10 +41,13 @@ export function missingPackages(tools: readonly Tool[]): string[] {
   return [...new Set(tools.filter((tool) => !onPath(tool)).map((tool) => DEBIAN_PACKAGE[tool]))];
 }
 
-/** One line naming what is missing and how to install it, or undefined when nothing is. */
-export function missingToolsLine(what: string, tools: readonly Tool[]): string | undefined {
+/**
+ * One line naming what is missing and how to install it ("demo needs ping: apt-get install
+ * iputils-ping" for `needs` "demo needs"), or undefined when nothing is.
+ */
+export function missingToolsLine(needs: string, tools: readonly Tool[]): string | undefined {
   const packages = missingPackages(tools);
   if (packages.length === 0) return undefined;
   const missing = tools.filter((tool) => !onPath(tool));
-  return `${what} needs ${missing.join(', ')}: apt-get install ${packages.join(' ')}`;
+  return `${needs} ${missing.join(', ')}: apt-get install ${packages.join(' ')}`;
 }
