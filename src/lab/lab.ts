@@ -162,8 +162,14 @@ export class Lab {
   }
 
   /** Starts `vxlan-tap run ...args` in `ns` and resolves once it logs "ready". */
-  async vtep(ns: string, ...args: string[]): Promise<VtepProcess> {
-    const child = this.spawn(ns, process.execPath, BUILT_MAIN, ...args);
+  vtep(ns: string, ...args: string[]): Promise<VtepProcess> {
+    return this.vtepVia(ns, [], ...args);
+  }
+
+  /** vtep(), started through `runner` (a command that runs the rest, like setpriv ...). */
+  async vtepVia(ns: string, runner: string[], ...args: string[]): Promise<VtepProcess> {
+    const [command, ...rest] = [...runner, process.execPath, BUILT_MAIN, ...args];
+    const child = this.spawn(ns, command!, ...rest);
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
