@@ -42,6 +42,7 @@ describe('vxlan-tap@.service', () => {
   it('is confined: its own user, two capabilities, read-only system, no home, private /tmp', () => {
     const service = serviceSettings(UNIT, 'Service');
     expect(service.get('DynamicUser')).toEqual(['yes']);
+    expect(service.get('User')).toEqual(['vxlan-tap']);
     expect(service.get('AmbientCapabilities')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW']);
     expect(service.get('CapabilityBoundingSet')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW']);
     for (const [key, value] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['ProtectHome', 'yes'], ['PrivateTmp', 'yes']]) {
