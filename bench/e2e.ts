@@ -125,7 +125,7 @@ function chosenSetups(): Setup[] {
 async function main(): Promise<void> {
   const setups = chosenSetups();
   if (process.getuid?.() !== 0) throw new Error('the end-to-end benchmark needs root: it creates network namespaces');
-  const missing = missingToolsLine('the end-to-end benchmark', BENCH_TOOLS);
+  const missing = missingToolsLine('the end-to-end benchmark needs', BENCH_TOOLS);
   if (missing !== undefined) throw new Error(missing);
   stopOnSignal('SIGINT');
   stopOnSignal('SIGTERM');

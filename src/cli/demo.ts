@@ -36,7 +36,7 @@ function advice(reason: string): string {
 
 async function runDemo(): Promise<void> {
   if (process.getuid?.() !== 0) throw new RuntimeError('demo needs root: it creates network namespaces');
-  const missing = missingToolsLine('demo', DEMO_TOOLS);
+  const missing = missingToolsLine('demo needs', DEMO_TOOLS);
   if (missing !== undefined) throw new RuntimeError(missing);
   const lab = new Lab('demo');
   let step = 'create two network namespaces';
