@@ -40,6 +40,18 @@ async function runDemo(): Promise<void> {
   if (missing !== undefined) throw new RuntimeError(missing);
   const lab = new Lab('demo');
   let step = 'create two network namespaces';
+  // Ctrl-C or SIGTERM: say where it stopped, remove what was made, exit 130.
+  let interrupted = false;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    interrupted = true;
+    process.stderr.write(`vxlan-tap: error: demo: ${signal} during "${step}"\n`);
+    void lab.cleanup().finally(() => {
+      say('namespaces removed');
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   try {
     const kernelHost = lab.namespace('kernel');
     const tapHost = lab.namespace('tap');
@@ -71,12 +83,15 @@ async function runDemo(): Promise<void> {
     if (code !== 0) throw new Error(`vxlan-tap exited with ${code}`);
     say('vxlan-tap stopped cleanly');
   } catch (err) {
+    if (interrupted) return; // a step cut short by the cleanup: the signal was reported
     const reason = reasonOf(err);
     // The one error line comes first, then the cleanup: the failure is what the user reads.
     process.stderr.write(`vxlan-tap: error: demo: ${step} failed: ${reason}; ${advice(reason)}\n`);
     process.exitCode = 1;
   } finally {
     await lab.cleanup();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
     say('namespaces removed');
   }
 }

@@ -1,6 +1,6 @@
 // How the real process fails: bad input -> one line, exit 2, nothing created;
 // runtime failure -> one line, exit 1, nothing left behind.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -129,5 +129,27 @@ describe.skipIf(!isRoot)('vxlan-tap demo failures', () => {
     } finally {
       rmSync(path.join(bin, 'ping'));
     }
+  });
+});
+
+describe.skipIf(!isRoot)('vxlan-tap demo interrupted', () => {
+  it('removes what it made on SIGINT and exits 130', async () => {
+    const child = spawn(process.execPath, [BUILT_MAIN, 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('vx0 has')) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/^vxlan-tap: error: demo: SIGINT during "[^"\n]+"\n$/);
+    expect(stdout.trim().split('\n').at(-1)).toBe('namespaces removed');
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((ns) => ns.startsWith(`vxt-demo-${child.pid}-`));
+    expect(left).toEqual([]);
   });
 });
