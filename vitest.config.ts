@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit tests run in parallel; namespace tests (root only) run one file at a time so that
-// timing-sensitive checks are not starved on a two-core machine.
+// First the preflight: a missing program stops the run with one line naming its Debian
+// package. Unit tests run in parallel; namespace tests (root only) and the package test
+// (which compiles the addon) run one file at a time so that timing-sensitive checks are
+// not starved on a two-core machine.
 export default defineConfig({
   test: {
     globalSetup: ['test/setup/preflight.ts'],

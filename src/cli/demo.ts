@@ -30,7 +30,7 @@ function reasonOf(err: unknown): string {
 function advice(reason: string): string {
   if (/Unknown device type|vxlan.*not supported/i.test(reason)) return 'this kernel has no vxlan driver: modprobe vxlan (vxlan-tap check tells more)';
   if (/packets transmitted/.test(reason)) return 'no replies: a firewall on this machine may drop VXLAN or ICMP in namespaces';
-  if (/tun/.test(reason)) return 'vxlan-tap needs /dev/net/tun: modprobe tun';
+  if (/\/dev\/net\/tun/.test(reason)) return 'vxlan-tap needs /dev/net/tun: modprobe tun';
   return 'vxlan-tap check shows what this machine can run';
 }
 
