@@ -13,6 +13,11 @@ import { startStatsLog } from './control/stats-log.js';
 import { EventHub } from './control/events.js';
 import { ControlServer, defaultControlPath } from './control/server.js';
 import { MetricsServer } from './control/metrics.js';
+import { RequestError, runCommand } from './control/commands.js';
+import { Membership, type MembersReport } from './membership/membership.js';
+import { SegmentSink } from './membership/segment-sink.js';
+import { underlayAddress } from './membership/underlay-address.js';
+import type { MemberRecord } from './membership/record.js';
 
 const SWEEP_INTERVAL_MS = 10_000;
 
@@ -33,6 +38,7 @@ export class Vtep {
   private stopStatsLog: (() => void) | undefined;
   private readonly controls: ControlServer[] = [];
   private metrics: MetricsServer | undefined;
+  private membership: Membership | undefined;
 
   private constructor(
     private config: VtepConfig,
@@ -54,9 +60,16 @@ export class Vtep {
       for (const segment of vtep.segmentList) {
         const socketPath = segment.config.control ?? defaultControlPath(segment.tap.name);
         const ctx = { segment, port: config.underlay.port, family: config.underlay.family, stats: () => vtep.segmentStats(segment) };
-        vtep.controls.push(await ControlServer.start(socketPath, ctx, vtep.events));
+        const vni = segment.config.vni;
+        vtep.controls.push(
+          await ControlServer.start(socketPath, {
+            run: (request) => (request.cmd === 'members' ? vtep.members() : runCommand(request, ctx)),
+            subscribe: (send) => vtep.events.subscribe((event) => event.vni === vni && send(event)),
+          }),
+        );
       }
       if (config.metrics !== undefined) vtep.metrics = await MetricsServer.start(config.metrics, () => vtep.segmentList, log);
+      if (config.membership !== undefined) await vtep.join();
     } catch (err) {
       vtep.stop();
       throw err;
@@ -71,6 +84,34 @@ export class Vtep {
       log.info({ tap: tap.name, vni: c.vni, peers: c.peers, group: c.group, port, mtu: c.mtu, mac: formatMac(tap.mac), io, control }, 'ready');
     }
     return vtep;
+  }
+
+  /** Registers in etcd and starts programming every segment from the other members. */
+  private async join(): Promise<void> {
+    const membership = this.config.membership!;
+    const { local, family, port } = this.config.underlay;
+    const underlay = await underlayAddress(local, membership.endpoints[0]!, family);
+    this.log.info({ address: underlay.address, from: underlay.from }, 'membership underlay address');
+    const self: MemberRecord = {
+      address: underlay.address,
+      port,
+      kind: 'vxlan-tap',
+      vnis: this.segmentList.map((s) => ({ vni: s.config.vni, mac: formatMac(s.tap.mac), addresses: s.config.addresses.map((a) => a.address) })),
+    };
+    const targets = this.segmentList.map((segment) => ({ vni: segment.config.vni, sink: new SegmentSink(segment) }));
+    this.membership = Membership.start(membership, self, targets, this.log);
+  }
+
+  /** What `vxlan-tap members` shows. */
+  members(): Promise<MembersReport> {
+    if (this.membership === undefined) throw new RequestError('this VTEP runs without --etcd: it has no members');
+    return this.membership.report();
+  }
+
+  /** Leaves the store (the record goes at once); the data plane keeps running until stop(). */
+  async leave(): Promise<void> {
+    await this.membership?.stop();
+    this.membership = undefined;
   }
 
   /** Routes each datagram to the segment of its VNI, then flushes every segment's TAP writes. */
@@ -151,6 +192,7 @@ export class Vtep {
     if (JSON.stringify({ logLevel, statsIntervalSeconds, metrics }) !== JSON.stringify({ logLevel: next.logLevel, statsIntervalSeconds: next.statsIntervalSeconds, metrics: next.metrics })) {
       needRestart.push('logLevel, statsInterval or metrics');
     }
+    if (JSON.stringify(next.membership) !== JSON.stringify(this.config.membership)) needRestart.push('etcd membership settings');
     const nextVnis = new Set(next.segments.map((s) => s.vni));
     for (const vni of this.byVni.keys()) if (!nextVnis.has(vni)) needRestart.push(`removing VNI ${vni}`);
     for (const wanted of next.segments) {

@@ -8,6 +8,7 @@ import { converse, request } from '../control/client.js';
 import type { FdbRow, NeighRow } from '../control/commands.js';
 import { describeEvent, type VtepEvent } from '../control/events.js';
 import { defaultControlPath } from '../control/server.js';
+import type { MembersReport } from '../membership/membership.js';
 
 interface Target {
   tap?: string;
@@ -87,6 +88,17 @@ function statsLines(stats: Record<string, unknown>): string[] {
   ];
 }
 
+/** One line per member, one more per VNI it serves. */
+function membersLines(report: MembersReport): string[] {
+  const lines = [`network ${report.network}${report.connected ? '' : ' (etcd unreachable: the last known members)'}`];
+  for (const m of report.members) {
+    const lease = m.leaseSeconds === undefined ? '' : ` lease ${m.leaseSeconds}s`;
+    lines.push(`${m.address} port ${m.port} ${m.kind}${lease} programmed ${m.programmed}`);
+    for (const v of m.vnis) lines.push(`    vni ${v.vni} mac ${v.mac}${v.addresses.length > 0 ? ` addresses ${v.addresses.join(' ')}` : ''}`);
+  }
+  return lines;
+}
+
 function addTargetOptions(command: Command): Command {
   return command
     .option('--tap <name>', 'the VTEP whose TAP has this name (its socket is /run/vxlan-tap/<name>.sock)')
@@ -122,6 +134,14 @@ export function addControlCommands(program: Command): void {
       const stats = (await request(socketOf(target), { cmd: 'stats' })) as Record<string, unknown>;
       if (target.json) return say(JSON.stringify(stats));
       statsLines(stats).forEach(say);
+    });
+
+  addTargetOptions(program.command('members'))
+    .description('the etcd network as this VTEP (or agent) sees it: each member, its lease time left, and whether it is programmed here')
+    .action(async (target: Target) => {
+      const report = (await request(socketOf(target), { cmd: 'members' })) as MembersReport;
+      if (target.json) return say(JSON.stringify(report));
+      membersLines(report).forEach(say);
     });
 
   addTargetOptions(program.command('monitor'))

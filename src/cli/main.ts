@@ -10,6 +10,7 @@ import { addRunCommand } from './run.js';
 import { addDemoCommand } from './demo.js';
 import { addControlCommands } from './control-commands.js';
 import { addCheckCommand } from './check.js';
+import { addAgentCommand } from './agent.js';
 
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
@@ -32,6 +33,7 @@ addRunCommand(program);
 addDemoCommand(program);
 addControlCommands(program);
 addCheckCommand(program);
+addAgentCommand(program);
 
 const commandNames = (): string[] => program.commands.map((c) => c.name());
 const unknownCommand = (name: string): ConfigError =>

@@ -2,6 +2,8 @@
 // keep it up until SIGINT or SIGTERM; SIGHUP re-reads --config.
 import { Help, type Command } from 'commander';
 import { ConfigError } from '../config/errors.js';
+import { MEMBERSHIP_SETTINGS } from '../config/membership.js';
+import { addMembershipOptions } from './membership-options.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { readSystemDefaults } from '../config/system.js';
 import { buildVtepConfig, DEFAULT_AGEING_SECONDS, DEFAULT_PORT, optionNamer, type RawRunOptions, type VtepConfig } from '../config/vtep-config.js';
@@ -24,6 +26,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 const FILE_SETTINGS = [
   ...['vni', 'peer', 'group', 'dev', 'bridge', 'port', 'local', 'tap', 'mtu', 'mac', 'address', 'learning', 'ageing', 'maxAddress'] as const,
   ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'statsInterval', 'metrics'] as const,
+  ...MEMBERSHIP_SETTINGS,
 ];
 
 function createTransport(config: VtepConfig): UnderlayTransport {
@@ -115,7 +118,8 @@ export function addRunCommand(program: Command): void {
     .option('--config <file>', 'JSON file with the underlay settings and one entry per VNI (see README); SIGHUP re-reads it')
     .option('--stats-interval <seconds>', 'log counters, heap size and GC count this often (0: never)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
-    .option('--log-format <format>', 'json (pino lines) or pretty', 'json')
+    .option('--log-format <format>', 'json (pino lines) or pretty', 'json');
+  addMembershipOptions(run)
     .action(async (raw: RunOptions) => {
       // commander sets learning: true for --no-learning's default; only an explicit flag counts.
       if (raw.learning === true) delete raw.learning;
@@ -128,8 +132,10 @@ export function addRunCommand(program: Command): void {
         const stop = (signal: string): void => {
           log.info({ signal }, 'stopping');
           stopReloads();
-          vtep.stop();
-          resolve();
+          void vtep.leave().finally(() => {
+            vtep.stop();
+            resolve();
+          });
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { parseHostPort, parseIp, parseLogLevel, parsePort, parseStatsInterval, parseUnicastMac, parseVni } from './parse.js';
 import { formatMac, parseMac } from '../vxlan/mac.js';
+import { buildMembership, MEMBERSHIP_SETTINGS, readMembershipFields } from './membership.js';
 import {
   buildSegment,
   buildUnderlay,
@@ -134,7 +135,7 @@ export function parseConfigFile(text: string, system: SystemDefaults): VtepConfi
     throw new ConfigError(`not valid JSON: ${(err as Error).message}`);
   }
   if (!isObject(json)) throw new ConfigError('the file must hold a JSON object');
-  const rawUnderlay = readFields<RawUnderlay>(json, UNDERLAY_FIELDS, '', ['vnis']);
+  const rawUnderlay = readFields<RawUnderlay>(json, UNDERLAY_FIELDS, '', ['vnis', ...MEMBERSHIP_SETTINGS]);
   const vnis = json['vnis'];
   if (!Array.isArray(vnis) || vnis.length === 0) throw new ConfigError('vnis must be a non-empty list of VNI entries');
   const rawSegments = vnis.map((entry, i) => {
@@ -165,6 +166,7 @@ export function parseConfigFile(text: string, system: SystemDefaults): VtepConfi
     logLevel: rawUnderlay.logLevel === undefined ? 'info' : parseLogLevel(rawUnderlay.logLevel, 'logLevel'),
     statsIntervalSeconds: rawUnderlay.statsInterval === undefined ? 0 : parseStatsInterval(rawUnderlay.statsInterval, 'statsInterval'),
     metrics: rawUnderlay.metrics === undefined ? undefined : parseHostPort(rawUnderlay.metrics, 'metrics'),
+    membership: buildMembership(readMembershipFields(json), (field) => field),
   };
 }
 

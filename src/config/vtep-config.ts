@@ -3,6 +3,7 @@
 // input errors surface here, before anything is created, naming the option or field.
 import { ConfigError } from './errors.js';
 import type { OuterHeaderConfig } from '../engine/engine.js';
+import { buildMembership, type MembershipConfig, type RawMembership } from './membership.js';
 import {
   parseAgeing,
   parseCidr,
@@ -102,6 +103,8 @@ export interface VtepConfig {
   statsIntervalSeconds: number;
   /** Serve Prometheus metrics here, if set. */
   metrics?: { host: string; port: number };
+  /** Register in etcd and program the tables from the other members, if set. */
+  membership?: MembershipConfig;
 }
 
 /** Settings of one VNI, as text (options) or as found in the file. */
@@ -139,8 +142,8 @@ export interface RawUnderlay {
   metrics?: string;
 }
 
-/** The run command's options: one segment and the underlay. */
-export type RawRunOptions = RawSegment & RawUnderlay;
+/** The run command's options: one segment, the underlay and membership. */
+export type RawRunOptions = RawSegment & RawUnderlay & RawMembership;
 
 /** Where the kernel takes defaults from. */
 export interface SystemDefaults {
@@ -276,5 +279,6 @@ export function buildVtepConfig(raw: RawRunOptions, system: SystemDefaults): Vte
     logLevel: raw.logLevel === undefined ? 'info' : parseLogLevel(raw.logLevel),
     statsIntervalSeconds: raw.statsInterval === undefined ? 0 : parseStatsInterval(raw.statsInterval),
     metrics: raw.metrics === undefined ? undefined : parseHostPort(raw.metrics, '--metrics'),
+    membership: buildMembership(raw, optionNamer),
   };
 }

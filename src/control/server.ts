@@ -6,8 +6,7 @@ import net from 'node:net';
 import { lstatSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../config/errors.js';
-import { RequestError, runCommand, type ControlContext, type ControlRequest } from './commands.js';
-import type { EventHub } from './events.js';
+import { RequestError, type ControlRequest } from './commands.js';
 
 export const CONTROL_DIR = '/run/vxlan-tap';
 const MAX_REQUEST_BYTES = 64 * 1024;
@@ -54,7 +53,15 @@ function inUse(socketPath: string): Promise<boolean> {
   });
 }
 
-function serve(socket: net.Socket, ctx: ControlContext, events: EventHub): void {
+/** What one control socket serves: requests, and for `monitor` a stream of events. */
+export interface ControlHandler {
+  /** The result of one request, or a promise of it; a RequestError goes back as the error. */
+  run(request: ControlRequest): unknown;
+  /** Sends each event until the returned function is called; absent: monitor is refused. */
+  subscribe?(send: (event: unknown) => void): () => void;
+}
+
+function serve(socket: net.Socket, handler: ControlHandler): void {
   let pending = '';
   let unsubscribe: (() => void) | undefined;
   const send = (message: unknown): void => void socket.write(`${JSON.stringify(message)}\n`);
@@ -73,17 +80,17 @@ function serve(socket: net.Socket, ctx: ControlContext, events: EventHub): void 
         send({ ok: false, error: 'each request is one JSON object with a "cmd" field, on one line' });
         continue;
       }
-      if (request.cmd === 'monitor') {
-        const vni = ctx.segment.config.vni;
-        unsubscribe ??= events.subscribe((event) => event.vni === vni && send(event));
+      if (request.cmd === 'monitor' && handler.subscribe !== undefined) {
+        unsubscribe ??= handler.subscribe(send);
         send({ ok: true });
         continue;
       }
-      try {
-        send({ ok: true, result: runCommand(request, ctx) ?? null });
-      } catch (err) {
-        send({ ok: false, error: err instanceof RequestError ? err.message : `internal error: ${(err as Error).message}` });
-      }
+      Promise.resolve()
+        .then(() => handler.run(request))
+        .then(
+          (result) => send({ ok: true, result: result ?? null }),
+          (err: Error) => send({ ok: false, error: err instanceof RequestError ? err.message : `internal error: ${err.message}` }),
+        );
     }
   });
   socket.on('close', () => unsubscribe?.());
@@ -104,14 +111,14 @@ export class ControlServer {
   }
 
   /** Listens on `socketPath`, replacing a stale socket file but never a live one. */
-  static async start(socketPath: string, ctx: ControlContext, events: EventHub): Promise<ControlServer> {
+  static async start(socketPath: string, handler: ControlHandler): Promise<ControlServer> {
     mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o755 });
     if (await inUse(socketPath)) throw new RuntimeError(`control socket ${socketPath} is in use by another running vxlan-tap`);
     // Only a stale socket is replaced: anything else at that path is the user's.
     const existing = lstatIfAny(socketPath);
     if (existing !== undefined && !existing.isSocket()) throw new RuntimeError(`--control ${socketPath} exists and is not a socket`);
     if (existing !== undefined) unlinkSync(socketPath);
-    const server = net.createServer((socket) => serve(socket, ctx, events));
+    const server = net.createServer((socket) => serve(socket, handler));
     const control = new ControlServer(server, socketPath);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new RuntimeError(`cannot listen on control socket ${socketPath}: ${err.message}`)));

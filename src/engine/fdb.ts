@@ -158,12 +158,16 @@ export class Fdb {
     return max > 0 && this.table.size >= max;
   }
 
-  /** Removes one remote of an entry (the entry goes with its last remote), or the whole entry. */
-  delete(mac: Uint8Array, remote?: Remote): boolean {
+  /**
+   * Removes one remote of an entry (the entry goes with its last remote), or the whole
+   * entry. With `owner`, only a remote that owner wrote (the store sync never removes a
+   * remote someone added by hand).
+   */
+  delete(mac: Uint8Array, remote?: Remote, owner?: string): boolean {
     const entry = this.get(mac);
     if (entry === undefined) return false;
     if (remote !== undefined) {
-      const kept = entry.remotes.filter((r) => !sameRemote(r, remote));
+      const kept = entry.remotes.filter((r) => !sameRemote(r, remote) || (owner !== undefined && r.owner !== owner));
       if (kept.length === entry.remotes.length) return false;
       entry.remotes = kept;
       if (kept.length > 0) return true;

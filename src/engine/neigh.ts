@@ -7,6 +7,8 @@ export interface NeighEntry {
   readonly ip: string;
   readonly mac: Uint8Array;
   readonly router: boolean;
+  /** Who wrote it when not a person or the config file ('membership': the store sync). */
+  readonly owner?: string;
 }
 
 export class NeighError extends Error {}
@@ -15,12 +17,16 @@ export class NeighTable {
   private readonly entries = new Map<string, NeighEntry>();
 
   /** Like `ip neigh add`: fails if the address has an entry. */
-  add(ip: string, mac: Uint8Array, router = false): NeighEntry {
+  add(ip: string, mac: Uint8Array, router = false, owner?: string): NeighEntry {
     const key = formatAddress(addressBytes(ip), 0);
     if (this.entries.has(key)) throw new NeighError(`a neighbour entry for ${key} exists already`);
-    const entry = { ip: key, mac: Uint8Array.from(mac), router };
+    const entry = { ip: key, mac: Uint8Array.from(mac), router, ...(owner === undefined ? {} : { owner }) };
     this.entries.set(key, entry);
     return entry;
+  }
+
+  get(ip: string): NeighEntry | undefined {
+    return this.entries.get(formatAddress(addressBytes(ip), 0));
   }
 
   delete(ip: string): boolean {

@@ -12,12 +12,15 @@ export interface Remote {
   readonly vni: number | undefined;
   /** A multicast group: outer TTL 1 under `ttl auto`. */
   readonly multicast: boolean;
+  /** Who wrote it when not a person or the config file ('membership': the store sync). */
+  readonly owner?: string;
 }
 
 /** A remote for an address in any text form; `address` keeps the canonical form. */
-export function makeRemote(text: string, port: number, vni?: number): Remote {
+export function makeRemote(text: string, port: number, vni?: number, owner?: string): Remote {
   const bytes = addressBytes(text);
-  return { address: formatAddress(bytes, 0), bytes, family: isIP(text) === 6 ? 6 : 4, port, vni, multicast: isMulticastAddress(bytes) };
+  const remote = { address: formatAddress(bytes, 0), bytes, family: isIP(text) === 6 ? 6 : 4, port, vni, multicast: isMulticastAddress(bytes) } as const;
+  return owner === undefined ? remote : { ...remote, owner };
 }
 
 /** A remote for the 16-byte address at buf[offset] (a learned source). */
@@ -33,7 +36,7 @@ export function isUnspecified(remote: Remote): boolean {
   return true;
 }
 
-/** Same address (compared as bytes: 2001:db8::1 is 2001:DB8:0::1), port and VNI. */
+/** Same address (compared as bytes: 2001:db8::1 is 2001:DB8:0::1), port and VNI; the owner does not count. */
 export function sameRemote(a: Remote, b: Remote): boolean {
   return a.port === b.port && a.vni === b.vni && sameAddress(a.bytes, 0, b.bytes, 0);
 }

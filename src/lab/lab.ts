@@ -41,6 +41,8 @@ export interface KernelVxlanOptions {
   dev?: string;
   address?: string;
   mac?: string;
+  /** Further `ip link add ... type vxlan` words, like nolearning or proxy. */
+  extra?: string[];
 }
 
 export class Lab {
@@ -154,6 +156,7 @@ export class Lab {
     if (o.group) args.push('group', o.group);
     if (o.local) args.push('local', o.local);
     if (o.dev) args.push('dev', o.dev);
+    args.push(...(o.extra ?? []));
     this.ip(ns, ...args);
     if (o.mac) this.ip(ns, 'link', 'set', name, 'address', o.mac);
     if (o.address) this.ip(ns, 'addr', 'add', o.address, 'dev', name);

@@ -1,0 +1,121 @@
+// Membership of one VTEP (vxlan-tap, or a kernel device run by `agent`): its record in
+// etcd, and its tables kept equal to everyone else's records, one VNI at a time. Store
+// changes are coalesced: a burst of events costs one reconcile pass, and a pass that is
+// still writing (the kernel agent runs iproute2) is followed by exactly one more.
+import type { Logger } from '../log.js';
+import type { MembershipConfig } from '../config/membership.js';
+import { changeCount, desiredState, diff, emptyDesired, heldAfter, programmedState, type Desired, type Programmed } from './reconcile.js';
+import { memberKey, type MemberRecord } from './record.js';
+import type { TableSink } from './segment-sink.js';
+import { MemberStore } from './store.js';
+
+/** One VNI served here and where its entries go. */
+export interface MembershipTarget {
+  vni: number;
+  sink: TableSink;
+}
+
+/** One line of `vxlan-tap members`. */
+export interface MemberView extends MemberRecord {
+  key: string;
+  self: boolean;
+  /** Seconds until its lease expires, when etcd could say. */
+  leaseSeconds?: number;
+  programmed: Programmed;
+}
+
+export interface MembersReport {
+  network: string;
+  /** Whether the view is live (false: the last known state while etcd is away). */
+  connected: boolean;
+  members: MemberView[];
+}
+
+export class Membership {
+  private readonly store: MemberStore;
+  private readonly held = new Map<number, Desired>();
+  private running: Promise<void> | undefined;
+  private pending = false;
+  /** Conflicts already logged, so each is logged once. */
+  private readonly loggedConflicts = new Set<string>();
+
+  private constructor(
+    private readonly config: MembershipConfig,
+    self: MemberRecord,
+    private readonly targets: MembershipTarget[],
+    private readonly log: Logger,
+  ) {
+    for (const { vni } of targets) this.held.set(vni, emptyDesired());
+    const key = memberKey(config.prefix, config.network, self.address);
+    this.store = new MemberStore(config, key, () => self, () => this.schedule(), log);
+  }
+
+  static start(config: MembershipConfig, self: MemberRecord, targets: MembershipTarget[], log: Logger): Membership {
+    const membership = new Membership(config, self, targets, log.child({ network: config.network }));
+    membership.log.info({ key: membership.store.selfKey, ttl: config.ttlSeconds, endpoints: config.endpoints }, 'joining');
+    membership.store.start();
+    return membership;
+  }
+
+  private schedule(): void {
+    if (this.pending) return;
+    this.pending = true;
+    const previous = this.running ?? Promise.resolve();
+    this.running = previous.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.reconcile());
+  }
+
+  private async reconcile(): Promise<void> {
+    this.pending = false;
+    const members = [...this.store.members.values()];
+    for (const { vni, sink } of this.targets) {
+      const { desired, conflicts } = desiredState(members, this.store.selfKey, vni);
+      for (const c of conflicts) {
+        const id = `${vni} ${c.kind} ${c.value} ${c.winner} ${c.loser}`;
+        if (this.loggedConflicts.has(id)) continue;
+        this.loggedConflicts.add(id);
+        this.log.warn({ vni, [c.kind]: c.value, kept: c.winner, ignored: c.loser }, `two members claim one ${c.kind === 'mac' ? 'MAC' : 'overlay address'}: the older claim is kept`);
+      }
+      const changes = diff(this.held.get(vni)!, desired);
+      if (changeCount(changes) === 0) continue;
+      const failed = await sink.apply(changes).catch((err: Error) => {
+        this.log.warn({ vni, reason: err.message }, 'could not program the store entries');
+        return changes;
+      });
+      const notMade = changeCount(failed);
+      if (notMade > 0) this.log.warn({ vni, failed }, 'store entries not programmed (an entry made by hand is in the way, or the table is full)');
+      this.held.set(vni, heldAfter(desired, failed));
+      this.log.debug({ vni, changes: changeCount(changes), notMade }, 'programmed from the store');
+    }
+  }
+
+  /** Resolves once every change seen so far is programmed (tests and the benchmark wait on it). */
+  async settled(): Promise<void> {
+    while (this.running !== undefined) {
+      const running = this.running;
+      await running;
+      if (running === this.running) return;
+    }
+  }
+
+  async report(): Promise<MembersReport> {
+    const members = [...this.store.members.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+    const leases = await this.store.leaseTimes(members.map((m) => m.lease));
+    return {
+      network: this.config.network,
+      connected: this.store.reachable,
+      members: members.map((m) => ({
+        key: m.key,
+        ...m.record,
+        self: m.key === this.store.selfKey,
+        ...(leases.has(m.lease) ? { leaseSeconds: leases.get(m.lease)! } : {}),
+        programmed: programmedState(m, this.store.selfKey, this.held),
+      })),
+    };
+  }
+
+  /** Revokes the lease (this member is gone from the others at once) and stops following. */
+  async stop(): Promise<void> {
+    await this.store.stop();
+    await this.running;
+  }
+}

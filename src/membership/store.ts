@@ -1,0 +1,180 @@
+// The etcd side of membership, through the etcd3 client: this host's record under a lease
+// kept alive, and every member of the network followed. Each session reads the members
+// folder, then watches it from the next revision, so no change between the two is
+// missed. Anything that breaks a session (etcd unreachable, the watch cancelled because
+// its revision was compacted, the lease lost) ends it; the next session starts after a
+// backoff and resyncs fully. Meanwhile the last known members stay as they are, so the
+// data plane keeps forwarding with them.
+import { Etcd3, type IKeyValue, type Lease, type Watcher } from 'etcd3';
+import type { Logger } from '../log.js';
+import { membersFolder, readRecord, type Member, type MemberRecord } from './record.js';
+
+export interface StoreOptions {
+  endpoints: string[];
+  prefix: string;
+  network: string;
+  ttlSeconds: number;
+}
+
+const CALL_DEADLINE_MS = 3000;
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 4000;
+
+export class MemberStore {
+  /** Key -> member, as of the last event seen. */
+  readonly members = new Map<string, Member>();
+  private client: Etcd3 | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private lease: Lease | undefined;
+  /** Leases of earlier sessions, revoked once the record lives under the new one. */
+  private staleLeases: string[] = [];
+  private unreachableSince: number | undefined;
+  /** The current session has read the members and is watching. */
+  private synced = false;
+  /** Keys whose bad record was logged, with the revision logged. */
+  private readonly badRecords = new Map<string, string>();
+
+  constructor(
+    private readonly options: StoreOptions,
+    readonly selfKey: string,
+    private readonly selfRecord: () => MemberRecord,
+    /** Called after every change to `members` (a full sync or one event). */
+    private readonly onChange: () => void,
+    private readonly log: Logger,
+  ) {}
+
+  get folder(): string {
+    return membersFolder(this.options.prefix, this.options.network);
+  }
+
+  /** Starts registering and following; returns at once (a store that is away is retried). */
+  start(): void {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    let backoff = BACKOFF_MIN_MS;
+    while (!this.stopping) {
+      const reason = await this.session().then(
+        () => 'ended',
+        (err: unknown) => (err as Error).message,
+      );
+      if (this.stopping) break;
+      if (this.synced) backoff = BACKOFF_MIN_MS;
+      this.synced = false;
+      if (this.unreachableSince === undefined) {
+        this.unreachableSince = Date.now();
+        this.log.warn({ reason, members: this.members.size }, 'etcd unreachable: forwarding on the last known members, retrying');
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, backoff).unref();
+      });
+      backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+    }
+  }
+
+  /** One session: register, read, watch until something breaks; throws why it ended. */
+  private async session(): Promise<void> {
+    const client = new Etcd3({
+      hosts: this.options.endpoints,
+      dialTimeout: CALL_DEADLINE_MS,
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
+    });
+    this.client = client;
+    let watcher: Watcher | undefined;
+    const lease = client.lease(this.options.ttlSeconds);
+    try {
+      const broken = new Promise<string>((resolve) => {
+        lease.once('lost', (err: Error) => resolve(`lease lost: ${err.message}`));
+        this.wake = () => resolve('stopping');
+      });
+      await lease.put(this.selfKey).value(JSON.stringify(this.selfRecord())).exec();
+      this.lease = lease;
+      for (const id of this.staleLeases.splice(0)) await client.leaseClient.leaseRevoke({ ID: id }).catch(() => undefined);
+      const snapshot = await client.getAll().prefix(this.folder).exec();
+      this.members.clear();
+      for (const kv of snapshot.kvs) this.put(kv);
+      this.onChange();
+      this.synced = true;
+      const next = (BigInt(snapshot.header.revision) + 1n).toString();
+      watcher = await client.watch().prefix(this.folder).startRevision(next).create();
+      const ended = new Promise<string>((resolve) => {
+        watcher!.on('put', (kv) => (this.put(kv), this.onChange()));
+        watcher!.on('delete', (kv) => (this.members.delete(kv.key.toString()), this.onChange()));
+        watcher!.on('disconnected', (err) => resolve(`watch disconnected: ${err.message}`));
+        watcher!.on('error', (err) => resolve(`watch ended: ${err.message}`));
+      });
+      if (this.unreachableSince !== undefined) {
+        this.log.info({ outageSeconds: Math.round((Date.now() - this.unreachableSince) / 1000), members: this.members.size }, 'etcd reachable again: resynced');
+        this.unreachableSince = undefined;
+      } else this.log.info({ members: this.members.size, revision: snapshot.header.revision }, 'membership synced');
+      const reason = await Promise.race([broken, ended]);
+      if (reason !== 'stopping') throw new Error(reason);
+    } finally {
+      if (watcher !== undefined) {
+        watcher.removeAllListeners();
+        watcher.on('error', () => undefined);
+        // Detached, or the client would keep re-establishing its stream after close().
+        await Promise.race([watcher.cancel().catch(() => undefined), delay(CALL_DEADLINE_MS)]);
+      }
+      if (this.lease === lease && !this.stopping) {
+        // Not revoked: the record stays while etcd is away; the next session moves it.
+        lease.release();
+        const id = await lease.grant().catch(() => undefined);
+        if (id !== undefined) this.staleLeases.push(id);
+        this.lease = undefined;
+      }
+      if (!this.stopping) {
+        client.close();
+        this.client = undefined;
+      }
+    }
+  }
+
+  private put(kv: IKeyValue): void {
+    const key = kv.key.toString();
+    const record = readRecord(kv.value.toString());
+    if (typeof record === 'string') {
+      this.members.delete(key);
+      if (this.badRecords.get(key) !== kv.mod_revision) this.log.warn({ key, reason: record }, 'member record ignored');
+      this.badRecords.set(key, kv.mod_revision);
+      return;
+    }
+    this.badRecords.delete(key);
+    this.members.set(key, { key, record, createRevision: BigInt(kv.create_revision), lease: kv.lease });
+  }
+
+  /** Seconds each lease has left, for `members`; empty while etcd is away. */
+  async leaseTimes(leases: string[]): Promise<Map<string, number>> {
+    const times = new Map<string, number>();
+    const client = this.client;
+    if (client === undefined || !this.synced) return times;
+    await Promise.all(
+      [...new Set(leases)].filter((id) => id !== '0').map(async (id) => {
+        const response = await client.leaseClient.leaseTimeToLive({ ID: id }).catch(() => undefined);
+        if (response !== undefined) times.set(id, Number(response.TTL));
+      }),
+    );
+    return times;
+  }
+
+  /** Whether the members are those of a session that is still going. */
+  get reachable(): boolean {
+    return this.synced;
+  }
+
+  /** Revokes the lease (our record goes at once) and stops following. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const lease = this.lease;
+    this.wake?.();
+    if (lease !== undefined) await lease.revoke().catch((err: Error) => this.log.warn({ reason: err.message }, 'could not revoke the lease: the record goes when it expires'));
+    await this.loop;
+    this.client?.close();
+    this.client = undefined;
+  }
+}

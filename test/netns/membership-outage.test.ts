@@ -1,0 +1,74 @@
+// Membership when etcd goes away: forwarding goes on with the last known members, and
+// what changed meanwhile is programmed once the store is back; a three-member etcd
+// cluster that loses a member keeps the overlay working.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab, VtepProcess } from '../../src/lab/lab.js';
+import type { EtcdStore } from '../../src/lab/etcd.js';
+import { isRoot, ping, pingAsync } from './helpers.js';
+import { allProgrammed, memberOf, members, overlay, overlayLab, tapHost, underlay } from './membership-lab.js';
+
+const OUTAGE_MS = 10_000;
+
+describe.skipIf(!isRoot)('membership: etcd stopped for 10 s', () => {
+  let lab: Lab;
+  let hosts: string[];
+  let etcd: EtcdStore;
+  let first: VtepProcess;
+
+  beforeAll(async () => {
+    ({ lab, hosts, etcd } = await overlayLab('mbro', 3));
+    first = await tapHost(lab, hosts, etcd, 1, '--local', underlay(1));
+    await tapHost(lab, hosts, etcd, 2, '--local', underlay(2));
+  });
+  afterAll(async () => {
+    await lab?.cleanup();
+    await etcd?.cleanup();
+  });
+
+  it('keeps forwarding between known members, logs the outage once, and programs a member that joined meanwhile', async () => {
+    expect(await allProgrammed(lab, hosts[0]!, [1, 2])).toBe(true);
+    await etcd.stop('e0');
+    const outageEnds = Date.now() + OUTAGE_MS;
+    // Joins while the store is away: it registers once etcd is back.
+    const late = await tapHost(lab, hosts, etcd, 3, '--local', underlay(3));
+    expect(await pingAsync(lab, hosts[0]!, overlay(2), 5, '1')).toBe(5);
+    expect(await pingAsync(lab, hosts[1]!, overlay(1), 2)).toBe(2);
+    const report = members(lab, hosts[0]!);
+    expect(report.connected).toBe(false);
+    expect(memberOf(report, 2)?.programmed).toBe('yes');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, outageEnds - Date.now())));
+    await etcd.start('e0');
+    expect(await allProgrammed(lab, hosts[0]!, [1, 2, 3], 'vxt0', 15_000)).toBe(true);
+    expect(await allProgrammed(lab, hosts[2]!, [1, 2, 3])).toBe(true);
+    expect(ping(lab, hosts[0]!, overlay(3), 2)).toBe(2);
+    expect(first.stderr().match(/etcd unreachable/g)).toHaveLength(1);
+    expect(first.stderr()).toMatch(/etcd reachable again: resynced/);
+    expect(late.stderr()).toMatch(/etcd reachable again: resynced|membership synced/);
+  });
+});
+
+describe.skipIf(!isRoot)('membership: a three-member etcd cluster loses a member', () => {
+  let lab: Lab;
+  let hosts: string[];
+  let etcd: EtcdStore;
+
+  beforeAll(async () => {
+    ({ lab, hosts, etcd } = await overlayLab('mbrc', 3, 3));
+    await tapHost(lab, hosts, etcd, 1, '--local', underlay(1));
+    await tapHost(lab, hosts, etcd, 2, '--local', underlay(2));
+  });
+  afterAll(async () => {
+    await lab?.cleanup();
+    await etcd?.cleanup();
+  });
+
+  it('keeps the overlay working: a member joining after the loss is programmed and reached', async () => {
+    expect(await allProgrammed(lab, hosts[0]!, [1, 2])).toBe(true);
+    await etcd.stop('e0', 'SIGKILL');
+    await tapHost(lab, hosts, etcd, 3, '--local', underlay(3));
+    expect(await allProgrammed(lab, hosts[0]!, [1, 2, 3], 'vxt0', 15_000)).toBe(true);
+    expect(await allProgrammed(lab, hosts[2]!, [1, 2, 3], 'vxt0', 15_000)).toBe(true);
+    expect(ping(lab, hosts[0]!, overlay(3), 2)).toBe(2);
+    expect(ping(lab, hosts[2]!, overlay(2), 2)).toBe(2);
+  });
+});

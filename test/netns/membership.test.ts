@@ -1,0 +1,109 @@
+// Membership from a real etcd (Debian's etcd-server), flannel style: vxlan-tap hosts and a
+// kernel vxlan run by `vxlan-tap agent` register under leases and program each other's
+// flood list, FDB and neighbours. Every test starts its own etcd inside a namespace it
+// made and removes it afterwards.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab, VtepProcess } from '../../src/lab/lab.js';
+import type { EtcdStore } from '../../src/lab/etcd.js';
+import { capture, isRoot, ping, pingAsync, waitFor } from './helpers.js';
+import { allProgrammed, fdbShow, kernelHost, macOf, MAIN, memberOf, members, overlay, overlayLab, tapHost, underlay } from './membership-lab.js';
+
+describe.skipIf(!isRoot)('membership: two vxlan-tap hosts and a kernel agent on one etcd', () => {
+  let lab: Lab;
+  let hosts: string[];
+  let etcd: EtcdStore;
+  const vteps: VtepProcess[] = [];
+
+  beforeAll(async () => {
+    ({ lab, hosts, etcd } = await overlayLab('mbr', 4));
+    // Host 1 names its underlay address; host 2 takes the source of its route to etcd.
+    vteps.push(await tapHost(lab, hosts, etcd, 1, '--local', underlay(1), '--proxy'));
+    vteps.push(await tapHost(lab, hosts, etcd, 2, '--proxy'));
+    vteps.push(await kernelHost(lab, hosts, etcd, 3));
+  });
+  afterAll(async () => {
+    await lab?.cleanup();
+    await etcd?.cleanup();
+  });
+
+  it('joins: every host lists all three members and has programmed the other two', async () => {
+    expect(await allProgrammed(lab, hosts[0]!, [1, 2, 3])).toBe(true);
+    expect(await allProgrammed(lab, hosts[1]!, [1, 2, 3])).toBe(true);
+    expect(await allProgrammed(lab, hosts[2]!, [1, 2, 3], 'vx0')).toBe(true);
+    expect(vteps[1]!.stderr()).toMatch(/"address":"198\.51\.100\.2","from":"route to etcd"/);
+  });
+
+  it('every pair pings, both ways', () => {
+    for (const [a, b] of [[1, 2], [1, 3], [2, 3], [2, 1], [3, 1], [3, 2]] as const) {
+      expect(ping(lab, hosts[a - 1]!, overlay(b), 2), `${a} -> ${b}`).toBe(2);
+    }
+  });
+
+  it('programs flood list, static FDB entry and neighbour on vxlan-tap, and the same on the kernel device', () => {
+    const fdb = fdbShow(lab, hosts[0]!);
+    expect(fdb).toContain(`00:00:00:00:00:00 dev vxt0 dst ${underlay(2)}`);
+    expect(fdb).toContain(`00:00:00:00:00:00 dev vxt0 dst ${underlay(3)}`);
+    expect(fdb).toContain(`${macOf(2)} dev vxt0 dst ${underlay(2)} vni 42 self static`);
+    expect(fdb).toContain(`${macOf(3)} dev vxt0 dst ${underlay(3)} vni 42 self static`);
+    const neigh = lab.exec(hosts[0]!, process.execPath, MAIN, 'neigh', 'show', '--tap', 'vxt0');
+    expect(neigh).toContain(`${overlay(2)} dev vxt0 lladdr ${macOf(2)}`);
+    expect(neigh).toContain(`${overlay(3)} dev vxt0 lladdr ${macOf(3)}`);
+    const kernelFdb = lab.exec(hosts[2]!, 'bridge', 'fdb', 'show', 'dev', 'vx0');
+    expect(kernelFdb).toMatch(new RegExp(`${macOf(1)} dst ${underlay(1)} self static`));
+    expect(kernelFdb).toMatch(new RegExp(`00:00:00:00:00:00 dst ${underlay(2)} self permanent`));
+    expect(lab.exec(hosts[2]!, 'ip', 'neigh', 'show', 'dev', 'vx0')).toContain(`${overlay(2)} lladdr ${macOf(2)} PERMANENT`);
+  });
+
+  it('members shows each member with its MAC, addresses, kind and lease time left', () => {
+    const report = members(lab, hosts[0]!);
+    expect(report.network).toBe('default');
+    expect(report.connected).toBe(true);
+    const kernel = memberOf(report, 3)!;
+    expect(kernel).toMatchObject({ kind: 'kernel', port: 4789, programmed: 'yes', vnis: [{ vni: 42, mac: macOf(3), addresses: [overlay(3)] }] });
+    expect(kernel.leaseSeconds).toBeGreaterThan(0);
+    expect(kernel.leaseSeconds).toBeLessThanOrEqual(10);
+    expect(memberOf(report, 1)).toMatchObject({ self: true, programmed: 'self', kind: 'vxlan-tap' });
+    const text = lab.exec(hosts[0]!, process.execPath, MAIN, 'members', '--tap', 'vxt0');
+    expect(text).toContain(`${underlay(3)} port 4789 kernel lease`);
+    expect(text).toContain(`    vni 42 mac ${macOf(3)} addresses ${overlay(3)}`);
+  });
+
+  it('with --proxy, a fresh ARP resolution puts no ARP frame on the underlay', async () => {
+    lab.ip(hosts[0]!, 'neigh', 'flush', 'dev', 'vxt0');
+    const underlayCapture = await capture(lab, hosts[0]!, 'ul0', 'udp', 'port', '4789');
+    expect(await pingAsync(lab, hosts[0]!, overlay(2), 1)).toBe(1);
+    const lines = await underlayCapture.stop();
+    expect(lines.filter((l) => /ARP/.test(l))).toEqual([]);
+    expect(lines.filter((l) => /ICMP echo (request|reply)/.test(l))).toHaveLength(2);
+    expect(lab.ip(hosts[0]!, 'neigh', 'show', overlay(2), 'dev', 'vxt0')).toContain(macOf(2));
+  });
+
+  it('a second claim of a MAC is logged and loses to the older one; entries made by hand stay', async () => {
+    const fake = { address: underlay(99), port: 4789, kind: 'vxlan-tap', vnis: [{ vni: 42, mac: macOf(2), addresses: [overlay(99)] }] };
+    lab.exec(hosts[0]!, process.execPath, MAIN, 'neigh', 'add', overlay(77), 'lladdr', '02:00:00:00:00:77', '--tap', 'vxt0');
+    etcd.ctl('put', `/vxlan-tap/default/members/${underlay(99)}`, JSON.stringify(fake));
+    expect(await waitFor(() => /two members claim one MAC/.test(vteps[0]!.stderr()))).toBe(true);
+    expect(fdbShow(lab, hosts[0]!)).toContain(`${macOf(2)} dev vxt0 dst ${underlay(2)} vni 42 self static`);
+    etcd.ctl('del', `/vxlan-tap/default/members/${underlay(99)}`);
+    expect(await waitFor(() => !fdbShow(lab, hosts[0]!).includes(underlay(99)))).toBe(true);
+    expect(lab.exec(hosts[0]!, process.execPath, MAIN, 'neigh', 'show', '--tap', 'vxt0')).toContain(`${overlay(77)} dev vxt0 lladdr 02:00:00:00:00:77`);
+  });
+
+  it('a host killed with SIGKILL is gone from the others within its TTL + 2 s', async () => {
+    const ttl = 2;
+    const doomed = await tapHost(lab, hosts, etcd, 4, '--local', underlay(4), '--etcd-ttl', String(ttl));
+    expect(await allProgrammed(lab, hosts[0]!, [1, 2, 3, 4])).toBe(true);
+    doomed.child.kill('SIGKILL');
+    const gone = await waitFor(() => memberOf(members(lab, hosts[0]!), 4) === undefined && !fdbShow(lab, hosts[0]!).includes(macOf(4)), (ttl + 2) * 1000);
+    expect(gone).toBe(true);
+    expect(await waitFor(() => !lab.exec(hosts[2]!, 'bridge', 'fdb', 'show', 'dev', 'vx0').includes(underlay(4)), 2000)).toBe(true);
+  });
+
+  it('a graceful stop is gone at once, long before its 10 s lease would expire', async () => {
+    expect(await vteps[1]!.stop()).toBe(0);
+    expect(await waitFor(() => memberOf(members(lab, hosts[0]!), 2) === undefined, 1500)).toBe(true);
+    expect(fdbShow(lab, hosts[0]!)).not.toContain(macOf(2));
+    expect(await waitFor(() => !lab.exec(hosts[2]!, 'ip', 'neigh', 'show', 'dev', 'vx0').includes(overlay(2)), 1500)).toBe(true);
+    expect(ping(lab, hosts[0]!, overlay(3), 1)).toBe(1);
+  });
+});
