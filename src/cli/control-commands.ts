@@ -68,7 +68,7 @@ function neighRequest(action: string, words: string[]): Record<string, unknown> 
 function fdbLine(row: FdbRow, tap: string): string {
   const extras = `${row.port !== 4789 ? ` port ${row.port}` : ''} vni ${row.vni}`;
   const age = row.age === undefined ? '' : ` (idle ${row.age}s)`;
-  return `${row.mac} dev ${tap} dst ${row.dst}${extras} self ${row.state}${age}`;
+  return `${row.mac} dev ${tap} dst ${row.dst}${extras} self ${row.state}${age}${row.owner === undefined ? '' : ` (${row.owner})`}`;
 }
 
 function statsLines(stats: Record<string, unknown>): string[] {
@@ -124,7 +124,7 @@ export function addControlCommands(program: Command): void {
       const result = await request(socketOf(target), neighRequest(action, words));
       if (target.json) return say(JSON.stringify(result));
       if (action === 'show') {
-        for (const n of result as NeighRow[]) say(`${n.ip} dev ${target.tap ?? '-'} lladdr ${n.lladdr}${n.router ? ' router' : ''} PERMANENT`);
+        for (const n of result as NeighRow[]) say(`${n.ip} dev ${target.tap ?? '-'} lladdr ${n.lladdr}${n.router ? ' router' : ''} PERMANENT${n.owner === undefined ? '' : ` (${n.owner})`}`);
       }
     });
 

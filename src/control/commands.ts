@@ -26,12 +26,15 @@ export interface FdbRow {
   state: FdbState;
   /** Seconds since a frame from this MAC arrived (dynamic entries). */
   age?: number;
+  /** 'membership' for entries the etcd sync wrote. */
+  owner?: string;
 }
 
 export interface NeighRow {
   ip: string;
   lladdr: string;
   router: boolean;
+  owner?: string;
 }
 
 /** What a segment offers the control socket, besides its FDB and neighbour table. */
@@ -111,6 +114,7 @@ function rows(entries: FdbEntry[], ctx: ControlContext, now: number): FdbRow[] {
       vni: remote.vni ?? ctx.segment.config.vni,
       state: entry.state,
       ...(entry.state === 'dynamic' ? { age: Math.floor((now - entry.updated) / 1000) } : {}),
+      ...(remote.owner === undefined ? {} : { owner: remote.owner }),
     })),
   );
 }
@@ -158,7 +162,7 @@ export function runCommand(request: ControlRequest, ctx: ControlContext): unknow
       return { removed: fdb.flush(filter) };
     }
     case 'neigh.show':
-      return neighbours.list().map((n): NeighRow => ({ ip: n.ip, lladdr: formatMac(n.mac), router: n.router }));
+      return neighbours.list().map((n): NeighRow => ({ ip: n.ip, lladdr: formatMac(n.mac), router: n.router, ...(n.owner === undefined ? {} : { owner: n.owner }) }));
     case 'neigh.add': {
       const ip = checked(() => parseIp('ip', text(request, 'ip', true)));
       const mac = checked(() => parseUnicastMac('lladdr', text(request, 'lladdr', true)));

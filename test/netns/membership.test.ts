@@ -43,10 +43,10 @@ describe.skipIf(!isRoot)('membership: two vxlan-tap hosts and a kernel agent on 
     const fdb = fdbShow(lab, hosts[0]!);
     expect(fdb).toContain(`00:00:00:00:00:00 dev vxt0 dst ${underlay(2)}`);
     expect(fdb).toContain(`00:00:00:00:00:00 dev vxt0 dst ${underlay(3)}`);
-    expect(fdb).toContain(`${macOf(2)} dev vxt0 dst ${underlay(2)} vni 42 self static`);
-    expect(fdb).toContain(`${macOf(3)} dev vxt0 dst ${underlay(3)} vni 42 self static`);
+    expect(fdb).toContain(`${macOf(2)} dev vxt0 dst ${underlay(2)} vni 42 self static (membership)`);
+    expect(fdb).toContain(`${macOf(3)} dev vxt0 dst ${underlay(3)} vni 42 self static (membership)`);
     const neigh = lab.exec(hosts[0]!, process.execPath, MAIN, 'neigh', 'show', '--tap', 'vxt0');
-    expect(neigh).toContain(`${overlay(2)} dev vxt0 lladdr ${macOf(2)}`);
+    expect(neigh).toContain(`${overlay(2)} dev vxt0 lladdr ${macOf(2)} PERMANENT (membership)`);
     expect(neigh).toContain(`${overlay(3)} dev vxt0 lladdr ${macOf(3)}`);
     const kernelFdb = lab.exec(hosts[2]!, 'bridge', 'fdb', 'show', 'dev', 'vx0');
     expect(kernelFdb).toMatch(new RegExp(`${macOf(1)} dst ${underlay(1)} self static`));
@@ -79,14 +79,22 @@ describe.skipIf(!isRoot)('membership: two vxlan-tap hosts and a kernel agent on 
   });
 
   it('a second claim of a MAC is logged and loses to the older one; entries made by hand stay', async () => {
-    const fake = { address: underlay(99), port: 4789, kind: 'vxlan-tap', vnis: [{ vni: 42, mac: macOf(2), addresses: [overlay(99)] }] };
-    lab.exec(hosts[0]!, process.execPath, MAIN, 'neigh', 'add', overlay(77), 'lladdr', '02:00:00:00:00:77', '--tap', 'vxt0');
-    etcd.ctl('put', `/vxlan-tap/default/members/${underlay(99)}`, JSON.stringify(fake));
+    const cli = (...args: string[]): string => lab.exec(hosts[0]!, process.execPath, MAIN, ...args, '--tap', 'vxt0');
+    const record = (n: number, mac: string) => JSON.stringify({ address: underlay(n), port: 4789, kind: 'vxlan-tap', vnis: [{ vni: 42, mac, addresses: [overlay(n)] }] });
+    cli('neigh', 'add', overlay(77), 'lladdr', '02:00:00:00:00:77');
+    cli('fdb', 'add', '02:00:00:00:00:98', 'dst', underlay(2));
+    etcd.ctl('put', `/vxlan-tap/default/members/${underlay(99)}`, record(99, macOf(2)));
+    etcd.ctl('put', `/vxlan-tap/default/members/${underlay(98)}`, record(98, '02:00:00:00:00:98'));
     expect(await waitFor(() => /two members claim one MAC/.test(vteps[0]!.stderr()))).toBe(true);
-    expect(fdbShow(lab, hosts[0]!)).toContain(`${macOf(2)} dev vxt0 dst ${underlay(2)} vni 42 self static`);
-    etcd.ctl('del', `/vxlan-tap/default/members/${underlay(99)}`);
-    expect(await waitFor(() => !fdbShow(lab, hosts[0]!).includes(underlay(99)))).toBe(true);
-    expect(lab.exec(hosts[0]!, process.execPath, MAIN, 'neigh', 'show', '--tap', 'vxt0')).toContain(`${overlay(77)} dev vxt0 lladdr 02:00:00:00:00:77`);
+    expect(await waitFor(() => memberOf(members(lab, hosts[0]!), 98)?.programmed === 'partly')).toBe(true);
+    const fdb = fdbShow(lab, hosts[0]!);
+    expect(fdb).toContain(`${macOf(2)} dev vxt0 dst ${underlay(2)} vni 42 self static (membership)`);
+    expect(fdb).toContain(`02:00:00:00:00:98 dev vxt0 dst ${underlay(2)} vni 42 self permanent\n`);
+    for (const n of [98, 99]) etcd.ctl('del', `/vxlan-tap/default/members/${underlay(n)}`);
+    expect(await waitFor(() => !fdbShow(lab, hosts[0]!).includes(underlay(99)) && !fdbShow(lab, hosts[0]!).includes(underlay(98)))).toBe(true);
+    expect(fdbShow(lab, hosts[0]!)).toContain(`02:00:00:00:00:98 dev vxt0 dst ${underlay(2)} vni 42 self permanent\n`);
+    expect(cli('neigh', 'show')).toContain(`${overlay(77)} dev vxt0 lladdr 02:00:00:00:00:77 PERMANENT\n`);
+    cli('fdb', 'del', '02:00:00:00:00:98');
   });
 
   it('a host killed with SIGKILL is gone from the others within its TTL + 2 s', async () => {
