@@ -98,7 +98,7 @@ export class Vtep {
       kind: 'vxlan-tap',
       vnis: this.segmentList.map((s) => ({ vni: s.config.vni, mac: formatMac(s.tap.mac), addresses: s.config.addresses.map((a) => a.address) })),
     };
-    const targets = this.segmentList.map((segment) => ({ vni: segment.config.vni, sink: new SegmentSink(segment) }));
+    const targets = this.segmentList.map((segment) => ({ vni: segment.config.vni, sink: new SegmentSink(segment.engine) }));
     this.membership = Membership.start(membership, self, targets, this.log);
   }
 

@@ -7,8 +7,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.js';
-import { noChanges, type TableSink } from './segment-sink.js';
-import { dstKey, type Changes, type Dst } from './reconcile.js';
+import type { TableSink } from './membership.js';
+import { dstKey, noChanges, type Changes, type Dst } from './reconcile.js';
 
 const run = promisify(execFile);
 const ZERO = '00:00:00:00:00:00';

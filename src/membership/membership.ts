@@ -4,10 +4,15 @@
 // still writing (the kernel agent runs iproute2) is followed by exactly one more.
 import type { Logger } from '../log.js';
 import type { MembershipConfig } from '../config/membership.js';
-import { changeCount, desiredState, diff, emptyDesired, heldAfter, programmedState, type Desired, type Programmed } from './reconcile.js';
+import { changeCount, desiredState, diff, emptyDesired, heldAfter, programmedState, type Changes, type Desired, type Programmed } from './reconcile.js';
 import { memberKey, type MemberRecord } from './record.js';
-import type { TableSink } from './segment-sink.js';
 import { MemberStore } from './store.js';
+
+/** Where the follower writes: a segment's tables in vxlan-tap, a kernel device in the agent. */
+export interface TableSink {
+  /** Applies what it can; resolves with the changes it could not make. */
+  apply(changes: Changes): Promise<Changes>;
+}
 
 /** One VNI served here and where its entries go. */
 export interface MembershipTarget {
@@ -85,15 +90,6 @@ export class Membership {
       if (notMade > 0) this.log.warn({ vni, failed }, 'store entries not programmed (an entry made by hand is in the way, or the table is full)');
       this.held.set(vni, heldAfter(desired, failed));
       this.log.debug({ vni, changes: changeCount(changes), notMade }, 'programmed from the store');
-    }
-  }
-
-  /** Resolves once every change seen so far is programmed (tests and the benchmark wait on it). */
-  async settled(): Promise<void> {
-    while (this.running !== undefined) {
-      const running = this.running;
-      await running;
-      if (running === this.running) return;
     }
   }
 

@@ -43,6 +43,8 @@ export interface Changes {
 
 export const emptyDesired = (): Desired => ({ flood: new Map(), fdb: new Map(), neigh: new Map() });
 
+export const noChanges = (): Changes => ({ floodAdd: [], floodDel: [], fdbSet: [], fdbDel: [], neighSet: [], neighDel: [] });
+
 export const dstKey = (dst: Dst): string => `${dst.address} ${dst.port}`;
 
 /** The older claim first: lower create revision, then key. */
@@ -94,7 +96,7 @@ const sameDst = (a: Dst | undefined, b: Dst | undefined): boolean => a !== undef
 
 /** The changes that turn `held` into `wanted`: removals of what went, writes of what is new or changed. */
 export function diff(held: Desired, wanted: Desired): Changes {
-  const changes: Changes = { floodAdd: [], floodDel: [], fdbSet: [], fdbDel: [], neighSet: [], neighDel: [] };
+  const changes = noChanges();
   for (const [key, dst] of held.flood) if (!wanted.flood.has(key)) changes.floodDel.push(dst);
   for (const [key, dst] of wanted.flood) if (!held.flood.has(key)) changes.floodAdd.push(dst);
   for (const [mac, dst] of held.fdb) if (!wanted.fdb.has(mac)) changes.fdbDel.push([mac, dst]);

@@ -2,31 +2,25 @@
 // tagged with the owner MEMBERSHIP. Only entries with that tag are ever changed or
 // removed: entries made by hand (fdb/neigh commands, the config file) win over the store
 // and stay as they are; a learned entry gives way to the store's static one.
-import type { Segment } from '../segment.js';
-import { ZERO_MAC } from '../engine/fdb.js';
+import { ZERO_MAC, type Fdb } from '../engine/fdb.js';
+import type { NeighTable } from '../engine/neigh.js';
 import { makeRemote } from '../engine/remote.js';
 import { parseMac } from '../vxlan/mac.js';
-import type { Changes, Dst } from './reconcile.js';
+import type { TableSink } from './membership.js';
+import { noChanges, type Changes, type Dst } from './reconcile.js';
 
 export const MEMBERSHIP = 'membership';
 
-/** Where the follower writes: a segment's tables here, a kernel device in the agent. */
-export interface TableSink {
-  /** Applies what it can; resolves with the changes it could not make. */
-  apply(changes: Changes): Promise<Changes>;
-}
-
-export const noChanges = (): Changes => ({ floodAdd: [], floodDel: [], fdbSet: [], fdbDel: [], neighSet: [], neighDel: [] });
-
 export class SegmentSink implements TableSink {
-  constructor(private readonly segment: Segment) {}
+  /** `tables`: the segment's engine (its FDB and neighbour table). */
+  constructor(private readonly tables: { fdb: Fdb; neighbours: NeighTable }) {}
 
   private remote(dst: Dst) {
     return makeRemote(dst.address, dst.port, undefined, MEMBERSHIP);
   }
 
   async apply(changes: Changes): Promise<Changes> {
-    const { fdb, neighbours } = this.segment.engine;
+    const { fdb, neighbours } = this.tables;
     const failed = noChanges();
     const now = Date.now();
     for (const dst of changes.floodDel) fdb.delete(ZERO_MAC, this.remote(dst), MEMBERSHIP);

@@ -1,11 +1,17 @@
 // The pure parts of membership: reading records, the entries a VNI should hold, the
 // conflict rule, the changes between two states, and the membership settings.
 import { describe, expect, it } from 'vitest';
-import { changeCount, desiredState, diff, emptyDesired, heldAfter, programmedState, type Desired } from '../../src/membership/reconcile.js';
+import { changeCount, desiredState, diff, emptyDesired, heldAfter, noChanges, programmedState, type Desired } from '../../src/membership/reconcile.js';
 import { memberKey, readRecord, type Member, type MemberRecord } from '../../src/membership/record.js';
 import { buildMembership, readMembershipFields } from '../../src/config/membership.js';
-import { noChanges } from '../../src/membership/segment-sink.js';
+import { parseConfigFile } from '../../src/config/config-file.js';
+import { buildVtepConfig } from '../../src/config/vtep-config.js';
 import { ConfigError } from '../../src/config/errors.js';
+import { Fdb, ZERO_MAC } from '../../src/engine/fdb.js';
+import { NeighTable } from '../../src/engine/neigh.js';
+import { makeRemote } from '../../src/engine/remote.js';
+import { MEMBERSHIP, SegmentSink } from '../../src/membership/segment-sink.js';
+import { parseMac } from '../../src/vxlan/mac.js';
 
 const key = (n: number): string => memberKey('/vxlan-tap/', 'default', `198.51.100.${n}`);
 
@@ -151,9 +157,65 @@ describe('membership settings', () => {
     expect(() => buildMembership(raw, option)).toThrow(new ConfigError(message));
   });
 
+  const system = { localPortRange: { min: 40000, max: 40999 }, deviceMtu: () => undefined };
+
+  it('reaches the VtepConfig from options and from the file, naming the file field in errors', () => {
+    expect(buildVtepConfig({ vni: '1', etcd: 'http://198.51.100.10:2379', network: 'blue' }, system).membership).toEqual({ endpoints: ['http://198.51.100.10:2379'], network: 'blue', prefix: '/vxlan-tap/', ttlSeconds: 10 });
+    expect(buildVtepConfig({ vni: '1' }, system).membership).toBeUndefined();
+    const file = { etcd: ['http://198.51.100.10:2379'], etcdTtl: 4, vnis: [{ vni: 1 }] };
+    expect(parseConfigFile(JSON.stringify(file), system).membership).toMatchObject({ endpoints: ['http://198.51.100.10:2379'], ttlSeconds: 4 });
+    expect(() => parseConfigFile(JSON.stringify({ ...file, etcdTtl: 1 }), system)).toThrow('etcdTtl must be a whole number of seconds from 2 to 3600, not "1"');
+    expect(() => parseConfigFile(JSON.stringify({ network: 'x', vnis: [{ vni: 1 }] }), system)).toThrow('network needs etcd');
+  });
+
   it('reads the config file fields: etcd as a string or a list, etcdTtl as a number', () => {
     expect(readMembershipFields({ etcd: ['http://198.51.100.10:2379', 'http://198.51.100.11:2379'], etcdTtl: 5, vnis: [] })).toEqual({ etcd: 'http://198.51.100.10:2379,http://198.51.100.11:2379', etcdTtl: '5' });
     expect(() => readMembershipFields({ etcd: 5 })).toThrow('etcd must be a URL or a list of URLs');
     expect(() => readMembershipFields({ network: true })).toThrow('network must be a string');
+  });
+});
+
+describe('SegmentSink: the store writes only its own entries', () => {
+  const mac = (text: string): Uint8Array => parseMac(text)!;
+  const dst = (n: number) => ({ address: `198.51.100.${n}`, port: 4789 });
+  const setup = () => {
+    const tables = { fdb: new Fdb({ learnedPort: 4789, ageingMs: 0 }), neighbours: new NeighTable() };
+    return { ...tables, sink: new SegmentSink(tables) };
+  };
+
+  it('writes flood remote, static FDB entry and neighbour tagged as its own, and removes them again', async () => {
+    const { fdb, neighbours, sink } = setup();
+    const add = { ...noChanges(), floodAdd: [dst(2)], fdbSet: [['02:00:00:00:00:02', dst(2)]], neighSet: [['192.0.2.2', '02:00:00:00:00:02']] } as ReturnType<typeof noChanges>;
+    expect(changeCount(await sink.apply(add))).toBe(0);
+    expect(fdb.get(ZERO_MAC)!.remotes).toMatchObject([{ address: '198.51.100.2', owner: MEMBERSHIP }]);
+    expect(fdb.get(mac('02:00:00:00:00:02'))).toMatchObject({ state: 'static', remotes: [{ address: '198.51.100.2', owner: MEMBERSHIP }] });
+    expect(neighbours.get('192.0.2.2')).toMatchObject({ owner: MEMBERSHIP });
+    const remove = { ...noChanges(), floodDel: add.floodAdd, fdbDel: add.fdbSet, neighDel: add.neighSet };
+    expect(changeCount(await sink.apply(remove))).toBe(0);
+    expect(fdb.size).toBe(0);
+    expect(neighbours.list()).toEqual([]);
+  });
+
+  it('leaves hand-made entries alone and reports them as not written; a learned entry gives way', async () => {
+    const { fdb, neighbours, sink } = setup();
+    fdb.add(mac('02:00:00:00:00:02'), makeRemote('198.51.100.9', 4789), 'permanent', 0);
+    fdb.append(ZERO_MAC, makeRemote('198.51.100.3', 4789), 'permanent', 0);
+    fdb.learn(mac('02:00:00:00:00:03'), 0, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 198, 51, 100, 7]), 0, 0);
+    neighbours.add('192.0.2.2', mac('02:00:00:00:00:99'));
+    const changes = {
+      ...noChanges(),
+      floodAdd: [dst(3)],
+      fdbSet: [['02:00:00:00:00:02', dst(2)], ['02:00:00:00:00:03', dst(3)]],
+      neighSet: [['192.0.2.2', '02:00:00:00:00:02']],
+    } as ReturnType<typeof noChanges>;
+    const failed = await sink.apply(changes);
+    expect(failed.fdbSet).toEqual([['02:00:00:00:00:02', dst(2)]]);
+    expect(failed.neighSet).toEqual([['192.0.2.2', '02:00:00:00:00:02']]);
+    expect(fdb.get(mac('02:00:00:00:00:02'))!.remotes).toMatchObject([{ address: '198.51.100.9' }]);
+    expect(fdb.get(mac('02:00:00:00:00:03'))).toMatchObject({ state: 'static', remotes: [{ address: '198.51.100.3', owner: MEMBERSHIP }] });
+    // The hand-made flood remote equal to the store's stays when the store's goes.
+    await sink.apply({ ...noChanges(), floodDel: [dst(3)], neighDel: [['192.0.2.2', '02:00:00:00:00:02']] });
+    expect(fdb.get(ZERO_MAC)!.remotes.map((r) => r.address)).toEqual(['198.51.100.3']);
+    expect(neighbours.get('192.0.2.2')!.mac).toEqual(mac('02:00:00:00:00:99'));
   });
 });
