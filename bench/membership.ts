@@ -80,6 +80,7 @@ async function main(): Promise<void> {
 
     // 1. Bulk: every member written as fast as etcd takes them.
     const bulkDone = runWriter(lab, sw, 'bulk', String(MEMBERS));
+    bulkDone.catch(() => undefined); // awaited below; a failure must not end the process before cleanup
     const programmedAt = await programmedAll(Date.now());
     const bulk = (await bulkDone) as { start: number; end: number };
     const neighbours = ((await request(socket, { cmd: 'neigh.show' })) as unknown[]).length;
@@ -93,7 +94,10 @@ async function main(): Promise<void> {
     let present = new Set<string>();
     const churnDone = runWriter(lab, sw, 'churn', String(MEMBERS), String(CHURN_SECONDS), String(CHURN_RATE));
     let finished = false;
-    void churnDone.then(() => (finished = true));
+    churnDone.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
     const poll = async (): Promise<void> => {
       const rows = (await request(socket, { cmd: 'fdb.show' })) as FdbRow[];
       const now = Date.now();

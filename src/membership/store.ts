@@ -99,15 +99,21 @@ export class MemberStore {
       this.members.clear();
       for (const kv of snapshot.kvs) this.put(kv);
       this.onChange();
-      this.synced = true;
       const next = (BigInt(snapshot.header.revision) + 1n).toString();
-      watcher = await client.watch().prefix(this.folder).startRevision(next).create();
+      // The watcher is built before it connects so that a store gone meanwhile ends the
+      // session (and the watcher is detached in `finally`) instead of waiting for it.
+      const watching = client.watch().prefix(this.folder).startRevision(next).watcher();
+      watcher = watching;
       const ended = new Promise<string>((resolve) => {
-        watcher!.on('put', (kv) => (this.put(kv), this.onChange()));
-        watcher!.on('delete', (kv) => (this.members.delete(kv.key.toString()), this.onChange()));
-        watcher!.on('disconnected', (err) => resolve(`watch disconnected: ${err.message}`));
-        watcher!.on('error', (err) => resolve(`watch ended: ${err.message}`));
+        watching.on('put', (kv) => (this.put(kv), this.onChange()));
+        watching.on('delete', (kv) => (this.members.delete(kv.key.toString()), this.onChange()));
+        watching.on('disconnected', (err) => resolve(`watch disconnected: ${err.message}`));
+        watching.on('error', (err) => resolve(`watch ended: ${err.message}`));
       });
+      const connected = new Promise<string>((resolve) => watching.once('connected', () => resolve('connected')));
+      const first = await Promise.race([connected, ended, delay(CALL_DEADLINE_MS).then(() => 'watch not established in time')]);
+      if (first !== 'connected') throw new Error(first);
+      this.synced = true;
       if (this.unreachableSince !== undefined) {
         this.log.info({ outageSeconds: Math.round((Date.now() - this.unreachableSince) / 1000), members: this.members.size }, 'etcd reachable again: resynced');
         this.unreachableSince = undefined;
@@ -167,13 +173,12 @@ export class MemberStore {
     return this.synced;
   }
 
-  /** Revokes the lease (our record goes at once) and stops following. */
+  /** Stops following and revokes the lease: our record goes at once. */
   async stop(): Promise<void> {
     this.stopping = true;
-    const lease = this.lease;
     this.wake?.();
-    if (lease !== undefined) await lease.revoke().catch((err: Error) => this.log.warn({ reason: err.message }, 'could not revoke the lease: the record goes when it expires'));
     await this.loop;
+    await this.lease?.revoke().catch((err: Error) => this.log.warn({ reason: err.message }, 'could not revoke the lease: the record goes when it expires'));
     this.client?.close();
     this.client = undefined;
   }

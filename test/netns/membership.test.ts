@@ -2,7 +2,10 @@
 // kernel vxlan run by `vxlan-tap agent` register under leases and program each other's
 // flood list, FDB and neighbours. Every test starts its own etcd inside a namespace it
 // made and removes it afterwards.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTROL_DIR } from '../../src/control/server.js';
 import type { Lab, VtepProcess } from '../../src/lab/lab.js';
 import type { EtcdStore } from '../../src/lab/etcd.js';
 import { capture, isRoot, ping, pingAsync, waitFor } from './helpers.js';
@@ -102,6 +105,8 @@ describe.skipIf(!isRoot)('membership: two vxlan-tap hosts and a kernel agent on 
     const doomed = await tapHost(lab, hosts, etcd, 4, '--local', underlay(4), '--etcd-ttl', String(ttl));
     expect(await allProgrammed(lab, hosts[0]!, [1, 2, 3, 4])).toBe(true);
     doomed.child.kill('SIGKILL');
+    // A killed process leaves its control socket behind; this test's namespace folder goes.
+    rmSync(path.join(CONTROL_DIR, `netns-${hosts[3]}`), { recursive: true, force: true });
     const gone = await waitFor(() => memberOf(members(lab, hosts[0]!), 4) === undefined && !fdbShow(lab, hosts[0]!).includes(macOf(4)), (ttl + 2) * 1000);
     expect(gone).toBe(true);
     expect(await waitFor(() => !lab.exec(hosts[2]!, 'bridge', 'fdb', 'show', 'dev', 'vx0').includes(underlay(4)), 2000)).toBe(true);
