@@ -45,7 +45,8 @@ export function addAgentCommand(program: Command): void {
       const underlay = await underlayAddress(local ?? device.local, membership.endpoints[0]!);
       log.info({ address: underlay.address, from: local === undefined && device.local !== undefined ? 'device local' : underlay.from }, 'membership underlay address');
       const self = { address: underlay.address, port: device.port, kind: 'kernel' as const, vnis: [{ vni: device.vni, mac: device.mac, addresses: device.addresses }] };
-      const agent = Membership.start(membership, self, [{ vni: device.vni, sink: new KernelSink(name, device.port, log) }], log);
+      const sink = new KernelSink(name, device.port, log);
+      const agent = Membership.start(membership, self, [{ vni: device.vni, sink, held: await sink.adopt() }], log);
       const control = await ControlServer.start(socketPath ?? defaultControlPath(name), {
         run: (request) => {
           if (request.cmd === 'members') return agent.report();

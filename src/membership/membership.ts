@@ -18,6 +18,8 @@ export interface TableSink {
 export interface MembershipTarget {
   vni: number;
   sink: TableSink;
+  /** What the sink holds from an earlier run, if it keeps entries across runs (a kernel device). */
+  held?: Desired;
 }
 
 /** One line of `vxlan-tap members`. */
@@ -50,7 +52,7 @@ export class Membership {
     private readonly targets: MembershipTarget[],
     private readonly log: Logger,
   ) {
-    for (const { vni } of targets) this.held.set(vni, emptyDesired());
+    for (const { vni, held } of targets) this.held.set(vni, held ?? emptyDesired());
     const key = memberKey(config.prefix, config.network, self.address);
     this.store = new MemberStore(config, key, () => self, () => this.schedule(), log);
   }
