@@ -24,13 +24,16 @@ interface AgentOptions extends RawMembership {
 }
 
 export function addAgentCommand(program: Command): void {
-  addMembershipOptions(program.command('agent'))
-    .description('give a kernel vxlan device the etcd membership: register it, program its FDB and neighbours from the other members')
-    .option('--kernel <dev>', 'the kernel vxlan device (required)')
-    .option('--local <ip>', "underlay address to register (default: the device's local, else the source of the route to etcd)")
-    .option('--control <path>', 'control socket for `vxlan-tap members` (default /run/vxlan-tap/<dev>.sock)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
-    .option('--log-format <format>', 'json (pino lines) or pretty', 'json')
+  addMembershipOptions(
+    program
+      .command('agent')
+      .description('give a kernel vxlan device the etcd membership: register it, program its FDB and neighbours from the other members')
+      .option('--kernel <dev>', 'the kernel vxlan device (required)')
+      .option('--local <ip>', "underlay address to register (default: the device's local, else the source of the route to etcd)")
+      .option('--control <path>', 'control socket for `vxlan-tap members` (default /run/vxlan-tap/<dev>.sock)')
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+      .option('--log-format <format>', 'json (pino lines) or pretty', 'json'),
+  )
     .action(async (raw: AgentOptions) => {
       if (raw.kernel === undefined) throw new ConfigError('--kernel <vxlan device> is required');
       const name = parseInterfaceName('--kernel', raw.kernel);
