@@ -1,7 +1,7 @@
 // Traffic tools for the namespace tests: ping, a checked TCP transfer and packet capture.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { Lab } from '../../src/lab/lab.js';
 
 const TOOLS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tools');
@@ -84,4 +84,17 @@ export async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<b
     if (check()) return true;
   }
   return check();
+}
+
+const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+
+/** Runs the built `vxlan-tap` with `args` inside `ns`; its exit status and stderr. */
+export function runCli(ns: string, ...args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, CLI, ...args], { encoding: 'utf8', timeout: 10_000 });
+  return { status: r.status, stderr: r.stderr };
+}
+
+/** The names of the interfaces in `ns`. */
+export function linkNames(lab: Lab, ns: string): string[] {
+  return (JSON.parse(lab.ip(ns, '-j', 'link', 'show')) as { ifname: string }[]).map((l) => l.ifname);
 }

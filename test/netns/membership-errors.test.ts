@@ -1,10 +1,8 @@
 // How membership options, `agent` and `members` fail: bad input -> one line, exit 2,
 // nothing created; runtime failure -> one line, exit 1, nothing left behind.
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/lab/lab.js';
-import { isRoot } from './helpers.js';
-import { MAIN } from './membership-lab.js';
+import { isRoot, linkNames, runCli } from './helpers.js';
 
 const STORE = 'http://198.51.100.10:2379';
 
@@ -17,12 +15,14 @@ describe.skipIf(!isRoot)('membership errors', () => {
   });
   afterAll(() => lab.cleanup());
 
-  function run(...args: string[]): { status: number | null; stderr: string } {
-    const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, MAIN, ...args], { encoding: 'utf8', timeout: 10_000 });
-    return { status: r.status, stderr: r.stderr };
+  /** Runs the CLI and checks it failed as it should: one line, the exit status, nothing left. */
+  function fails(args: string[], status: number, message: RegExp): void {
+    const result = runCli(ns, ...args);
+    expect(result.status).toBe(status);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(linkNames(lab, ns)).toEqual(['lo']);
   }
-
-  const links = (): string[] => JSON.parse(lab.ip(ns, '-j', 'link', 'show')).map((l: { ifname: string }) => l.ifname);
 
   it.each([
     [['--vni', '1', '--network', 'blue'], /--network needs --etcd/],
@@ -31,30 +31,18 @@ describe.skipIf(!isRoot)('membership errors', () => {
     [['--vni', '1', '--etcd', STORE, '--etcd-prefix', 'x'], /--etcd-prefix must start with "\/"/],
     [['agent', '--etcd', STORE], /--kernel <vxlan device> is required/],
     [['agent', '--kernel', 'vx0'], /--etcd is required/],
-  ])('rejects %j with one line, exit 2', (args, message) => {
-    const { status, stderr } = run(...args);
-    expect(status).toBe(2);
-    expect(stderr).toMatch(message);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(links()).toEqual(['lo']);
-  });
+  ])('rejects %j with one line, exit 2', (args, message) => fails(args, 2, message));
 
   it.each([
     [['--vni', '1', '--tap', 'vxerr0', '--etcd', STORE], /no route to the etcd endpoint http:\/\/198\.51\.100\.10:2379 to take a source address from: give --local/],
     [['agent', '--kernel', 'vxnope', '--etcd', STORE], /--kernel vxnope: no such device/],
     [['agent', '--kernel', 'lo', '--etcd', STORE], /--kernel lo is not a vxlan device/],
-  ])('fails on %j with one line, exit 1, nothing left behind', (args, message) => {
-    const { status, stderr } = run(...args);
-    expect(status).toBe(1);
-    expect(stderr).toMatch(message);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(links()).toEqual(['lo']);
-  });
+  ])('fails on %j with one line, exit 1, nothing left behind', (args, message) => fails(args, 1, message));
 
   it('members on a VTEP without --etcd says so, exit 1', async () => {
     const vtep = await lab.vtep(ns, '--vni', '1', '--tap', 'plain0');
     try {
-      const { status, stderr } = run('members', '--tap', 'plain0');
+      const { status, stderr } = runCli(ns, 'members', '--tap', 'plain0');
       expect(status).toBe(1);
       expect(stderr).toBe('vxlan-tap: error: this VTEP runs without --etcd: it has no members\n');
     } finally {

@@ -1,5 +1,6 @@
 // Shared by the membership namespace tests: an underlay switch with etcd on it, hosts
 // running vxlan-tap or a kernel vxlan with `vxlan-tap agent`, and what they report.
+import { afterAll, beforeAll } from 'vitest';
 import { Lab, type VtepProcess } from '../../src/lab/lab.js';
 import { EtcdStore } from '../../src/lab/etcd.js';
 import type { MembersReport } from '../../src/membership/membership.js';
@@ -62,3 +63,30 @@ export function allProgrammed(lab: Lab, ns: string, expected: number[], dev = 'v
 }
 
 export const fdbShow = (lab: Lab, ns: string): string => lab.exec(ns, process.execPath, MAIN, 'fdb', 'show', '--tap', 'vxt0');
+
+export interface TwoTapLab {
+  lab: Lab;
+  hosts: string[];
+  etcd: EtcdStore;
+  /** vxlan-tap on hosts 1 and 2. */
+  vteps: VtepProcess[];
+}
+
+/**
+ * Registers the hooks of a describe block: before its tests, an overlay lab with vxlan-tap
+ * on hosts 1 and 2 (each with --local); after them, everything removed. The fields are
+ * filled in by the time the tests run.
+ */
+export function twoTapLab(tag: string, hostCount: number, etcdCount = 1): TwoTapLab {
+  const built = {} as TwoTapLab;
+  beforeAll(async () => {
+    Object.assign(built, await overlayLab(tag, hostCount, etcdCount));
+    built.vteps = [];
+    for (const n of [1, 2]) built.vteps.push(await tapHost(built.lab, built.hosts, built.etcd, n, '--local', underlay(n)));
+  });
+  afterAll(async () => {
+    await built.lab?.cleanup();
+    await built.etcd?.cleanup();
+  });
+  return built;
+}

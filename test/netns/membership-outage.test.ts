@@ -1,31 +1,17 @@
 // Membership when etcd goes away: forwarding goes on with the last known members, and
 // what changed meanwhile is programmed once the store is back; a three-member etcd
 // cluster that loses a member keeps the overlay working.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Lab, VtepProcess } from '../../src/lab/lab.js';
-import type { EtcdStore } from '../../src/lab/etcd.js';
+import { describe, expect, it } from 'vitest';
 import { isRoot, ping, pingAsync, waitFor } from './helpers.js';
-import { allProgrammed, memberOf, members, overlay, overlayLab, tapHost, underlay } from './membership-lab.js';
+import { allProgrammed, memberOf, members, overlay, tapHost, twoTapLab, underlay } from './membership-lab.js';
 
 const OUTAGE_MS = 10_000;
 
 describe.skipIf(!isRoot)('membership: etcd stopped for 10 s', () => {
-  let lab: Lab;
-  let hosts: string[];
-  let etcd: EtcdStore;
-  let first: VtepProcess;
-
-  beforeAll(async () => {
-    ({ lab, hosts, etcd } = await overlayLab('mbro', 3));
-    first = await tapHost(lab, hosts, etcd, 1, '--local', underlay(1));
-    await tapHost(lab, hosts, etcd, 2, '--local', underlay(2));
-  });
-  afterAll(async () => {
-    await lab?.cleanup();
-    await etcd?.cleanup();
-  });
+  const o = twoTapLab('mbro', 3);
 
   it('keeps forwarding between known members, logs the outage once, and programs a member that joined meanwhile', async () => {
+    const { lab, hosts, etcd } = o;
     expect(await allProgrammed(lab, hosts[0]!, [1, 2])).toBe(true);
     await etcd.stop('e0');
     const outageEnds = Date.now() + OUTAGE_MS;
@@ -41,28 +27,17 @@ describe.skipIf(!isRoot)('membership: etcd stopped for 10 s', () => {
     expect(await allProgrammed(lab, hosts[0]!, [1, 2, 3], 'vxt0', 15_000)).toBe(true);
     expect(await allProgrammed(lab, hosts[2]!, [1, 2, 3])).toBe(true);
     expect(ping(lab, hosts[0]!, overlay(3), 2)).toBe(2);
-    expect(first.stderr().match(/etcd unreachable/g)).toHaveLength(1);
-    expect(first.stderr()).toMatch(/etcd reachable again: resynced/);
+    expect(o.vteps[0]!.stderr().match(/etcd unreachable/g)).toHaveLength(1);
+    expect(o.vteps[0]!.stderr()).toMatch(/etcd reachable again: resynced/);
     expect(await waitFor(() => /etcd reachable again: resynced/.test(late.stderr()))).toBe(true);
   });
 });
 
 describe.skipIf(!isRoot)('membership: a three-member etcd cluster loses a member', () => {
-  let lab: Lab;
-  let hosts: string[];
-  let etcd: EtcdStore;
-
-  beforeAll(async () => {
-    ({ lab, hosts, etcd } = await overlayLab('mbrc', 3, 3));
-    await tapHost(lab, hosts, etcd, 1, '--local', underlay(1));
-    await tapHost(lab, hosts, etcd, 2, '--local', underlay(2));
-  });
-  afterAll(async () => {
-    await lab?.cleanup();
-    await etcd?.cleanup();
-  });
+  const o = twoTapLab('mbrc', 3, 3);
 
   it('keeps the overlay working: a member joining after the loss is programmed and reached', async () => {
+    const { lab, hosts, etcd } = o;
     expect(await allProgrammed(lab, hosts[0]!, [1, 2])).toBe(true);
     await etcd.stop('e0', 'SIGKILL');
     await tapHost(lab, hosts, etcd, 3, '--local', underlay(3));
