@@ -43,8 +43,8 @@ export class Membership {
   private readonly held = new Map<number, Desired>();
   private running: Promise<void> | undefined;
   private pending = false;
-  /** Conflicts already logged, so each is logged once. */
-  private readonly loggedConflicts = new Set<string>();
+  /** Conflicts and unwritable entries of the last pass, already logged. */
+  private reported = new Set<string>();
 
   private constructor(
     private readonly config: MembershipConfig,
@@ -54,7 +54,7 @@ export class Membership {
   ) {
     for (const { vni, held } of targets) this.held.set(vni, held ?? emptyDesired());
     const key = memberKey(config.prefix, config.network, self.address);
-    this.store = new MemberStore(config, key, () => self, () => this.schedule(), log);
+    this.store = new MemberStore(config, key, self, () => this.schedule(), log);
   }
 
   static start(config: MembershipConfig, self: MemberRecord, targets: MembershipTarget[], log: Logger): Membership {
@@ -74,13 +74,12 @@ export class Membership {
   private async reconcile(): Promise<void> {
     this.pending = false;
     const members = [...this.store.members.values()];
+    const problems = new Map<string, () => void>();
     for (const { vni, sink } of this.targets) {
       const { desired, conflicts } = desiredState(members, this.store.selfKey, vni);
       for (const c of conflicts) {
-        const id = `${vni} ${c.kind} ${c.value} ${c.winner} ${c.loser}`;
-        if (this.loggedConflicts.has(id)) continue;
-        this.loggedConflicts.add(id);
-        this.log.warn({ vni, [c.kind]: c.value, kept: c.winner, ignored: c.loser }, `two members claim one ${c.kind === 'mac' ? 'MAC' : 'overlay address'}: the older claim is kept`);
+        const what = c.kind === 'mac' ? 'MAC' : 'overlay address';
+        problems.set(`${vni} ${c.kind} ${c.value} ${c.loser}`, () => this.log.warn({ vni, [c.kind]: c.value, kept: c.winner, ignored: c.loser }, `two members claim one ${what}: the older claim is kept`));
       }
       const changes = diff(this.held.get(vni)!, desired);
       if (changeCount(changes) === 0) continue;
@@ -88,11 +87,17 @@ export class Membership {
         this.log.warn({ vni, reason: err.message }, 'could not program the store entries');
         return changes;
       });
-      const notMade = changeCount(failed);
-      if (notMade > 0) this.log.warn({ vni, failed }, 'store entries not programmed (an entry made by hand is in the way, or the table is full)');
       this.held.set(vni, heldAfter(desired, failed));
-      this.log.debug({ vni, changes: changeCount(changes), notMade }, 'programmed from the store');
+      for (const [kind, list] of Object.entries(failed) as [string, unknown[]][]) {
+        for (const entry of list) {
+          problems.set(`${vni} ${kind} ${JSON.stringify(entry)}`, () => this.log.warn({ vni, [kind]: entry }, 'store entry not programmed: an entry made by hand is in the way, or the table is full'));
+        }
+      }
+      this.log.debug({ vni, changes: changeCount(changes), notMade: changeCount(failed) }, 'programmed from the store');
     }
+    // A lasting conflict or blocked entry is logged once, not on every pass.
+    for (const [id, report] of problems) if (!this.reported.has(id)) report();
+    this.reported = new Set(problems.keys());
   }
 
   async report(): Promise<MembersReport> {

@@ -40,7 +40,7 @@ export class MemberStore {
   constructor(
     private readonly options: StoreOptions,
     readonly selfKey: string,
-    private readonly selfRecord: () => MemberRecord,
+    private readonly selfRecord: MemberRecord,
     /** Called after every change to `members` (a full sync or one event). */
     private readonly onChange: () => void,
     private readonly log: Logger,
@@ -92,7 +92,7 @@ export class MemberStore {
         lease.once('lost', (err: Error) => resolve(`lease lost: ${err.message}`));
         this.wake = () => resolve('stopping');
       });
-      await lease.put(this.selfKey).value(JSON.stringify(this.selfRecord())).exec();
+      await lease.put(this.selfKey).value(JSON.stringify(this.selfRecord)).exec();
       this.lease = lease;
       for (const id of this.staleLeases.splice(0)) await client.leaseClient.leaseRevoke({ ID: id }).catch(() => undefined);
       const snapshot = await client.getAll().prefix(this.folder).exec();
