@@ -12,6 +12,7 @@ import { request } from '../src/control/client.js';
 import type { FdbRow } from '../src/control/commands.js';
 import { simulatedMac } from './membership/simulated.js';
 import { formatTable } from './table.js';
+import { MEMBERSHIP_BENCH_TOOLS, missingToolsLine } from '../src/lab/system-tools.js';
 
 const [MEMBERS, CHURN_SECONDS, CHURN_RATE] = [1000, 10, 100].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number];
 const WRITER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'membership', 'writer.js');
@@ -51,6 +52,9 @@ const percentile = (values: number[], p: number): number => {
 };
 
 async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the membership benchmark needs root: it creates network namespaces');
+  const missing = missingToolsLine('the membership benchmark needs', MEMBERSHIP_BENCH_TOOLS);
+  if (missing !== undefined) throw new Error(missing);
   const lab = new Lab('bench-mbr');
   const sw = lab.namespace('sw');
   const host = lab.namespace('h1');
