@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import { ConfigError, RuntimeError } from '../config/errors.js';
 import { parseInterfaceName, parseSocketPath } from '../config/parse.js';
+import { fdbDeleteSchema, fdbEntrySchema, fdbFlushSchema, neighDeleteSchema, neighEntrySchema, validate } from '../config/schema.js';
+import { FDB_STATES, type FlushResult } from '../engine/fdb.js';
 import { converse, request } from '../control/client.js';
 import type { FdbRow, NeighRow } from '../control/commands.js';
 import { describeEvent, type VtepEvent } from '../control/events.js';
@@ -39,36 +41,45 @@ function readWords(words: string[], keys: readonly string[], flags: readonly str
   return out;
 }
 
-const STATES = ['permanent', 'static', 'dynamic'] as const;
+const FDB_SCHEMAS = { add: fdbEntrySchema, append: fdbEntrySchema, replace: fdbEntrySchema, del: fdbDeleteSchema, flush: fdbFlushSchema };
 
-function fdbRequest(action: string, words: string[]): Record<string, unknown> {
+/** The request for `fdb ACTION WORDS`, checked here with the schema the VTEP checks it with. */
+export function fdbRequest(action: string, words: string[]): Record<string, unknown> {
   const cmd = `fdb.${action}`;
   if (action === 'show') return { cmd };
   const needsMac = action !== 'flush';
   const mac = needsMac ? words[0] : undefined;
   const rest = needsMac ? words.slice(1) : words;
   if (needsMac && mac === undefined) throw new ConfigError(`fdb ${action} needs a MAC`);
-  const read = readWords(rest, ['dst', 'port', 'vni'], action === 'del' ? [] : STATES);
-  const state = STATES.find((s) => read[s] === true);
-  if (['add', 'append', 'replace'].includes(action) && read['dst'] === undefined) throw new ConfigError(`fdb ${action} needs "dst <ip>"`);
-  return { cmd, mac, dst: read['dst'], port: read['port'], vni: read['vni'], state };
+  const read = readWords(rest, ['dst', 'port', 'vni'], action === 'del' ? [] : FDB_STATES);
+  const fields = { mac, dst: read['dst'], port: read['port'], vni: read['vni'], state: FDB_STATES.find((s) => read[s] === true) };
+  const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+  validate(FDB_SCHEMAS[action as keyof typeof FDB_SCHEMAS], given);
+  return { cmd, ...given };
 }
 
-function neighRequest(action: string, words: string[]): Record<string, unknown> {
+/** The request for `neigh ACTION WORDS`, checked as for fdbRequest. */
+export function neighRequest(action: string, words: string[]): Record<string, unknown> {
   const cmd = `neigh.${action}`;
   if (action === 'show') return { cmd };
   const [ip, ...rest] = words;
   if (ip === undefined) throw new ConfigError(`neigh ${action} needs an IP address`);
-  if (action === 'del') return { cmd, ip, ...readWords(rest, [], []) };
-  const read = readWords(rest, ['lladdr'], ['router']);
-  if (read['lladdr'] === undefined) throw new ConfigError('neigh add needs "lladdr <mac>"');
-  return { cmd, ip, lladdr: read['lladdr'], router: read['router'] === true };
+  const read = action === 'del' ? readWords(rest, [], []) : readWords(rest, ['lladdr'], ['router']);
+  const fields = action === 'del' ? { ip } : { ip, lladdr: read['lladdr'], router: read['router'] === true };
+  validate(action === 'del' ? neighDeleteSchema : neighEntrySchema, fields);
+  return { cmd, ...fields };
 }
 
-function fdbLine(row: FdbRow, tap: string): string {
+function fdbLine(row: FdbRow): string {
   const extras = `${row.port !== 4789 ? ` port ${row.port}` : ''} vni ${row.vni}`;
   const age = row.age === undefined ? '' : ` (idle ${row.age}s)`;
-  return `${row.mac} dev ${tap} dst ${row.dst}${extras} self ${row.state}${age}${row.owner === undefined ? '' : ` (${row.owner})`}`;
+  return `${row.mac} dev ${row.dev} dst ${row.dst}${extras} self ${row.state}${age}${row.owner === undefined ? '' : ` (${row.owner})`}`;
+}
+
+/** Entries removed whole; the remotes too when they differ (a list may lose some and stay). */
+export function flushLine({ entries, remotes }: FlushResult): string {
+  const removed = `removed ${entries} ${entries === 1 ? 'entry' : 'entries'}`;
+  return remotes === entries ? removed : `${removed} (${remotes} ${remotes === 1 ? 'remote' : 'remotes'})`;
 }
 
 function statsLines(stats: Record<string, unknown>): string[] {
@@ -101,30 +112,57 @@ function membersLines(report: MembersReport): string[] {
 
 function addTargetOptions(command: Command): Command {
   return command
-    .option('--tap <name>', 'the VTEP whose TAP has this name (its socket is /run/vxlan-tap/<name>.sock)')
+    .option('--tap <name>', 'the VTEP whose TAP has this name (its socket: /run/vxlan-tap/<name>.sock, in a named namespace /run/vxlan-tap/netns-NAME/<name>.sock)')
     .option('--control <path>', 'the VTEP with this control socket')
     .option('--json', 'print JSON');
 }
 
 export function addControlCommands(program: Command): void {
-  addTargetOptions(program.command('fdb').argument('<action>', 'show, add, append, replace, del or flush').argument('[words...]'))
+  addTargetOptions(program.command('fdb').argument('<action>', 'show, add, append, replace, del or flush').argument('[words...]', 'the MAC and keywords, as below'))
     .description('show or change the forwarding database, as `bridge fdb` on a vxlan device')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Words, in iproute2 order:',
+        '  fdb show',
+        '  fdb add|append|replace MAC dst IP [port N] [vni N] [permanent|static|dynamic]',
+        '  fdb del MAC [dst IP [port N] [vni N]]',
+        '  fdb flush [dst IP] [port N] [vni N] [permanent|static|dynamic]',
+        'State permanent by default. append: to 00:00:00:00:00:00 (the flood list) or a',
+        'multicast MAC. flush without a state takes dynamic and static entries; a dst also',
+        'takes that remote out of the flood list.',
+        'Example: vxlan-tap fdb add 02:00:00:00:00:01 dst 198.51.100.3 --tap vx0',
+      ].join('\n'),
+    )
     .action(async (action: string, words: string[], target: Target) => {
       if (!['show', 'add', 'append', 'replace', 'del', 'flush'].includes(action)) throw new ConfigError(`unknown fdb action "${action}"`);
       const result = await request(socketOf(target), fdbRequest(action, words));
       if (target.json) return say(JSON.stringify(result));
-      if (action === 'show') for (const row of result as FdbRow[]) say(fdbLine(row, target.tap ?? '-'));
-      if (action === 'flush') say(`removed ${(result as { removed: number }).removed} entries`);
+      if (action === 'show') for (const row of result as FdbRow[]) say(fdbLine(row));
+      if (action === 'flush') say(flushLine(result as FlushResult));
     });
 
-  addTargetOptions(program.command('neigh').argument('<action>', 'show, add or del').argument('[words...]'))
+  addTargetOptions(program.command('neigh').argument('<action>', 'show, add or del').argument('[words...]', 'the IP address and keywords, as below'))
     .description('show or change the neighbour table the ARP/ND proxy answers from, as `ip neigh`')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Words, in iproute2 order:',
+        '  neigh show',
+        '  neigh add IP lladdr MAC [router]',
+        '  neigh del IP',
+        'The proxy answers only with --proxy; router sets the R flag of IPv6 answers.',
+        'Example: vxlan-tap neigh add 192.0.2.7 lladdr 02:00:00:00:00:07 --tap vx0',
+      ].join('\n'),
+    )
     .action(async (action: string, words: string[], target: Target) => {
       if (!['show', 'add', 'del'].includes(action)) throw new ConfigError(`unknown neigh action "${action}"`);
       const result = await request(socketOf(target), neighRequest(action, words));
       if (target.json) return say(JSON.stringify(result));
       if (action === 'show') {
-        for (const n of result as NeighRow[]) say(`${n.ip} dev ${target.tap ?? '-'} lladdr ${n.lladdr}${n.router ? ' router' : ''} PERMANENT${n.owner === undefined ? '' : ` (${n.owner})`}`);
+        for (const n of result as NeighRow[]) say(`${n.ip} dev ${n.dev} lladdr ${n.lladdr}${n.router ? ' router' : ''} PERMANENT${n.owner === undefined ? '' : ` (${n.owner})`}`);
       }
     });
 

@@ -59,17 +59,3 @@ export function buildMembership(raw: RawMembership, name: (setting: string) => s
   }
   return { endpoints, network, prefix: prefix.endsWith('/') ? prefix : `${prefix}/`, ttlSeconds: Number(ttl) };
 }
-
-/** The config file's membership fields; `etcd` may be a string or a list of URLs. */
-export function readMembershipFields(json: Record<string, unknown>): RawMembership {
-  const raw: RawMembership = {};
-  for (const field of MEMBERSHIP_SETTINGS) {
-    let value = json[field];
-    if (value === undefined) continue;
-    if (field === 'etcd' && Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) value = value.join(',');
-    if (typeof value === 'number' && field === 'etcdTtl') value = String(value);
-    if (typeof value !== 'string') throw new ConfigError(`${field} must be ${field === 'etcd' ? 'a URL or a list of URLs' : field === 'etcdTtl' ? 'a number' : 'a string'}`);
-    raw[field] = value;
-  }
-  return raw;
-}

@@ -1,8 +1,8 @@
 // Parsers for single option values. Each returns the value or throws a ConfigError whose
 // message names the option and what was wrong with it.
-import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { ConfigError } from './errors.js';
-import { parseMac, isMulticastMac, isZeroMac } from '../vxlan/mac.js';
+import { formatMac, parseMac, isMulticastMac, isZeroMac } from '../vxlan/mac.js';
 import { MAX_VNI } from '../vxlan/header.js';
 import { addressBytes, formatAddress, isMulticastAddress } from '../vxlan/address.js';
 
@@ -25,7 +25,9 @@ export const parseVni = (text: string, option = '--vni'): number => parseInteger
 export const parsePort = (text: string, option = '--port'): number => parseInteger(option, text, 1, 65535);
 // 68 is the smallest MTU IPv4 allows and the kernel's vxlan minimum.
 export const parseMtu = (text: string, option = '--mtu'): number => parseInteger(option, text, 68, 65535);
-export const parseAgeing = (text: string, option = '--ageing'): number => parseInteger(option, text, 0, 2 ** 31 / 1000);
+// Whole seconds whose milliseconds still fit a timer (2^31 - 1 ms).
+export const MAX_AGEING_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export const parseAgeing = (text: string, option = '--ageing'): number => parseInteger(option, text, 0, MAX_AGEING_SECONDS);
 export const parseStatsInterval = (text: string, option = '--stats-interval'): number => parseInteger(option, text, 0, 86400);
 export const parseMaxAddress = (text: string, option = '--max-address'): number => parseInteger(option, text, 0, 2 ** 31 - 1);
 
@@ -44,11 +46,21 @@ export function parseHostPort(text: string, option: string): { host: string; por
   return { host: m[1] ?? m[2]!, port: parseInteger(option, m[3]!, 1, 65535) };
 }
 
-/** An address in its canonical text form (2001:DB8:0::1 becomes 2001:db8::1). */
+/**
+ * An address in its canonical text form (2001:DB8:0::1 becomes 2001:db8::1). IPv4 only in
+ * four-part decimal, as iproute2 takes it. A zone index (fe80::1%eth0) is refused, as
+ * iproute2 refuses it: a link-local address's link is the underlay device (--dev) or
+ * the TAP itself, never part of the address, and dropping it silently would send the
+ * traffic somewhere else than asked.
+ */
 export function parseIp(option: string, text: string): { address: string; family: 4 | 6 } {
-  const family = isIP(text);
-  if (family === 0) throw new ConfigError(`${option} must be an IPv4 or IPv6 address, not "${text}"`);
-  return { address: formatAddress(addressBytes(text), 0), family: family as 4 | 6 };
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return { address: formatAddress(addressBytes(text), 0), family: 4 };
+  if (!ipaddr.IPv6.isValid(text)) throw new ConfigError(`${option} must be an IPv4 or IPv6 address, not "${text}"`);
+  const { zoneId } = ipaddr.IPv6.parse(text);
+  if (zoneId !== undefined) {
+    throw new ConfigError(`${option} must be an address without a zone index, not "${text}" (the link of a link-local address is --dev, or the TAP itself)`);
+  }
+  return { address: formatAddress(addressBytes(text), 0), family: 6 };
 }
 
 export function parseMulticastIp(option: string, text: string): { address: string; family: 4 | 6 } {
@@ -59,9 +71,15 @@ export function parseMulticastIp(option: string, text: string): { address: strin
   return ip;
 }
 
-export function parseUnicastMac(option: string, text: string): Uint8Array {
+/** Any MAC, group and all-zeros ones included (FDB keys), in its canonical text form. */
+export function parseMacAddress(option: string, text: string): string {
   const mac = parseMac(text);
   if (mac === undefined) throw new ConfigError(`${option} must be a MAC like 02:00:00:00:00:01, not "${text}"`);
+  return formatMac(mac);
+}
+
+export function parseUnicastMac(option: string, text: string): Uint8Array {
+  const mac = parseMac(parseMacAddress(option, text))!;
   if (isMulticastMac(mac, 0) || isZeroMac(mac, 0)) {
     throw new ConfigError(`${option} must be a unicast, non-zero MAC, not ${text}`);
   }

@@ -8,7 +8,8 @@ import { isMulticastMac, isZeroMac, macHigh, macLow, MAC_LEN } from '../vxlan/ma
 import { remoteFromBytes, sameRemote, type Remote } from './remote.js';
 import { sameAddress } from '../vxlan/address.js';
 
-export type FdbState = 'permanent' | 'static' | 'dynamic';
+export const FDB_STATES = ['permanent', 'static', 'dynamic'] as const;
+export type FdbState = (typeof FDB_STATES)[number];
 
 export interface FdbEntry {
   readonly mac: Uint8Array;
@@ -42,6 +43,12 @@ export interface FlushFilter {
   state?: FdbState;
   /** The VNI of remotes that carry none of their own (the segment's). */
   defaultVni?: number;
+}
+
+/** What a flush took: entries removed whole, and remotes removed in all (a list may lose some and stay). */
+export interface FlushResult {
+  entries: number;
+  remotes: number;
 }
 
 export class Fdb {
@@ -130,23 +137,28 @@ export class Fdb {
    * Like `bridge fdb flush`: removes the remotes matching dst, port and vni (where given)
    * of entries in `filter.state` (by default dynamic and static, never permanent); an
    * entry goes with its last remote. The default (all-zeros) list is only touched when a
-   * dst is named. Returns how many remotes were removed.
+   * dst is named, and then whatever its state unless a state is given: naming a dst
+   * takes it out of the flood list too.
    */
-  flush(filter: FlushFilter): number {
+  flush(filter: FlushFilter): FlushResult {
     const remoteMatches = (r: Remote): boolean =>
       (filter.dst === undefined || r.address === filter.dst) &&
       (filter.port === undefined || r.port === filter.port) &&
       (filter.vni === undefined || (r.vni ?? filter.defaultVni) === filter.vni);
-    let removed = 0;
+    const result: FlushResult = { entries: 0, remotes: 0 };
     for (const entry of [...this.table]) {
-      if (filter.state === undefined ? entry.state === 'permanent' : entry.state !== filter.state) continue;
-      if (isZeroMac(entry.mac, 0) && filter.dst === undefined) continue;
+      const isDefault = isZeroMac(entry.mac, 0);
+      if (isDefault && filter.dst === undefined) continue;
+      const stateMatches = filter.state === undefined ? entry.state !== 'permanent' || isDefault : entry.state === filter.state;
+      if (!stateMatches) continue;
       const kept = entry.remotes.filter((r) => !remoteMatches(r));
-      removed += entry.remotes.length - kept.length;
-      if (kept.length === 0) this.table.delete(macHigh(entry.mac, 0), macLow(entry.mac, 0));
-      else entry.remotes = kept;
+      result.remotes += entry.remotes.length - kept.length;
+      if (kept.length === 0) {
+        this.table.delete(macHigh(entry.mac, 0), macLow(entry.mac, 0));
+        result.entries++;
+      } else entry.remotes = kept;
     }
-    return removed;
+    return result;
   }
 
   get(mac: Uint8Array): FdbEntry | undefined {

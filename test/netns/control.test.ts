@@ -116,12 +116,21 @@ describe.skipIf(!isRoot)('control plane', () => {
     expect(full.stderr.trim()).toBe('vxlan-tap: error: the FDB is full (max-address 3)');
     cli('fdb', 'replace', KERNEL_MAC, 'dst', '198.51.100.1', 'static');
     expect(cli('fdb', 'show')).toMatch(/02:00:00:00:0a:01 dev vxt0 dst 198\.51\.100\.1 vni 42 self static/);
-    cli('fdb', 'del', '00:00:00:00:00:00', 'dst', '198.51.100.7');
+    // Naming a dst takes it out of the (permanent) flood list too, as the manual says.
+    expect(cli('fdb', 'flush', 'dst', '198.51.100.7').trim()).toBe('removed 1 entry');
     expect(cli('fdb', 'show')).not.toMatch(/198\.51\.100\.7/);
     expect(cliError('fdb', 'add', 'zz:zz', 'dst', '198.51.100.9').stderr).toMatch(/^vxlan-tap: error: mac must be a MAC/);
     expect(cli('fdb', 'flush', 'static')).toMatch(/removed 2 entries/);
     cli('fdb', 'add', KERNEL_MAC, 'dst', '198.51.100.1');
     expect(cliError('fdb', 'add', '02:00:00:00:0b:02', 'dst', '2001:db8::1').stderr).toMatch(/IPv6 but the underlay is IPv4/);
+  });
+
+  it('names the TAP in listings also when the VTEP is found by --control', () => {
+    const socket = `/run/vxlan-tap/netns-${tapHost}/vxt0.sock`;
+    const listed = lab.exec(tapHost, process.execPath, MAIN, 'fdb', 'show', '--control', socket);
+    expect(listed).toMatch(/02:00:00:00:0a:01 dev vxt0 dst 198\.51\.100\.1/);
+    expect(listed).not.toMatch(/ dev - /);
+    expect(lab.exec(tapHost, process.execPath, MAIN, 'neigh', 'show', '--control', socket)).toMatch(/192\.0\.2\.1 dev vxt0 lladdr/);
   });
 
   it('reports no running VTEP in one line', () => {

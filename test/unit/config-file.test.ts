@@ -511,13 +511,15 @@ describe('configured FDB and neighbour entries', () => {
 
   it.each<[string, Record<string, unknown>, string]>([
     ['fdb not a list', { fdb: {} }, 'vnis[0].fdb must be a list'],
-    ['an entry without dst', { fdb: [{ mac: '02:00:00:00:00:01' }] }, 'vnis[0].fdb[0] needs mac and dst'],
+    ['an entry without dst', { fdb: [{ mac: '02:00:00:00:00:01' }] }, 'vnis[0].fdb[0].dst is required'],
     ['a bad MAC', { fdb: [{ mac: 'zz', dst: '198.51.100.7' }] }, 'vnis[0].fdb[0].mac must be a MAC'],
     ['a bad state', { fdb: [{ mac: '02:00:00:00:00:01', dst: '198.51.100.7', state: 'forever' }] }, 'vnis[0].fdb[0].state must be permanent, static or dynamic'],
     ['a dst of another family', { fdb: [{ mac: '02:00:00:00:00:01', dst: '2001:db8::7' }] }, 'vnis[0].fdb[0].dst 2001:db8::7 is IPv6 but the underlay is IPv4'],
     ['an unknown entry field', { fdb: [{ mac: '02:00:00:00:00:01', dst: '198.51.100.7', via: 'x' }] }, 'unknown field vnis[0].fdb[0].via'],
-    ['a neighbour without lladdr', { neigh: [{ ip: '192.0.2.7' }] }, 'vnis[0].neigh[0] needs ip and lladdr'],
+    ['a neighbour without lladdr', { neigh: [{ ip: '192.0.2.7' }] }, 'vnis[0].neigh[0].lladdr is required'],
     ['a multicast lladdr', { neigh: [{ ip: '192.0.2.7', lladdr: '01:00:5e:00:00:01' }] }, 'vnis[0].neigh[0].lladdr must be a unicast'],
+    ['a router flag that is not true or false', { neigh: [{ ip: '192.0.2.7', lladdr: '02:00:00:00:00:07', router: 'yes' }] }, 'vnis[0].neigh[0].router must be true or false'],
+    ['a zone index on a neighbour', { neigh: [{ ip: 'fe80::7%vx0', lladdr: '02:00:00:00:00:07' }] }, 'vnis[0].neigh[0].ip must be an address without a zone index, not "fe80::7%vx0"'],
   ])('refuses %s, naming the field', (_, fields, message) => {
     expect(() => parse(oneVni({ peers: ['198.51.100.1'], ...fields }))).toThrow(message);
   });

@@ -191,6 +191,26 @@ describe('buildVtepConfig refuses bad input, naming the option', () => {
     expectConfigError({ vni: '42', ageing }, '--ageing', ageing);
   });
 
+  it('states the --ageing range in whole seconds', () => {
+    expect(configError({ vni: '42', ageing: '2147484' })).toBe('--ageing must be from 0 to 2147483, not 2147484');
+    expect(segment({ ageing: '2147483' }).ageingSeconds).toBe(2147483);
+  });
+
+  it.each<[keyof RawRunOptions, string | string[]]>([
+    ['peer', ['fe80::1%eth0']],
+    ['local', 'fe80::2%eth0'],
+    ['group', 'ff02::1%eth0'],
+  ])('refuses a zone index in --%s instead of dropping it', (option, value) => {
+    const text = Array.isArray(value) ? value[0]! : value;
+    expect(configError({ vni: '42', [option]: value })).toBe(
+      `--${option} must be an address without a zone index, not "${text}" (the link of a link-local address is --dev, or the TAP itself)`,
+    );
+  });
+
+  it('takes IPv4 only in four-part decimal', () => {
+    for (const peer of ['192.0.2', '3221225985', '0xc0.0.2.1', '192.000.2.1']) expectConfigError({ vni: '42', peer: [peer] }, '--peer', peer);
+  });
+
   it.each(['-1', '86401', 'hourly', '1.5'])('--stats-interval %j', (statsInterval) => {
     expectConfigError({ vni: '42', statsInterval }, '--stats-interval', statsInterval);
   });

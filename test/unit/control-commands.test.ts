@@ -9,6 +9,7 @@ import { formatMac } from '../../src/vxlan/mac.js';
 import { encapOne, ethernetFrame, ip, mac, makeEngine, OWN_MAC } from './frames.js';
 
 const VNI = 42;
+const TAP = 'vx0';
 const NOW = 1_700_000_000_000;
 const HOST = '02:00:00:00:00:0a';
 const HOST_B = '02:00:00:00:00:0b';
@@ -29,7 +30,7 @@ interface Setup {
 function control({ family = 4, port = 4789, maxAddress, proxy }: Setup = {}) {
   const under = makeEngine({ vni: VNI, maxAddress, proxy });
   const stats = { rxPackets: 7, drops: { noTarget: 1 } };
-  const segment = { config: { vni: VNI }, engine: under.engine } as unknown as Segment;
+  const segment = { config: { vni: VNI }, engine: under.engine, tap: { name: TAP } } as unknown as Segment;
   const ctx: ControlContext = { segment, port, family, stats: () => stats };
   const run = (request: ControlRequest): unknown => runCommand(request, ctx);
   return { ...under, ctx, run, stats };
@@ -71,10 +72,10 @@ describe('fdb.show', () => {
     fdb.learn(mac(HOST), 0, ip(PEER_3), 0, NOW - 12_500);
     fdb.add(mac(HOST_B), makeRemote('2001:db8::2', 4789), 'static', NOW - 60_000);
     expect(sorted(run({ cmd: 'fdb.show' }))).toStrictEqual([
-      { mac: DEFAULT, dst: PEER_1, port: 4789, vni: VNI, state: 'permanent' },
-      { mac: DEFAULT, dst: PEER_2, port: 8472, vni: 200, state: 'permanent' },
-      { mac: HOST, dst: PEER_3, port: 4789, vni: VNI, state: 'dynamic', age: 12 },
-      { mac: HOST_B, dst: '2001:db8::2', port: 4789, vni: VNI, state: 'static' },
+      { mac: DEFAULT, dev: TAP, dst: PEER_1, port: 4789, vni: VNI, state: 'permanent' },
+      { mac: DEFAULT, dev: TAP, dst: PEER_2, port: 8472, vni: 200, state: 'permanent' },
+      { mac: HOST, dev: TAP, dst: PEER_3, port: 4789, vni: VNI, state: 'dynamic', age: 12 },
+      { mac: HOST_B, dev: TAP, dst: '2001:db8::2', port: 4789, vni: VNI, state: 'static' },
     ]);
   });
 
@@ -90,7 +91,7 @@ describe('fdb.add', () => {
   it('adds a permanent entry to the underlay port and the segment VNI by default, and returns its rows', () => {
     const { fdb, run } = control({ port: 8472 });
     expect(run({ cmd: 'fdb.add', mac: HOST, dst: PEER_1 })).toStrictEqual([
-      { mac: HOST, dst: PEER_1, port: 8472, vni: VNI, state: 'permanent' },
+      { mac: HOST, dev: TAP, dst: PEER_1, port: 8472, vni: VNI, state: 'permanent' },
     ]);
     const entry = fdb.get(mac(HOST))!;
     expect(entry.state).toBe('permanent');
@@ -135,14 +136,14 @@ describe('fdb.add', () => {
   it.each<[string, ControlRequest, string]>([
     ['a bad MAC', { cmd: 'fdb.add', mac: '02:00:00:00:00', dst: PEER_1 }, 'mac must be a MAC like 02:00:00:00:00:01, not "02:00:00:00:00"'],
     ['no MAC', { cmd: 'fdb.add', dst: PEER_1 }, 'mac is required'],
-    ['a MAC of the wrong JSON type', { cmd: 'fdb.add', mac: ['02:00:00:00:00:0a'], dst: PEER_1 }, 'mac must be a string or number'],
+    ['a MAC of the wrong JSON type', { cmd: 'fdb.add', mac: ['02:00:00:00:00:0a'], dst: PEER_1 }, 'mac must be a string or a number'],
     ['no dst', { cmd: 'fdb.add', mac: HOST }, 'dst is required'],
     ['a dst that is not an address', { cmd: 'fdb.add', mac: HOST, dst: '192.0.2' }, 'dst must be an IPv4 or IPv6 address, not "192.0.2"'],
     ['an IPv6 dst on an IPv4 underlay', { cmd: 'fdb.add', mac: HOST, dst: '2001:db8::1' }, 'dst 2001:db8::1 is IPv6 but the underlay is IPv4'],
-    ['a port out of range', { cmd: 'fdb.add', mac: HOST, dst: PEER_1, port: 65536 }, 'port must be a whole number from 1 to 65535, not "65536"'],
-    ['port 0', { cmd: 'fdb.add', mac: HOST, dst: PEER_1, port: 0 }, 'port must be a whole number from 1 to 65535, not "0"'],
+    ['a port out of range', { cmd: 'fdb.add', mac: HOST, dst: PEER_1, port: 65536 }, 'port must be from 1 to 65535, not 65536'],
+    ['port 0', { cmd: 'fdb.add', mac: HOST, dst: PEER_1, port: 0 }, 'port must be from 1 to 65535, not 0'],
     ['a negative port', { cmd: 'fdb.add', mac: HOST, dst: PEER_1, port: -1 }, 'port must be a whole number'],
-    ['a VNI out of range', { cmd: 'fdb.add', mac: HOST, dst: PEER_1, vni: 16777216 }, 'vni must be a whole number from 0 to 16777215'],
+    ['a VNI out of range', { cmd: 'fdb.add', mac: HOST, dst: PEER_1, vni: 16777216 }, 'vni must be from 0 to 16777215, not 16777216'],
     ['an unknown state', { cmd: 'fdb.add', mac: HOST, dst: PEER_1, state: 'sticky' }, 'state must be permanent, static or dynamic, not "sticky"'],
   ])('refuses %s', (_, request, message) => {
     const { fdb, run } = control();
@@ -162,8 +163,8 @@ describe('fdb.append, fdb.replace, fdb.del', () => {
     run({ cmd: 'fdb.append', mac: DEFAULT, dst: PEER_1 });
     const rows = run({ cmd: 'fdb.append', mac: DEFAULT, dst: PEER_2, vni: 300 });
     expect(sorted(rows)).toStrictEqual([
-      { mac: DEFAULT, dst: PEER_1, port: 4789, vni: VNI, state: 'permanent' },
-      { mac: DEFAULT, dst: PEER_2, port: 4789, vni: 300, state: 'permanent' },
+      { mac: DEFAULT, dev: TAP, dst: PEER_1, port: 4789, vni: VNI, state: 'permanent' },
+      { mac: DEFAULT, dev: TAP, dst: PEER_2, port: 4789, vni: 300, state: 'permanent' },
     ]);
     expect(fdb.defaultEntry()!.remotes).toHaveLength(2);
     // The same remote again: no change.
@@ -179,10 +180,10 @@ describe('fdb.append, fdb.replace, fdb.del', () => {
   it('replaces a unicast entry, creating it if missing', () => {
     const { fdb, run } = control();
     expect(run({ cmd: 'fdb.replace', mac: HOST, dst: PEER_1, state: 'static' })).toStrictEqual([
-      { mac: HOST, dst: PEER_1, port: 4789, vni: VNI, state: 'static' },
+      { mac: HOST, dev: TAP, dst: PEER_1, port: 4789, vni: VNI, state: 'static' },
     ]);
     expect(run({ cmd: 'fdb.replace', mac: HOST, dst: PEER_2, port: 8472 })).toStrictEqual([
-      { mac: HOST, dst: PEER_2, port: 8472, vni: VNI, state: 'permanent' },
+      { mac: HOST, dev: TAP, dst: PEER_2, port: 8472, vni: VNI, state: 'permanent' },
     ]);
     expect(fdb.size).toBe(1);
   });
@@ -238,12 +239,12 @@ describe('fdb.flush', () => {
 
   it('removes dynamic and static entries by default, keeping permanent ones and the default list', () => {
     const { fdb, run } = populated();
-    expect(run({ cmd: 'fdb.flush' })).toEqual({ removed: 3 });
+    expect(run({ cmd: 'fdb.flush' })).toEqual({ entries: 3, remotes: 3 });
     expect(left(fdb)).toEqual([DEFAULT, '02:00:00:00:00:0d']);
   });
 
   it.each<[string, Omit<ControlRequest, 'cmd'>, number, string[]]>([
-    ['dst', { dst: PEER_1 }, 1, [DEFAULT, HOST_B, '02:00:00:00:00:0c', '02:00:00:00:00:0d']],
+    ['dst, the flood list included', { dst: PEER_1 }, 2, [HOST_B, '02:00:00:00:00:0c', '02:00:00:00:00:0d']],
     ['state', { state: 'static' }, 1, [DEFAULT, HOST, HOST_B, '02:00:00:00:00:0d']],
     ['port', { port: 8472 }, 1, [DEFAULT, HOST, HOST_B, '02:00:00:00:00:0d']],
     ['another VNI', { vni: 200 }, 1, [DEFAULT, HOST, HOST_B, '02:00:00:00:00:0d']],
@@ -251,7 +252,7 @@ describe('fdb.flush', () => {
     ['state permanent with dst', { state: 'permanent', dst: PEER_1 }, 2, [HOST, HOST_B, '02:00:00:00:00:0c']],
   ])('filters by %s', (_, filter, removed, kept) => {
     const { fdb, run } = populated();
-    expect(run({ cmd: 'fdb.flush', ...filter })).toEqual({ removed });
+    expect(run({ cmd: 'fdb.flush', ...filter })).toEqual({ entries: removed, remotes: removed });
     expect(left(fdb)).toEqual(kept);
   });
 
@@ -273,22 +274,34 @@ describe('neigh.add, neigh.show, neigh.del', () => {
     expect(run({ cmd: 'neigh.add', ip: '192.0.2.10', lladdr: '02:00:00:00:00:0A' })).toBeNull();
     expect(run({ cmd: 'neigh.add', ip: '2001:DB8:0::a', lladdr: HOST_B, router: true })).toBeNull();
     expect(run({ cmd: 'neigh.show' })).toEqual([
-      { ip: '192.0.2.10', lladdr: HOST, router: false },
-      { ip: '2001:db8::a', lladdr: HOST_B, router: true },
+      { ip: '192.0.2.10', lladdr: HOST, router: false, dev: TAP },
+      { ip: '2001:db8::a', lladdr: HOST_B, router: true, dev: TAP },
     ]);
   });
 
-  it('takes only a JSON true as the router flag', () => {
+  it('takes only JSON true or false as the router flag', () => {
     const { neighbours, run } = control();
-    run({ cmd: 'neigh.add', ip: '192.0.2.10', lladdr: HOST, router: 'yes' });
-    expect(neighbours.list().map((n) => n.router)).toEqual([false]);
+    expect(requestError(() => run({ cmd: 'neigh.add', ip: '192.0.2.10', lladdr: HOST, router: 'yes' }))).toBe('router must be true or false');
+    expect(neighbours.list()).toEqual([]);
+  });
+
+  it('refuses an address with a zone index instead of dropping the zone', () => {
+    const { neighbours, run } = control();
+    expect(requestError(() => run({ cmd: 'neigh.add', ip: 'fe80::1%eth0', lladdr: HOST }))).toContain('ip must be an address without a zone index, not "fe80::1%eth0"');
+    expect(neighbours.list()).toEqual([]);
+  });
+
+  it('refuses fields the command does not take', () => {
+    const { neighbours, run } = control();
+    expect(requestError(() => run({ cmd: 'neigh.add', ip: '192.0.2.10', lladdr: HOST, dst: PEER_1 }))).toBe('unknown field dst (known: ip, lladdr, router)');
+    expect(neighbours.list()).toEqual([]);
   });
 
   it('refuses an address that has an entry, however it is written', () => {
     const { run } = control();
     run({ cmd: 'neigh.add', ip: '2001:db8::a', lladdr: HOST });
     expect(requestError(() => run({ cmd: 'neigh.add', ip: '2001:db8:0:0::A', lladdr: HOST_B }))).toContain('exists');
-    expect(run({ cmd: 'neigh.show' })).toEqual([{ ip: '2001:db8::a', lladdr: HOST, router: false }]);
+    expect(run({ cmd: 'neigh.show' })).toEqual([{ ip: '2001:db8::a', lladdr: HOST, router: false, dev: TAP }]);
   });
 
   it.each<[string, ControlRequest, string]>([
@@ -309,7 +322,7 @@ describe('neigh.add, neigh.show, neigh.del', () => {
     run({ cmd: 'neigh.add', ip: '2001:db8::a', lladdr: HOST });
     run({ cmd: 'neigh.add', ip: '192.0.2.10', lladdr: HOST_B });
     expect(run({ cmd: 'neigh.del', ip: '2001:DB8::A' })).toBeNull();
-    expect(run({ cmd: 'neigh.show' })).toEqual([{ ip: '192.0.2.10', lladdr: HOST_B, router: false }]);
+    expect(run({ cmd: 'neigh.show' })).toEqual([{ ip: '192.0.2.10', lladdr: HOST_B, router: false, dev: TAP }]);
     expect(requestError(() => run({ cmd: 'neigh.del', ip: '2001:db8::a' }))).toBe('no neighbour entry for 2001:db8::a');
     expect(requestError(() => run({ cmd: 'neigh.del', ip: 'x' }))).toContain('ip must be an IPv4 or IPv6 address');
   });

@@ -519,7 +519,7 @@ describe('Fdb.flush', () => {
     ['state dynamic', { state: 'dynamic' }, [HOST, HOST_E]],
     ['state static', { state: 'static' }, [HOST_B, HOST_D]],
     ['state permanent, without dst: not the default list', { state: 'permanent' }, [HOST_C, GROUP]],
-    ['dst', { dst: PEER_1 }, [HOST]],
+    ['dst: the default list too, being named', { dst: PEER_1 }, [HOST, '00:00:00:00:00:00']],
     ['dst of an IPv6 remote', { dst: '2001:db8::5' }, [HOST_E]],
     ['dst and state permanent: the default list too', { dst: PEER_1, state: 'permanent' }, [HOST_C, GROUP, '00:00:00:00:00:00']],
     ['dst matching one remote of a list', { dst: PEER_3, state: 'permanent' }, [GROUP]],
@@ -528,37 +528,40 @@ describe('Fdb.flush', () => {
     ['vni', { vni: 200 }, [HOST_D]],
     ['vni and dst both matching', { vni: 200, dst: PEER_3 }, [HOST_D]],
     ['vni and dst of different remotes', { vni: 200, dst: PEER_1 }, []],
-    ['port and dst', { port: 4789, dst: PEER_2 }, []],
+    ['port and dst', { port: 4789, dst: PEER_2 }, ['00:00:00:00:00:00']],
+    ['dst and state static: not the permanent default list', { dst: PEER_2, state: 'static' }, [HOST_B]],
   ])('%s', (_, filter, removed) => {
     const fdb = populated();
     const before = remotes(fdb);
-    const count = fdb.flush(filter);
+    const result = fdb.flush(filter);
     const after = remotes(fdb);
     expect(touched(before, after)).toEqual([...removed].sort());
-    expect(count).toBe(before.length - after.length);
+    expect(result.remotes).toBe(before.length - after.length);
+    expect(result.entries).toBe(macs(populated().entries()).length - macs(fdb.entries()).length);
   });
 
   it('takes only the matching remotes of a list; the entry goes with its last remote', () => {
     const fdb = populated();
-    expect(fdb.flush({ dst: PEER_3, state: 'permanent' })).toBe(1);
+    expect(fdb.flush({ dst: PEER_3, state: 'permanent' })).toEqual({ entries: 0, remotes: 1 });
     expect(remotes(fdb).filter((r) => r.startsWith(GROUP))).toEqual([`${GROUP} ${PEER_1}:4789`]);
-    expect(fdb.flush({ dst: PEER_1, state: 'permanent' })).toBe(3);
+    // HOST_C and GROUP go whole; the default list loses one of its two remotes.
+    expect(fdb.flush({ dst: PEER_1, state: 'permanent' })).toEqual({ entries: 2, remotes: 3 });
     expect(macs(fdb.entries())).not.toContain(GROUP);
     expect(remotes(fdb).filter((r) => r.startsWith('00:00:00:00:00:00'))).toEqual([`00:00:00:00:00:00 ${PEER_2}:4789`]);
   });
 
-  it('leaves a static default list alone unless dst is given', () => {
+  it('leaves a static default list alone unless a dst is given', () => {
     const fdb = newFdb();
     fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'static', 0);
-    expect(fdb.flush({})).toBe(0);
-    expect(fdb.flush({ state: 'static' })).toBe(0);
+    expect(fdb.flush({})).toEqual({ entries: 0, remotes: 0 });
+    expect(fdb.flush({ state: 'static' })).toEqual({ entries: 0, remotes: 0 });
     expect(fdb.defaultEntry()).toBeDefined();
-    expect(fdb.flush({ dst: PEER_1 })).toBe(1);
+    expect(fdb.flush({ dst: PEER_1 })).toEqual({ entries: 1, remotes: 1 });
     expect(fdb.defaultEntry()).toBeUndefined();
   });
 
   it('returns nothing from an empty FDB', () => {
-    expect(newFdb().flush({})).toBe(0);
+    expect(newFdb().flush({})).toEqual({ entries: 0, remotes: 0 });
   });
 });
 

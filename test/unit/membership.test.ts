@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { changeCount, desiredState, diff, emptyDesired, heldAfter, noChanges, programmedState, type Desired } from '../../src/membership/reconcile.js';
 import { memberKey, readRecord, type Member, type MemberRecord } from '../../src/membership/record.js';
-import { buildMembership, readMembershipFields } from '../../src/config/membership.js';
+import { buildMembership } from '../../src/config/membership.js';
 import { parseConfigFile } from '../../src/config/config-file.js';
 import { buildVtepConfig } from '../../src/config/vtep-config.js';
 import { ConfigError } from '../../src/config/errors.js';
@@ -169,9 +169,16 @@ describe('membership settings', () => {
   });
 
   it('reads the config file fields: etcd as a string or a list, etcdTtl as a number', () => {
-    expect(readMembershipFields({ etcd: ['http://198.51.100.10:2379', 'http://198.51.100.11:2379'], etcdTtl: 5, vnis: [] })).toEqual({ etcd: 'http://198.51.100.10:2379,http://198.51.100.11:2379', etcdTtl: '5' });
-    expect(() => readMembershipFields({ etcd: 5 })).toThrow('etcd must be a URL or a list of URLs');
-    expect(() => readMembershipFields({ network: true })).toThrow('network must be a string');
+    const read = (fields: Record<string, unknown>) => parseConfigFile(JSON.stringify({ ...fields, vnis: [{ vni: 1 }] }), system).membership;
+    expect(read({ etcd: ['http://198.51.100.10:2379', 'http://198.51.100.11:2379'], etcdTtl: 5 })).toMatchObject({
+      endpoints: ['http://198.51.100.10:2379', 'http://198.51.100.11:2379'],
+      ttlSeconds: 5,
+    });
+    expect(read({ etcd: 'http://198.51.100.10:2379', etcdTtl: '5' })).toMatchObject({ endpoints: ['http://198.51.100.10:2379'], ttlSeconds: 5 });
+    expect(() => read({ etcd: 5 })).toThrow('etcd must be a URL or a list of URLs');
+    expect(() => read({ etcd: [] })).toThrow('etcd must be a URL or a list of URLs');
+    expect(() => read({ etcd: 'http://198.51.100.10:2379', network: true })).toThrow('network must be a string');
+    expect(() => read({ etcd: 'http://198.51.100.10:2379', etcdTtl: [5] })).toThrow('etcdTtl must be a string or a number');
   });
 });
 
