@@ -43,6 +43,9 @@ function configuredEntries(config: SegmentConfig, port: number): ConfiguredEntri
   return { fdb: [...flood, ...listed], neigh: config.neigh };
 }
 
+/** The all-zeros MAC or a group: a list of remotes, changed with append and del. */
+const isList = (mac: Uint8Array): boolean => isZeroMac(mac, 0) || isMulticastMac(mac, 0);
+
 function sameConfiguredEntry(a: ConfiguredEntries['fdb'][number], b: ConfiguredEntries['fdb'][number]): boolean {
   return formatMac(a.mac) === formatMac(b.mac) && sameRemote(a.remote, b.remote);
 }
@@ -106,9 +109,9 @@ export class Segment {
 
   /**
    * Brings the FDB and neighbour table in line with the configuration: what it listed
-   * last time and no longer lists is removed, what is new or changed in it is written.
-   * Entries it did not change, entries added at runtime (fdb append, neigh add) and
-   * everything learned stay as they are. Returns what could not be written (a full FDB).
+   * last time and no longer lists is removed (also if changed at runtime since), what is
+   * new or changed in it is written. Entries it did not change, entries added at runtime
+   * (fdb append, neigh add) and everything learned stay as they are. Returns what could not be written (a full FDB).
    */
   applyConfigured(config: SegmentConfig): string[] {
     const { fdb, neighbours } = this.engine;
@@ -116,13 +119,17 @@ export class Segment {
     const wanted = configuredEntries(config, this.port);
     const now = Date.now();
     for (const old of this.configured.fdb) {
-      if (!wanted.fdb.some((w) => sameConfiguredEntry(w, old))) fdb.delete(old.mac, old.remote);
+      if (wanted.fdb.some((w) => sameConfiguredEntry(w, old))) continue;
+      // A list (all-zeros, multicast) loses the remote the file listed; a unicast MAC the
+      // file listed goes whatever it points to now (a runtime replace included), unless
+      // it has been learned since.
+      if (isList(old.mac)) fdb.delete(old.mac, old.remote);
+      else if (fdb.get(old.mac)?.state !== 'dynamic') fdb.delete(old.mac);
     }
     for (const entry of wanted.fdb) {
       if (this.configured.fdb.some((old) => sameConfiguredEntry(old, entry) && old.state === entry.state)) continue;
       try {
-        const list = isZeroMac(entry.mac, 0) || isMulticastMac(entry.mac, 0);
-        if (list) fdb.append(entry.mac, entry.remote, entry.state, now);
+        if (isList(entry.mac)) fdb.append(entry.mac, entry.remote, entry.state, now);
         else fdb.replace(entry.mac, entry.remote, entry.state, now);
       } catch (err) {
         problems.push(`fdb ${formatMac(entry.mac)} dst ${entry.remote.address}: ${(err as Error).message}`);

@@ -15,7 +15,8 @@ describe.skipIf(!isRoot)('several VNIs from a config file', () => {
   let vtep: VtepProcess;
   let configPath: string;
 
-  const config = (peers: string[], neighbour = '192.0.2.77') => ({
+  const FILE_FDB = [{ mac: '02:00:00:00:00:77', dst: '198.51.100.1', state: 'static' }];
+  const config = (peers: string[], neighbour = '192.0.2.77', fdb = FILE_FDB) => ({
     local: '198.51.100.2',
     statsInterval: 1,
     vnis: [
@@ -24,7 +25,7 @@ describe.skipIf(!isRoot)('several VNIs from a config file', () => {
         tap: 'vx100',
         peers,
         addresses: ['192.0.2.2/25'],
-        fdb: [{ mac: '02:00:00:00:00:77', dst: '198.51.100.1', state: 'static' }],
+        fdb,
         neigh: [{ ip: neighbour, lladdr: '02:00:00:00:00:77' }],
       },
       { vni: 200, tap: 'vx200', peers, addresses: ['192.0.2.130/25'] },
@@ -96,13 +97,16 @@ describe.skipIf(!isRoot)('several VNIs from a config file', () => {
     const kernelMac = JSON.parse(lab.ip(kernelHost, '-j', 'link', 'show', 'vx100'))[0].address as string;
     expect(cli('fdb', 'show')).toMatch(new RegExp(`${kernelMac} dev vx100 dst 198\\.51\\.100\\.1 vni 100 self dynamic`));
     cli('fdb', 'append', '00:00:00:00:00:00', 'dst', '198.51.100.5');
-    writeFileSync(configPath, JSON.stringify(config(['198.51.100.1'], '192.0.2.78')));
+    // The file's entry, changed at runtime, then dropped by the file: it goes.
+    cli('fdb', 'replace', '02:00:00:00:00:77', 'dst', '198.51.100.6', 'static');
+    writeFileSync(configPath, JSON.stringify(config(['198.51.100.1'], '192.0.2.78', [])));
     vtep.child.kill('SIGHUP');
     expect(await waitFor(() => /"msg":"reloaded"[^\n]*\n[^]*"msg":"reloaded"/.test(vtep.stderr()))).toBe(true);
     const fdb = cli('fdb', 'show');
     expect(fdb).not.toMatch(/198\.51\.100\.9/); // the peer the file no longer lists
     expect(fdb).toMatch(/00:00:00:00:00:00 dev vx100 dst 198\.51\.100\.5/); // added at runtime
     expect(fdb).toMatch(new RegExp(`${kernelMac} dev vx100 dst 198\\.51\\.100\\.1`)); // learned
+    expect(fdb).not.toMatch(/02:00:00:00:00:77/); // the file's entry, changed at runtime, no longer listed
     const neighbours = cli('neigh', 'show');
     expect(neighbours).toMatch(/192\.0\.2\.78 dev vx100/);
     expect(neighbours).not.toMatch(/192\.0\.2\.77 /);
