@@ -30,14 +30,18 @@ export interface TapOptions {
 }
 
 /** Says in one line why the kernel refused, and what to do about it. */
-function explain(err: NativeError, name: string, mtu: number, bridge?: string): string {
+export function explainTapError(err: NativeError, name: string, mtu: number, bridge?: string): string {
   const label = name === '' ? 'the TAP device' : `TAP device ${name}`;
   // The addon's message starts with the step that failed.
   const step = err.message;
-  if (err.code === 'EPERM' || err.code === 'EACCES') return `cannot create ${label}: CAP_NET_ADMIN is needed (run as root)`;
+  // Opening the node takes only file permissions; creating the device takes CAP_NET_ADMIN.
   if (step.startsWith('open /dev/net/tun')) {
+    if (err.code === 'EACCES' || err.code === 'EPERM') {
+      return `/dev/net/tun cannot be opened (${err.code}): its mode does not let this user open it (usually crw-rw-rw-: chmod 0666 /dev/net/tun), or run as root`;
+    }
     return '/dev/net/tun is missing: load the tun module (modprobe tun) or create the device node';
   }
+  if (err.code === 'EPERM' || err.code === 'EACCES') return `cannot create ${label}: CAP_NET_ADMIN is needed (run as root)`;
   if (step.startsWith('TUNSETIFF')) {
     if (err.code === 'EBUSY') return `cannot create ${label}: the name is taken by a device in use`;
     if (err.code === 'EINVAL') return `cannot create ${label}: the name is taken by a device that is not a TAP`;
@@ -80,7 +84,7 @@ export class TapDevice {
       return new TapDevice(opened.fd, opened.name, mac, options.offload, options.offload && options.coalesce);
     } catch (err) {
       if (opened !== undefined) native.closeFd(opened.fd);
-      throw new RuntimeError(explain(err as NativeError, opened?.name ?? options.name, options.mtu, options.bridge));
+      throw new RuntimeError(explainTapError(err as NativeError, opened?.name ?? options.name, options.mtu, options.bridge));
     }
   }
 
