@@ -15,7 +15,8 @@ import { Pool } from './io/pool.js';
 import { TapDevice } from './io/tap.js';
 import type { UnderlayTransport } from './io/transport.js';
 import { VXLAN_HEADER_LEN } from './vxlan/header.js';
-import { formatMac, isMulticastMac, isZeroMac, parseMac } from './vxlan/mac.js';
+import { formatMac, isMulticastMac, isZeroMac, parseMac, persistentMac } from './vxlan/mac.js';
+import { readMachineId } from './config/system.js';
 
 export const BATCH = 64;
 // Room for an inner Ethernet header with two VLAN tags beyond the MTU.
@@ -50,6 +51,13 @@ function sameConfiguredEntry(a: ConfiguredEntries['fdb'][number], b: ConfiguredE
   return formatMac(a.mac) === formatMac(b.mac) && sameRemote(a.remote, b.remote);
 }
 
+/** The TAP's persistent MAC; without a machine ID, none (the kernel's random one), said in the log. */
+function stableMac(tapName: string, log: Logger): Uint8Array | undefined {
+  const machineId = readMachineId();
+  if (machineId === undefined) log.warn({ tap: tapName }, 'no /etc/machine-id: the TAP MAC is random; give --mac for a fixed one');
+  return machineId === undefined ? undefined : persistentMac(machineId, tapName);
+}
+
 export class Segment {
   /** Frames decapsulated for this TAP during the current receive batch. */
   readonly deliveries = new DeliverList(BATCH);
@@ -64,10 +72,11 @@ export class Segment {
   ) {}
 
   static open(config: SegmentConfig, underlay: UnderlayConfig, transport: UnderlayTransport, events: EventHub, log: Logger): Segment {
+    const vniLog = log.child({ vni: config.vni });
     const tap = TapDevice.open({
       name: config.tapName,
       mtu: config.mtu,
-      mac: config.mac,
+      mac: config.mac === 'random' ? undefined : config.mac === 'persistent' ? (name) => stableMac(name, vniLog) : config.mac,
       addresses: config.addresses,
       bridge: config.bridge,
       offload: underlay.offload !== 'off',
@@ -75,7 +84,6 @@ export class Segment {
     });
     const fdb = new Fdb({ learnedPort: underlay.port, ageingMs: config.ageingSeconds * 1000, maxAddress: config.maxAddress });
     const vni = config.vni;
-    const vniLog = log.child({ vni });
     const report = (event: EngineEvent): void => {
       const published: VtepEvent =
         event.kind === 'l2miss'

@@ -99,7 +99,7 @@ export function addRunCommand(program: Command): void {
     .option('--local <ip>', 'local underlay address to bind and send from')
     .option('--tap <name>', 'TAP device name (default: the kernel picks tapN); names the control socket /run/vxlan-tap/<name>.sock, in a named namespace /run/vxlan-tap/netns-NAME/<name>.sock')
     .option('--mtu <bytes>', 'TAP MTU (default: 1450 over IPv4, 1430 over IPv6, or the --dev MTU less 50/70)')
-    .option('--mac <mac>', 'TAP MAC address (default: random)')
+    .option('--mac <persistent|random|mac>', 'TAP MAC: persistent (default: derived from /etc/machine-id and the TAP name, the same at every start), random, or this unicast MAC')
     .option('--address <cidr>', 'address for the TAP, like 192.0.2.1/24 (repeatable)', collect)
     .option('--no-learning', 'do not learn MAC addresses from received frames')
     .option('--ageing <seconds>', `idle time before a learned entry is removed (0: never; default ${DEFAULT_AGEING_SECONDS})`)

@@ -86,6 +86,15 @@ export function parseUnicastMac(option: string, text: string): Uint8Array {
   return mac;
 }
 
+/** The TAP's MAC: persistent (from the machine and the TAP name), random, or this one. */
+export type TapMac = Uint8Array | 'persistent' | 'random';
+
+export function parseTapMac(text: string, option = '--mac'): TapMac {
+  if (text === 'persistent' || text === 'random') return text;
+  if (parseMac(text) === undefined) throw new ConfigError(`${option} must be persistent, random or a MAC like 02:00:00:00:00:01, not "${text}"`);
+  return parseUnicastMac(option, text);
+}
+
 export function parseCidr(option: string, text: string): Cidr {
   const slash = text.indexOf('/');
   if (slash < 0) throw new ConfigError(`${option} must be an address with a prefix length, like 192.0.2.1/24, not "${text}"`);

@@ -25,3 +25,13 @@ function deviceMtu(name: string): number | undefined {
 export function readSystemDefaults(): SystemDefaults {
   return { localPortRange: localPortRange(), deviceMtu };
 }
+
+/** This machine's ID (/etc/machine-id, 32 hex digits), or undefined when it has none. */
+export function readMachineId(): string | undefined {
+  try {
+    const id = readFileSync('/etc/machine-id', 'utf8').trim();
+    return /^[0-9a-f]{32}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

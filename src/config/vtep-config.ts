@@ -23,10 +23,11 @@ import {
   parseStatsInterval,
   parseTos,
   parseTtl,
-  parseUnicastMac,
+  parseTapMac,
   parseVni,
   type Cidr,
   type LogLevel,
+  type TapMac,
 } from './parse.js';
 
 export const DEFAULT_PORT = 4789;
@@ -61,7 +62,8 @@ export interface SegmentConfig {
   /** TAP name; empty lets the kernel pick (tap0, tap1, ...). */
   tapName: string;
   mtu: number;
-  mac?: Uint8Array;
+  /** Derived from the machine and TAP name by default (stable across restarts). */
+  mac: TapMac;
   addresses: Cidr[];
   /** An existing Linux bridge to attach the TAP to. */
   bridge?: string;
@@ -239,7 +241,7 @@ export function buildSegment(raw: RawSegment, underlay: UnderlayConfig, name: Na
     group: group?.address,
     tapName: raw.tap === undefined ? '' : parseInterfaceName(name('tap'), raw.tap),
     mtu: raw.mtu === undefined ? defaultMtu(underlay) : parseMtu(raw.mtu, name('mtu')),
-    mac: raw.mac === undefined ? undefined : parseUnicastMac(name('mac'), raw.mac),
+    mac: raw.mac === undefined ? 'persistent' : parseTapMac(raw.mac, name('mac')),
     addresses: (raw.address ?? []).map((a) => parseCidr(name('address'), a)),
     bridge: raw.bridge === undefined ? undefined : parseInterfaceName(name('bridge'), raw.bridge),
     learning: raw.learning ?? true,

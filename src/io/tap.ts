@@ -13,7 +13,8 @@ export interface TapOptions {
   /** Empty: the kernel picks tap0, tap1, ... */
   name: string;
   mtu: number;
-  mac?: Uint8Array;
+  /** The MAC, or how to derive it from the device's name (known once the kernel picked it); none: the kernel's random one. */
+  mac?: Uint8Array | ((name: string) => Uint8Array | undefined);
   addresses: Cidr[];
   /** An existing Linux bridge to attach the TAP to. */
   bridge?: string;
@@ -76,12 +77,12 @@ export class TapDevice {
     try {
       opened = native.openTap(options.name, options.offload);
       native.setMtu(opened.name, options.mtu);
-      if (options.mac !== undefined) native.setMac(opened.name, Buffer.from(options.mac));
+      const mac = typeof options.mac === 'function' ? options.mac(opened.name) : options.mac;
+      if (mac !== undefined) native.setMac(opened.name, Buffer.from(mac));
       for (const cidr of options.addresses) native.addAddress(opened.name, cidr.address, cidr.prefixLength);
       native.setUp(opened.name, true);
       if (options.bridge !== undefined) native.addToBridge(options.bridge, opened.name);
-      const mac = new Uint8Array(native.getMac(opened.name));
-      return new TapDevice(opened.fd, opened.name, mac, options.offload, options.offload && options.coalesce);
+      return new TapDevice(opened.fd, opened.name, new Uint8Array(native.getMac(opened.name)), options.offload, options.offload && options.coalesce);
     } catch (err) {
       if (opened !== undefined) native.closeFd(opened.fd);
       throw new RuntimeError(explainTapError(err as NativeError, opened?.name ?? options.name, options.mtu, options.bridge));

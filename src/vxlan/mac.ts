@@ -1,4 +1,6 @@
-// MAC addresses: parsing, printing and the bit tests the data plane needs.
+// MAC addresses: parsing, printing, the bit tests the data plane needs, and the stable
+// MAC of a TAP.
+import { createHmac } from 'node:crypto';
 
 export const MAC_LEN = 6;
 
@@ -33,4 +35,16 @@ export function macHigh(buf: Uint8Array, offset: number): number {
 /** The last four bytes of a MAC as one 32-bit integer (the "low" half of a table key). */
 export function macLow(buf: Uint8Array, offset: number): number {
   return (buf[offset + 2]! << 24) | (buf[offset + 3]! << 16) | (buf[offset + 4]! << 8) | buf[offset + 5]!;
+}
+
+/**
+ * The MAC a device keeps across restarts, as systemd-networkd's MACAddressPolicy=persistent
+ * gives one: a hash of the machine (its /etc/machine-id) and the device's name, with the
+ * locally administered bit set and the group bit clear. The same machine and name always
+ * give the same MAC, so peers' neighbour entries stay right when the VTEP restarts.
+ */
+export function persistentMac(machineId: string, deviceName: string): Uint8Array {
+  const mac = Uint8Array.from(createHmac('sha256', machineId).update(`vxlan-tap tap ${deviceName}`).digest().subarray(0, MAC_LEN));
+  mac[0] = (mac[0]! & 0xfe) | 0x02;
+  return mac;
 }

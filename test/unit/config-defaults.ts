@@ -5,7 +5,7 @@ export const SEGMENT_DEFAULTS = {
   group: undefined,
   tapName: '',
   mtu: 1450,
-  mac: undefined,
+  mac: 'persistent' as const,
   addresses: [],
   bridge: undefined,
   learning: true,

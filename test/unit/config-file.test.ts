@@ -102,7 +102,7 @@ describe('parseConfigFile: valid files', () => {
   it('reads the underlay and one segment per VNI entry', () => {
     const config = parse(TWO_VNIS);
     expect(config).toEqual(TWO_VNIS_CONFIG);
-    expect(formatMac(config.segments[0]!.mac!)).toBe('02:00:00:00:01:00');
+    expect(formatMac(config.segments[0]!.mac as Uint8Array)).toBe('02:00:00:00:01:00');
   });
 
   it('fills in the defaults of the least file', () => {
@@ -321,7 +321,7 @@ describe('parseConfigFile refuses bad files, naming the field', () => {
     ['mtu', 67, 'must be from 68 to 65535, not 67'],
     ['mtu', '65536', 'must be from 68 to 65535, not 65536'],
     ['mac', '01:00:5e:00:00:01', 'must be a unicast, non-zero MAC'],
-    ['mac', '02:00:00:00:00', 'must be a MAC like'],
+    ['mac', '02:00:00:00:00', 'must be persistent, random or a MAC like'],
     ['ageing', -5, 'must be a whole number'],
   ])('a VNI field %s of %j', (field, value, problem) => {
     expect(fileError({ vnis: [{ vni: 1 }, { vni: 2, [field]: value }] })).toMatch(new RegExp(`^vnis\\[1\\]\\.${field} ${problem}`));

@@ -95,7 +95,7 @@ describe('buildVtepConfig defaults', () => {
       statsIntervalSeconds: 60,
     });
     const [only] = config.segments;
-    expect(formatMac(only!.mac!)).toBe('02:00:00:aa:bb:cc');
+    expect(formatMac(only!.mac as Uint8Array)).toBe('02:00:00:aa:bb:cc');
     expect(only!.addresses).toEqual([
       { address: '192.0.2.10', family: 4, prefixLength: 24 },
       { address: '2001:db8::10', family: 6, prefixLength: 64 },
@@ -154,12 +154,20 @@ describe('buildVtepConfig refuses bad input, naming the option', () => {
     expectConfigError({ vni: '42', mtu }, '--mtu', mtu);
   });
 
-  it.each(['zz:00:00:00:00:01', '02:00:00:00:00', '02-00-00-00-00-01', '01:00:5e:00:00:01', 'ff:ff:ff:ff:ff:ff', '00:00:00:00:00:00'])(
+  it.each(['zz:00:00:00:00:01', '02:00:00:00:00', '02-00-00-00-00-01', '01:00:5e:00:00:01', 'ff:ff:ff:ff:ff:ff', '00:00:00:00:00:00', 'Random', ''])(
     '--mac %j',
     (mac) => {
       expectConfigError({ vni: '42', mac }, '--mac', mac);
     },
   );
+
+  it('takes --mac persistent (the default), random, or a unicast MAC', () => {
+    expect(segment().mac).toBe('persistent');
+    expect(segment({ mac: 'persistent' }).mac).toBe('persistent');
+    expect(segment({ mac: 'random' }).mac).toBe('random');
+    expect(formatMac(segment({ mac: '02:00:00:AA:BB:CC' }).mac as Uint8Array)).toBe('02:00:00:aa:bb:cc');
+    expect(configError({ vni: '42', mac: 'stable' })).toBe('--mac must be persistent, random or a MAC like 02:00:00:00:00:01, not "stable"');
+  });
 
   // [input, the part of it the message quotes]
   it.each([
