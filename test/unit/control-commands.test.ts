@@ -7,6 +7,7 @@ import { makeRemote } from '../../src/engine/remote.js';
 import type { Segment } from '../../src/segment.js';
 import { formatMac } from '../../src/vxlan/mac.js';
 import { encapOne, ethernetFrame, ip, mac, makeEngine, OWN_MAC } from './frames.js';
+import { thrownMessage } from './thrown.js';
 
 const VNI = 42;
 const TAP = 'vx0';
@@ -37,16 +38,7 @@ function control({ family = 4, port = 4789, maxAddress, proxy }: Setup = {}) {
 }
 
 /** The message of the RequestError `call` throws; fails when it throws nothing or something else. */
-function requestError(call: () => unknown): string {
-  let error: unknown;
-  try {
-    call();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(RequestError);
-  return (error as Error).message;
-}
+const requestError = (call: () => unknown): string => thrownMessage(call, RequestError);
 
 const byMacAndDst = (a: FdbRow, b: FdbRow): number => `${a.mac} ${a.dst}`.localeCompare(`${b.mac} ${b.dst}`);
 const sorted = (rows: unknown): FdbRow[] => [...(rows as FdbRow[])].sort(byMacAndDst);

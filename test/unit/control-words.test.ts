@@ -3,17 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { fdbRequest, flushLine, neighRequest } from '../../src/cli/control-commands.js';
 import { ConfigError } from '../../src/config/errors.js';
+import { thrownMessage } from './thrown.js';
 
-function wordsError(call: () => unknown): string {
-  let error: unknown;
-  try {
-    call();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ConfigError);
-  return (error as Error).message;
-}
+const wordsError = (call: () => unknown): string => thrownMessage(call, ConfigError);
 
 describe('fdb words', () => {
   it('reads iproute2 word order into a request, leaving out what was not given', () => {

@@ -3,6 +3,7 @@ import { Fdb, FdbError, ZERO_MAC, type FdbState, type FlushFilter } from '../../
 import { makeRemote, sameRemote } from '../../src/engine/remote.js';
 import { formatMac } from '../../src/vxlan/mac.js';
 import { decapOne, encapOne, ethernetFrame, eventText, expectedRemote, ip, mac, makeEngine, OWN_MAC, vxlanDatagram } from './frames.js';
+import { thrownMessage } from './thrown.js';
 
 const HOST = '02:00:00:00:00:0a';
 const HOST_B = '02:00:00:00:00:0b';
@@ -342,16 +343,7 @@ describe('Fdb max-address', () => {
   const limited = (maxAddress: number): Fdb => new Fdb({ learnedPort: 4789, ageingMs: AGEING, maxAddress });
 
   /** The FdbError `call` throws; fails when it throws nothing or something else. */
-  function fdbError(call: () => unknown): string {
-    let error: unknown;
-    try {
-      call();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(FdbError);
-    return (error as Error).message;
-  }
+  const fdbError = (call: () => unknown): string => thrownMessage(call, FdbError);
 
   it('refuses an add beyond the limit, naming max-address, and changes nothing', () => {
     const fdb = limited(2);
