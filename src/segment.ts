@@ -16,7 +16,7 @@ import { TapDevice } from './io/tap.js';
 import type { UnderlayTransport } from './io/transport.js';
 import { VXLAN_HEADER_LEN } from './vxlan/header.js';
 import { formatMac, isMulticastMac, isZeroMac, parseMac, persistentMac } from './vxlan/mac.js';
-import { readMachineId } from './config/system.js';
+import { namedNetworkNamespace, readMachineId } from './config/system.js';
 
 export const BATCH = 64;
 // Room for an inner Ethernet header with two VLAN tags beyond the MTU.
@@ -55,7 +55,7 @@ function sameConfiguredEntry(a: ConfiguredEntries['fdb'][number], b: ConfiguredE
 function stableMac(tapName: string, log: Logger): Uint8Array | undefined {
   const machineId = readMachineId();
   if (machineId === undefined) log.warn({ tap: tapName }, 'no /etc/machine-id: the TAP MAC is random; give --mac for a fixed one');
-  return machineId === undefined ? undefined : persistentMac(machineId, tapName);
+  return machineId === undefined ? undefined : persistentMac(machineId, tapName, namedNetworkNamespace());
 }
 
 export class Segment {

@@ -1,5 +1,7 @@
-// Defaults the kernel takes from the system, read the same way.
-import { readFileSync } from 'node:fs';
+// Defaults the kernel takes from the system, read the same way, and what identifies this
+// machine and network namespace.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { SystemDefaults } from './vtep-config.js';
 
 const FALLBACK_PORT_RANGE = { min: 32768, max: 60999 };
@@ -34,4 +36,18 @@ export function readMachineId(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The name of the named network namespace (/run/netns/NAME) this process is in, found as `ip netns identify` does. */
+export function namedNetworkNamespace(): string | undefined {
+  try {
+    const own = statSync('/proc/self/ns/net');
+    for (const name of readdirSync('/run/netns')) {
+      const ns = statSync(path.join('/run/netns', name));
+      if (ns.ino === own.ino && ns.dev === own.dev) return name;
+    }
+  } catch {
+    // no named namespaces
+  }
+  return undefined;
 }

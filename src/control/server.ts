@@ -3,30 +3,21 @@
 // {"ok":false,"error":"..."}; a "monitor" request gets {"ok":true} and then one line per
 // event until the client hangs up.
 import net from 'node:net';
-import { lstatSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../config/errors.js';
+import { namedNetworkNamespace } from '../config/system.js';
 import { RequestError, type ControlRequest } from './commands.js';
 
 export const CONTROL_DIR = '/run/vxlan-tap';
 const MAX_REQUEST_BYTES = 64 * 1024;
 
-/**
- * Interface names are per network namespace but /run is not: inside a named namespace
- * (`ip netns exec NAME ...`), sockets live in a folder named after it, which the server
- * and a client run in the same namespace both find. Found as `ip netns identify` does.
- */
+// Interface names are per network namespace but /run is not: inside a named namespace
+// (`ip netns exec NAME ...`), sockets live in a folder named after it, which the server
+// and a client run in the same namespace both find.
 function namespaceFolder(): string {
-  try {
-    const own = statSync('/proc/self/ns/net');
-    for (const name of readdirSync('/run/netns')) {
-      const ns = statSync(path.join('/run/netns', name));
-      if (ns.ino === own.ino && ns.dev === own.dev) return `netns-${name}`;
-    }
-  } catch {
-    // no named namespaces: the plain folder
-  }
-  return '';
+  const name = namedNetworkNamespace();
+  return name === undefined ? '' : `netns-${name}`;
 }
 
 export function defaultControlPath(tapName: string): string {

@@ -41,10 +41,13 @@ export function macLow(buf: Uint8Array, offset: number): number {
  * The MAC a device keeps across restarts, as systemd-networkd's MACAddressPolicy=persistent
  * gives one: a hash of the machine (its /etc/machine-id) and the device's name, with the
  * locally administered bit set and the group bit clear. The same machine and name always
- * give the same MAC, so peers' neighbour entries stay right when the VTEP restarts.
+ * give the same MAC, so peers' neighbour entries stay right when the VTEP restarts. A
+ * device name is unique only within its network namespace, so a named namespace's name
+ * is hashed too: two namespaces of one machine each with a vx0 get different MACs.
  */
-export function persistentMac(machineId: string, deviceName: string): Uint8Array {
-  const mac = Uint8Array.from(createHmac('sha256', machineId).update(`vxlan-tap tap ${deviceName}`).digest().subarray(0, MAC_LEN));
+export function persistentMac(machineId: string, deviceName: string, namespace?: string): Uint8Array {
+  const device = namespace === undefined ? deviceName : `${deviceName} netns ${namespace}`;
+  const mac = Uint8Array.from(createHmac('sha256', machineId).update(`vxlan-tap tap ${device}`).digest().subarray(0, MAC_LEN));
   mac[0] = (mac[0]! & 0xfe) | 0x02;
   return mac;
 }

@@ -22,11 +22,11 @@ describe.skipIf(!isRoot)('the TAP MAC across restarts', () => {
   });
   afterAll(() => lab.cleanup());
 
-  it('gives the TAP the same MAC at every start, the one derived from the machine and the TAP name', async () => {
+  it('gives the TAP the same MAC at every start, the one derived from the machine, the namespace and the TAP name', async () => {
     const machineId = readFileSync('/etc/machine-id', 'utf8').trim();
     const first = await start();
     const firstMac = tapMac();
-    expect(firstMac).toBe(formatMac(persistentMac(machineId, 'vxm0')));
+    expect(firstMac).toBe(formatMac(persistentMac(machineId, 'vxm0', tapHost)));
     expect(ping(lab, kernelHost, '192.0.2.2')).toBe(3);
     expect(kernelNeighbour()).toBe(firstMac);
     expect(await first.stop()).toBe(0);

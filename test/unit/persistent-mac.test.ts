@@ -1,6 +1,6 @@
 // The TAP's persistent MAC: from the machine ID and the TAP name, as systemd-networkd's
 // MACAddressPolicy=persistent: the same inputs always give the same unicast, locally
-// administered MAC; another machine or another name gives another.
+// administered MAC; another machine, name or named network namespace gives another.
 import { describe, expect, it } from 'vitest';
 import { formatMac, isMulticastMac, persistentMac } from '../../src/vxlan/mac.js';
 
@@ -24,8 +24,16 @@ describe('persistentMac', () => {
     }
   });
 
-  it('differs between names and between machines', () => {
-    const macs = new Set(['vx0', 'vx1', 'vx2', 'tap0'].flatMap((name) => [MACHINE, OTHER_MACHINE].map((m) => formatMac(persistentMac(m, name)))));
-    expect(macs.size).toBe(8);
+  it('differs between names, machines and named network namespaces', () => {
+    const macs = new Set(
+      ['vx0', 'vx1', 'vx2', 'tap0'].flatMap((name) =>
+        [MACHINE, OTHER_MACHINE].flatMap((m) => [undefined, 'ns-a', 'ns-b'].map((ns) => formatMac(persistentMac(m, name, ns)))),
+      ),
+    );
+    expect(macs.size).toBe(24);
+  });
+
+  it('is the same in the same named namespace', () => {
+    expect(formatMac(persistentMac(MACHINE, 'vx0', 'ns-a'))).toBe(formatMac(persistentMac(MACHINE, 'vx0', 'ns-a')));
   });
 });
