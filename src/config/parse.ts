@@ -6,9 +6,13 @@ import { formatMac, parseMac, isMulticastMac, isZeroMac } from '../vxlan/mac.js'
 import { MAX_VNI } from '../vxlan/header.js';
 import { addressBytes, formatAddress, isMulticastAddress } from '../vxlan/address.js';
 
-export interface Cidr {
+/** An address in canonical text form, and its family. */
+export interface IpAddress {
   address: string;
   family: 4 | 6;
+}
+
+export interface Cidr extends IpAddress {
   prefixLength: number;
 }
 
@@ -53,7 +57,7 @@ export function parseHostPort(text: string, option: string): { host: string; por
  * the TAP itself, never part of the address, and dropping it silently would send the
  * traffic somewhere else than asked.
  */
-export function parseIp(option: string, text: string): { address: string; family: 4 | 6 } {
+export function parseIp(option: string, text: string): IpAddress {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return { address: formatAddress(addressBytes(text), 0), family: 4 };
   if (!ipaddr.IPv6.isValid(text)) throw new ConfigError(`${option} must be an IPv4 or IPv6 address, not "${text}"`);
   const { zoneId } = ipaddr.IPv6.parse(text);
@@ -63,7 +67,7 @@ export function parseIp(option: string, text: string): { address: string; family
   return { address: formatAddress(addressBytes(text), 0), family: 6 };
 }
 
-export function parseMulticastIp(option: string, text: string): { address: string; family: 4 | 6 } {
+export function parseMulticastIp(option: string, text: string): IpAddress {
   const ip = parseIp(option, text);
   if (!isMulticastAddress(addressBytes(ip.address))) {
     throw new ConfigError(`${option} must be a multicast address (224.0.0.0/4 or ff00::/8), not ${text}`);

@@ -2,6 +2,7 @@
 // segment (VNI) of the running VTEP. Requests and results are plain JSON objects.
 import type { z } from 'zod';
 import { ConfigError } from '../config/errors.js';
+import type { IpAddress } from '../config/parse.js';
 import { fdbDeleteSchema, fdbEntrySchema, fdbFlushSchema, neighDeleteSchema, neighEntrySchema, validate } from '../config/schema.js';
 import { FdbError, type FdbEntry, type FdbState } from '../engine/fdb.js';
 import { NeighError } from '../engine/neigh.js';
@@ -62,12 +63,12 @@ function fields<S extends z.ZodType>(schema: S, request: ControlRequest): z.outp
 }
 
 /** The address, if it is of the underlay's family. */
-function underlayAddress(dst: { address: string; family: 4 | 6 }, ctx: ControlContext): string {
+function underlayAddress(dst: IpAddress, ctx: ControlContext): string {
   if (dst.family !== ctx.family) throw new RequestError(`dst ${dst.address} is IPv${dst.family} but the underlay is IPv${ctx.family}`);
   return dst.address;
 }
 
-function remoteOf(entry: { dst: { address: string; family: 4 | 6 }; port?: number; vni?: number }, ctx: ControlContext) {
+function remoteOf(entry: { dst: IpAddress; port?: number; vni?: number }, ctx: ControlContext) {
   return makeRemote(underlayAddress(entry.dst, ctx), entry.port ?? ctx.port, entry.vni === ctx.segment.config.vni ? undefined : entry.vni);
 }
 
@@ -115,7 +116,7 @@ export function runCommand(request: ControlRequest, ctx: ControlContext): unknow
     case 'fdb.del': {
       const entry = fields(fdbDeleteSchema, request);
       const mac = parseMac(entry.mac)!;
-      const dst = entry.dst;
+      const { dst } = entry;
       const remote = dst === undefined ? undefined : remoteOf({ ...entry, dst }, ctx);
       if (!fdb.delete(mac, remote)) throw new RequestError(`no such entry: ${entry.mac}${remote ? ` dst ${remote.address}` : ''}`);
       return null;
