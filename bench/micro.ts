@@ -1,12 +1,11 @@
 // Micro benchmarks of the engine alone: encap and decap of one 64-frame batch, called as
-// vtep.ts calls them, over a pool laid out like the real one. No I/O at all, so this is
+// segment.ts and the demultiplexer call them, over a region laid out like the real one. No I/O at all, so this is
 // the ceiling that the JavaScript forwarding decisions put on the data path.
 //   node dist/bench/micro.js      (npm run bench:micro)
 import Benchmark from 'benchmark';
-import { DeliverList, SendList } from '../src/engine/batch.js';
+import { DatagramBatch, FrameBatch } from '../src/engine/batch.js';
 import { DEFAULT_OUTER_HEADER, Engine } from '../src/engine/engine.js';
 import { Fdb } from '../src/engine/fdb.js';
-import { Pool } from '../src/io/pool.js';
 import { addressBytes } from '../src/vxlan/address.js';
 import { ETH_DST, ETH_HEADER_LEN, ETH_SRC, ETH_TYPE, ETHERTYPE_IPV4 } from '../src/vxlan/ethernet.js';
 import { VXLAN_HEADER_LEN, writeVxlanHeader } from '../src/vxlan/header.js';
@@ -22,9 +21,10 @@ const PEER_MAC = parseMac('02:00:00:00:00:02')!;
 // The peer VTEP's underlay address in the 16-byte form the receive path hands the engine.
 const PEER_VTEP = addressBytes('198.51.100.2');
 const OUTER_TOS = 0;
-// Sized as vtep.ts sizes its pool for the default MTU: headroom + 1450 + room for an
+// A plain TAP read's room for one datagram at the default MTU: header room + 1450 + an
 // Ethernet header with two VLAN tags.
 const SLOT_SIZE = VXLAN_HEADER_LEN + 1450 + 14 + 8;
+const region = (): Uint8Array => new Uint8Array(SLOT_SIZE * BATCH);
 
 interface BatchCase {
   name: string;
@@ -55,20 +55,21 @@ function writeFrame(buf: Uint8Array, offset: number, length: number, dst: Uint8A
   buf.set([0x9c, 0x40, 0x14, 0x51, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x10, 0xff, 0xff], tcp); // 40000 -> 5201, ACK
 }
 
-/** Frames read from the TAP (at slot+8), all to a MAC already learned behind one VTEP. */
+/** Frames read from the TAP (behind 8 bytes of header room), all to a MAC already learned behind one VTEP. */
 function encapCase(frameLength: number): BatchCase {
-  const pool = new Pool(SLOT_SIZE, BATCH);
-  for (let slot = 0; slot < BATCH; slot++) writeFrame(pool.bytes, pool.frameOffset(slot), frameLength, PEER_MAC, OWN_MAC);
+  const bytes = region();
+  for (let slot = 0; slot < BATCH; slot++) writeFrame(bytes, slot * SLOT_SIZE + VXLAN_HEADER_LEN, frameLength, PEER_MAC, OWN_MAC);
   const engine = newEngine();
   // Learned unicast: one send per frame, no flooding.
   engine.fdb.learn(PEER_MAC, 0, PEER_VTEP, 0, Date.now());
-  const sends = new SendList(BATCH);
-  const proxyReplies = new DeliverList(BATCH); // stays empty: the proxy is off
+  const sends = new DatagramBatch(BATCH);
+  const proxyReplies = new FrameBatch(BATCH); // stays empty: the proxy is off
+  const datagram = VXLAN_HEADER_LEN + frameLength;
   return {
     name: `encap ${frameLength} B`,
     runBatch: () => {
       sends.reset();
-      for (let slot = 0; slot < BATCH; slot++) engine.encap(pool.bytes, pool.frameOffset(slot), frameLength, sends, proxyReplies);
+      for (let slot = 0; slot < BATCH; slot++) engine.encap(bytes, slot * SLOT_SIZE, datagram, datagram, sends, proxyReplies);
     },
     produced: () => sends.count,
   };
@@ -76,21 +77,20 @@ function encapCase(frameLength: number): BatchCase {
 
 /** Datagrams received from the underlay (at slot+0), learning on: every frame refreshes its source. */
 function decapCase(frameLength: number): BatchCase {
-  const pool = new Pool(SLOT_SIZE, BATCH);
+  const bytes = region();
   for (let slot = 0; slot < BATCH; slot++) {
-    writeVxlanHeader(pool.bytes, pool.slotOffset(slot), VNI);
-    writeFrame(pool.bytes, pool.frameOffset(slot), frameLength, OWN_MAC, PEER_MAC);
+    writeVxlanHeader(bytes, slot * SLOT_SIZE, VNI);
+    writeFrame(bytes, slot * SLOT_SIZE + VXLAN_HEADER_LEN, frameLength, OWN_MAC, PEER_MAC);
   }
   const engine = newEngine();
-  const delivered = new DeliverList(BATCH);
+  const delivered = new FrameBatch(BATCH);
   return {
     name: `decap ${frameLength} B`,
     runBatch: () => {
       const now = Date.now(); // once per batch, as the receive callback does
       delivered.reset();
       for (let slot = 0; slot < BATCH; slot++) {
-        const datagram = pool.slotOffset(slot);
-        engine.decap(pool.bytes, datagram, VXLAN_HEADER_LEN + frameLength, PEER_VTEP, 0, OUTER_TOS, now, delivered);
+        engine.decap(bytes, slot * SLOT_SIZE, VXLAN_HEADER_LEN + frameLength, PEER_VTEP, 0, OUTER_TOS, now, delivered);
       }
     },
     produced: () => delivered.count,

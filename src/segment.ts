@@ -1,17 +1,19 @@
-// One VNI of a running VTEP: its TAP, its pool, its engine and FDB. Frames read from
-// the TAP are encapsulated and handed to the shared underlay; datagrams the VTEP routes
-// here are decapsulated into `deliveries` and written to the TAP once per batch.
-//   TAP --batch--> pool slots --engine.encap--> SendList --transport.send--> UDP
-//   UDP --batch--> datagrams  --engine.decap--> deliveries --TAP writes--> TAP
+// One VNI of a running VTEP: its TAP, its engine and FDB, and the owner of its transmit
+// direction. Frames (or trains of segments cut from a TCP super-frame) read from the TAP
+// are encapsulated by the engine, which writes every VXLAN header, and handed to the
+// shared underlay; datagrams the demultiplexer routes here are decapsulated into
+// `deliveries` and written to the TAP once per batch. The edges move bytes as they are.
+//   TAP --batch--> region --engine.encap--> sends --transport.send--> UDP
+//   UDP --batch--> region --demux, engine.decap--> deliveries --TAP writes--> TAP
 import type { Logger } from './log.js';
 import type { ConfiguredNeighbour, SegmentConfig, UnderlayConfig } from './config/vtep-config.js';
-import { DeliverList, SendList } from './engine/batch.js';
+import { DatagramBatch, FrameBatch } from './engine/batch.js';
+import type { RxTarget } from './engine/demux.js';
 import { Engine, type EngineEvent } from './engine/engine.js';
 import { NeighTable } from './engine/neigh.js';
 import type { EventHub, VtepEvent } from './control/events.js';
 import { Fdb, ZERO_MAC, type FdbState } from './engine/fdb.js';
 import { makeRemote, sameRemote, type Remote } from './engine/remote.js';
-import { Pool } from './io/pool.js';
 import { TapDevice } from './io/tap.js';
 import type { UnderlayTransport } from './io/transport.js';
 import { VXLAN_HEADER_LEN } from './vxlan/header.js';
@@ -21,6 +23,11 @@ import { namedNetworkNamespace, readMachineId } from './config/system.js';
 export const BATCH = 64;
 // Room for an inner Ethernet header with two VLAN tags beyond the MTU.
 const FRAME_OVERHEAD = 14 + 8;
+// What the offloading TAP reader packs a batch into: it reads a super-frame only with
+// 64 KB free, so this holds about sixteen.
+const OFFLOAD_REGION_BYTES = 1 << 20;
+// Frames decapsulated per TAP write call at most: a batch of GRO trains holds many.
+const DELIVERIES = 1024;
 
 /** The largest VXLAN datagram (header and inner frame) for a TAP of this MTU. */
 export function datagramCapacity(mtu: number): number {
@@ -58,9 +65,9 @@ function stableMac(tapName: string, log: Logger): Uint8Array | undefined {
   return machineId === undefined ? undefined : persistentMac(machineId, tapName, namedNetworkNamespace());
 }
 
-export class Segment {
+export class Segment implements RxTarget {
   /** Frames decapsulated for this TAP during the current receive batch. */
-  readonly deliveries = new DeliverList(BATCH);
+  readonly deliveries = new FrameBatch(DELIVERIES);
   /** What the configuration put in the tables last, so that a reload removes only that. */
   private configured: ConfiguredEntries = { fdb: [], neigh: [] };
 
@@ -96,23 +103,35 @@ export class Segment {
       events.publish(published);
     };
     const { learning, proxy, l2miss, l3miss } = config;
-    const engine = new Engine({ vni, ownMac: tap.mac, learning, proxy, l2miss, l3miss, outer: underlay.outer }, fdb, new NeighTable(), report);
+    const sourcePorts = transport.sourcePorts;
+    const engine = new Engine({ vni, ownMac: tap.mac, learning, proxy, l2miss, l3miss, outer: underlay.outer, sourcePorts }, fdb, new NeighTable(), report);
     const segment = new Segment(config, tap, engine, underlay.port);
     for (const problem of segment.applyConfigured(config)) vniLog.warn(problem);
+    segment.startTransmitting(transport);
+    return segment;
+  }
 
-    const pool = new Pool(datagramCapacity(config.mtu), BATCH);
-    const sends = new SendList(BATCH * Math.max(1, config.peers.length));
-    const proxyReplies = new DeliverList(BATCH);
-    tap.startReading(pool, BATCH, (offsets, lengths, count) => {
+  /** TAP -> engine -> underlay: one engine call per frame or train, one send per batch. */
+  private startTransmitting(transport: UnderlayTransport): void {
+    const { tap, engine } = this;
+    const frameCapacity = this.config.mtu + FRAME_OVERHEAD;
+    const region = new ArrayBuffer(tap.offload ? OFFLOAD_REGION_BYTES : BATCH * (datagramCapacity(this.config.mtu) + 8));
+    const bytes = new Uint8Array(region);
+    const reads = new DatagramBatch(BATCH);
+    const sends = new DatagramBatch(BATCH * Math.max(1, this.config.peers.length));
+    sends.flush = () => {
+      transport.send(bytes, sends);
       sends.reset();
-      for (let i = 0; i < count; i++) engine.encap(pool.bytes, offsets[i]!, lengths[i]!, sends, proxyReplies);
-      transport.send(pool.bytes, sends);
+    };
+    const proxyReplies = new FrameBatch(BATCH);
+    tap.startReading(region, reads, frameCapacity, (count) => {
+      for (let i = 0; i < count; i++) engine.encap(bytes, reads.offset(i), reads.length(i), reads.segment(i), sends, proxyReplies);
+      sends.flush();
       if (proxyReplies.count > 0) {
-        tap.writeFrames(pool.bytes, proxyReplies);
+        tap.writeFrames(bytes, proxyReplies);
         proxyReplies.reset();
       }
     });
-    return segment;
   }
 
   /**
@@ -155,11 +174,25 @@ export class Segment {
     return problems;
   }
 
-  /** Writes this batch's decapsulated frames to the TAP and empties the list. */
+  /**
+   * Writes this batch's decapsulated frames to the TAP and empties the list. What the
+   * TAP refused (its queue full) is counted as dropped, so the counters still add up.
+   */
   flush(buf: Uint8Array): void {
-    if (this.deliveries.count === 0) return;
-    this.tap.writeFrames(buf, this.deliveries);
-    this.deliveries.reset();
+    const frames = this.deliveries;
+    if (frames.count === 0) return;
+    if (this.tap.writeFrames(buf, frames) < frames.count) {
+      let refused = 0;
+      let bytes = 0;
+      for (let i = 0; i < frames.count; i++) {
+        const length = frames.length(i);
+        if (length >= 0) continue;
+        refused++;
+        bytes -= length;
+      }
+      this.engine.refusedByTap(refused, bytes);
+    }
+    frames.reset();
   }
 
   close(): void {

@@ -1,13 +1,12 @@
 // One running VTEP: one underlay transport (one UDP port) shared by one segment per VNI.
-// Received datagrams are routed to their segment by VNI; each segment's TAP feeds the
-// shared transport. Also runs the ageing sweep, the stats log and config reloads.
+// Received datagrams are routed to their segment by VNI (the demultiplexer owns that
+// direction); each segment's TAP feeds the shared transport. Also runs the ageing sweep,
+// the stats log and config reloads.
 import type { Logger } from './log.js';
 import type { SegmentConfig, VtepConfig } from './config/vtep-config.js';
-import { Counters, type RxDropReason } from './engine/counters.js';
+import { Demux } from './engine/demux.js';
 import { Segment } from './segment.js';
 import type { UnderlayTransport } from './io/transport.js';
-import { VXLAN_HEADER_LEN, hasIFlag, readVni } from './vxlan/header.js';
-import { ADDRESS_LEN } from './vxlan/address.js';
 import { formatMac } from './vxlan/mac.js';
 import { startStatsLog } from './control/stats-log.js';
 import { EventHub } from './control/events.js';
@@ -31,8 +30,7 @@ export class Vtep {
   private readonly byVni = new Map<number, Segment>();
   /** The same segments as a plain array: iterating it per batch allocates nothing. */
   private segmentList: Segment[] = [];
-  /** Datagrams no segment claims: too short, I flag clear, or a VNI not served here. */
-  readonly unclaimed = new Counters();
+  private readonly demux = new Demux();
   readonly events = new EventHub();
   private readonly timers: NodeJS.Timeout[] = [];
   private stopStatsLog: (() => void) | undefined;
@@ -53,9 +51,13 @@ export class Vtep {
   static async start(config: VtepConfig, transport: UnderlayTransport, log: Logger): Promise<Vtep> {
     const vtep = new Vtep(config, transport, log);
     // Bind first: a port in use fails before any device exists.
-    await transport.open((buf, offsets, lengths, sources, tos, count) => vtep.receive(buf, offsets, lengths, sources, tos, count));
+    await transport.open((buf, batch, count) => vtep.demux.rx(buf, batch, count, Date.now()));
     try {
-      for (const segment of config.segments) vtep.byVni.set(segment.vni, Segment.open(segment, config.underlay, transport, vtep.events, log));
+      for (const settings of config.segments) {
+        const segment = Segment.open(settings, config.underlay, transport, vtep.events, log);
+        vtep.byVni.set(settings.vni, segment);
+        vtep.demux.add(settings.vni, segment);
+      }
       vtep.segmentList = [...vtep.byVni.values()];
       for (const segment of vtep.segmentList) {
         const socketPath = segment.config.control ?? defaultControlPath(segment.tap.name);
@@ -114,30 +116,6 @@ export class Vtep {
     this.membership = undefined;
   }
 
-  /** Routes each datagram to the segment of its VNI, then flushes every segment's TAP writes. */
-  private receive(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, sources: Uint8Array, tos: Uint8Array, count: number): void {
-    const now = Date.now();
-    for (let i = 0; i < count; i++) {
-      const offset = offsets[i]!;
-      const length = lengths[i]!;
-      let reason: RxDropReason = 'tooShort';
-      if (length >= VXLAN_HEADER_LEN) {
-        reason = 'invalidHeader';
-        if (hasIFlag(buf, offset)) {
-          const segment = this.byVni.get(readVni(buf, offset));
-          if (segment !== undefined) {
-            segment.engine.decap(buf, offset, length, sources, i * ADDRESS_LEN, tos[i]!, now, segment.deliveries);
-            continue;
-          }
-          reason = 'unknownVni';
-        }
-      }
-      this.unclaimed.drops[reason]++;
-    }
-    const segments = this.segmentList;
-    for (let i = 0; i < segments.length; i++) segments[i]!.flush(buf);
-  }
-
   private startTimers(): void {
     const ageing = Math.min(...this.segments.map((s) => s.config.ageingSeconds).filter((a) => a > 0));
     if (Number.isFinite(ageing)) {
@@ -165,7 +143,7 @@ export class Vtep {
       ...segment.engine.counters.snapshot(),
       fdbEntries: segment.engine.fdb.size,
       ...(segment.tap.offload ? { offload: segment.tap.offloadStats() } : {}),
-      unclaimed: this.unclaimed.drops,
+      unclaimed: this.demux.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
     };
   }
@@ -173,7 +151,7 @@ export class Vtep {
   statsSnapshot(): Record<string, unknown> {
     return {
       vnis: Object.fromEntries(this.segments.map((s) => [s.config.vni, s.engine.counters.snapshot()])),
-      unclaimed: this.unclaimed.drops,
+      unclaimed: this.demux.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
     };
   }

@@ -1,5 +1,6 @@
 // Entry point of the vxlan-tap native addon.
 #include <napi.h>
+#include "batch_layout.h"
 #include "ethtool.h"
 #include "fd_reader.h"
 #include "offload_reader.h"
@@ -9,6 +10,7 @@
 #include "udp_sender.h"
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("layout", layout::Export(env));
   tap_device::Init(env, exports);
   ethtool::Init(env, exports);
   fd_reader::Init(env, exports);

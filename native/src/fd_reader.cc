@@ -1,5 +1,6 @@
 #include "fd_reader.h"
-#include "batch_slots.h"
+#include "batch_layout.h"
+#include "batch_region.h"
 #include "errors.h"
 #include "fd_poll.h"
 
@@ -7,6 +8,11 @@
 
 namespace {
 
+namespace d = layout::datagram;
+constexpr size_t kVxlanHeaderLen = 8;
+
+// Reads a plain TAP (no virtio_net_hdr): one frame per read, each laid in the region
+// behind 8 bytes of room for its VXLAN header, listed as a single datagram.
 class FdReader : public Napi::ObjectWrap<FdReader> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -15,11 +21,12 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
                         InstanceMethod("stop", &FdReader::Stop)});
   }
 
-  // new FdReader(fd, region: ArrayBuffer, offsets: Int32Array, lengths: Int32Array,
-  //              capacity: number, onBatch: (count) => void)
+  // new FdReader(fd, region: ArrayBuffer, batch: Int32Array (datagram layout),
+  //              frameCapacity: number, onBatch: (count) => void)
   explicit FdReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FdReader>(info) {
     fd_ = info[0].As<Napi::Number>().Int32Value();
-    slots_.Read(info, 1, 4, 5, "vxlan-tap:FdReader");
+    frame_capacity_ = info[3].As<Napi::Number>().Uint32Value();
+    batch_.Read(info, 1, 4, d::stride, "vxlan-tap:FdReader");
   }
 
  private:
@@ -39,28 +46,28 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
   void Drain() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    uint8_t* base = slots_.base();
-    size_t size = slots_.size();
-    Napi::Int32Array offsets = slots_.offsets();
-    Napi::Int32Array lengths = slots_.lengths();
-    uint32_t count = 0;
-    size_t batch = slots_.batch();
-    while (count < batch) {
-      int32_t off = offsets[count];
-      if (!InRegion(off, slots_.capacity(), size)) break;
-      ssize_t n = read(fd_, base + off, slots_.capacity());
+    uint8_t* base = batch_.base();
+    size_t size = batch_.size();
+    uint32_t count = 0, max = batch_.capacity();
+    size_t cursor = 0;
+    while (count < max && cursor + kVxlanHeaderLen + frame_capacity_ <= size) {
+      ssize_t n = read(fd_, base + cursor + kVxlanHeaderLen, frame_capacity_);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;  // EAGAIN: drained; other errors: the poll reports them again
       // The TAP reports a frame's full length even when it only fit in part: drop it.
-      if (n > static_cast<ssize_t>(slots_.capacity())) continue;
-      lengths[count++] = static_cast<int32_t>(n);
+      if (n > static_cast<ssize_t>(frame_capacity_)) continue;
+      int32_t* e = batch_.entry(count++);
+      e[d::offset] = static_cast<int32_t>(cursor);
+      e[d::length] = e[d::segment] = static_cast<int32_t>(kVxlanHeaderLen + n);
+      cursor += Align8(kVxlanHeaderLen + n);
     }
     if (count == 0) return;
-    slots_.Deliver(env, Value(), count);
+    batch_.Deliver(env, Value(), count);
   }
 
   int fd_ = -1;
-  BatchSlots slots_;
+  uint32_t frame_capacity_ = 0;
+  BatchRegion batch_;
   FdPoll<FdReader, &FdReader::Drain> poll_;
 };
 

@@ -1,5 +1,6 @@
 #include "offload_reader.h"
-#include "batch_slots.h"
+#include "batch_layout.h"
+#include "batch_region.h"
 #include "errors.h"
 #include "fd_poll.h"
 #include "tap_offload.h"
@@ -15,10 +16,17 @@
 namespace {
 
 using tap_offload::kVnetHdrLen;
+namespace d = layout::datagram;
+constexpr size_t kVxlanHeaderLen = 8;
 
 // Batches handed to JS per readable event at most (plus what finishes a super-frame).
 constexpr uint32_t kMaxBatches = 4;
 
+// Reads a TAP opened with IFF_VNET_HDR. A plain frame is listed as a single datagram, as
+// FdReader does. A TCP super-frame (TSO) is cut into segments laid back to back, each
+// behind 8 bytes of room for its VXLAN header, and listed as one train: every datagram
+// but the last has the same size, so the engine decides once for all of them and the
+// underlay can hand the whole train to the kernel in one sendmsg (UDP GSO).
 class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -28,14 +36,14 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
                         InstanceMethod("stats", &OffloadReader::Stats)});
   }
 
-  // new OffloadReader(fd, region: ArrayBuffer, offsets: Int32Array, lengths: Int32Array,
-  //                   capacity: number, onBatch: (count) => void), as FdReader.
+  // new OffloadReader(fd, region: ArrayBuffer, batch: Int32Array (datagram layout),
+  //                   frameCapacity: number (unused: super-frames set the size),
+  //                   onBatch: (count) => void), as FdReader.
   explicit OffloadReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OffloadReader>(info) {
     fd_ = info[0].As<Napi::Number>().Int32Value();
-    slots_.Read(info, 1, 4, 5, "vxlan-tap:OffloadReader");
-    // A super-frame lands partly in the slot and the rest here, at scratch_[slots_.capacity()]:
-    // copying the slot's part in front of it makes the super-frame contiguous.
-    scratch_.resize(slots_.capacity() + tap_offload::kMaxSuperFrame);
+    batch_.Read(info, 1, 4, d::stride, "vxlan-tap:OffloadReader");
+    // A super-frame is read into the region, copied here and cut back into the region.
+    scratch_.resize(tap_offload::kMaxSuperFrame);
   }
 
  private:
@@ -64,60 +72,76 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
     return o;
   }
 
-  // Reads until EAGAIN or a full batch, handing JS one batch at a time. A super-frame
-  // with more segments than free slots is finished in the next batch of the same call,
-  // so nothing is left waiting for a readable event that may not come. Those next
-  // batches read on too, but only up to kMaxBatches in all: then the last super-frame is
-  // finished without reading more, and the event loop gets its turn (the UDP side).
+  // Reads until EAGAIN or a full region, handing JS one batch at a time. A super-frame
+  // whose train does not fit what is left of the region is finished in the next batch
+  // of the same call, so nothing waits for a readable event that may not come. At most
+  // kMaxBatches batches read; then the last super-frame is finished without reading
+  // more, and the event loop gets its turn (the UDP side).
   void Drain() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    uint8_t* base = slots_.base();
-    size_t size = slots_.size();
-    Napi::Int32Array offsets = slots_.offsets();
-    Napi::Int32Array lengths = slots_.lengths();
-    size_t batch = slots_.batch();
+    uint8_t* base = batch_.base();
+    size_t size = batch_.size();
+    uint32_t max = batch_.capacity();
     for (uint32_t round = 1;; round++) {
       const bool may_read = round < kMaxBatches;
       uint32_t count = 0;
+      size_t cursor = 0;
       bool drained = false;
-      while (count < batch && !drained) {
-        int32_t off = offsets[count];
-        if (!InRegion(off, slots_.capacity(), size)) {
-          pending_ = false;  // a misconfigured slot: never spin on it
-          break;
-        }
+      while (count < max && !drained) {
         if (pending_) {
-          size_t n = tap_offload::WriteSegment(tso_, next_segment_, base + off, slots_.capacity());
-          if (n == 0) {  // larger than a slot: the rest of this super-frame is lost
-            dropped_++;
-            pending_ = false;
-            continue;
+          size_t train = LayOutTrain(base + cursor, size - cursor);
+          if (train == 0) {
+            // No room left: the next batch starts with it. In an empty region it never fits.
+            if (cursor == 0) {
+              dropped_++;
+              pending_ = false;
+            }
+            break;
           }
-          lengths[count++] = static_cast<int32_t>(n);
-          segments_++;
-          if (++next_segment_ == tso_.segments) pending_ = false;
+          int32_t* e = batch_.entry(count++);
+          e[d::offset] = static_cast<int32_t>(cursor);
+          e[d::length] = static_cast<int32_t>(train);
+          e[d::segment] = static_cast<int32_t>(kVxlanHeaderLen + tso_.hdr_len + tso_.gso_size);
+          cursor += Align8(train);
           continue;
         }
-        if (!may_read) break;
-        drained = !ReadOne(base + off, &lengths[count], &count);
+        if (!may_read || cursor + kVxlanHeaderLen + tap_offload::kMaxSuperFrame > size) break;
+        drained = !ReadOne(base, &cursor, &count);
       }
-      if (count > 0) slots_.Deliver(env, Value(), count);
-      // Stopped from JS, or done: a full batch leaves the rest to the next readable event
-      // (uv_poll is level-triggered).
-      if (stopped_ || !pending_) return;
+      if (count > 0) batch_.Deliver(env, Value(), count);
+      if (stopped_) return;
+      if (pending_) continue;  // finish it, whatever the round
+      if (drained || !may_read) return;
     }
   }
 
-  // One read into the slot at `slot`. Returns false when nothing was read (EAGAIN, or an
-  // error the poll reports again); otherwise the slot holds a frame (count advanced), or
-  // a super-frame became pending, or a bad frame was dropped.
-  bool ReadOne(uint8_t* slot, int32_t* length, uint32_t* count) {
+  // Lays out the pending super-frame's next segments at `at` (room for `room` bytes),
+  // each behind 8 bytes of VXLAN header room, back to back; returns the train's size, 0
+  // when not even one fits.
+  size_t LayOutTrain(uint8_t* at, size_t room) {
+    size_t train = 0;
+    while (pending_) {
+      if (train + kVxlanHeaderLen >= room) break;
+      size_t n = tap_offload::WriteSegment(tso_, next_segment_, at + train + kVxlanHeaderLen, room - train - kVxlanHeaderLen);
+      if (n == 0) break;
+      train += kVxlanHeaderLen + n;
+      segments_++;
+      if (++next_segment_ == tso_.segments) pending_ = false;
+    }
+    return train;
+  }
+
+  // One read at base+*cursor. Returns false when nothing was read (EAGAIN, or an error
+  // the poll reports again); otherwise a frame was listed (count and cursor advanced),
+  // or a super-frame became pending, or a bad frame was dropped.
+  bool ReadOne(uint8_t* base, size_t* cursor, uint32_t* count) {
     virtio_net_hdr h;
-    iovec iov[3] = {{&h, kVnetHdrLen}, {slot, slots_.capacity()}, {scratch_.data() + slots_.capacity(), tap_offload::kMaxSuperFrame}};
+    uint8_t* frame = base + *cursor + kVxlanHeaderLen;
+    iovec iov[2] = {{&h, kVnetHdrLen}, {frame, tap_offload::kMaxSuperFrame}};
     ssize_t n;
     do {
-      n = readv(fd_, iov, 3);
+      n = readv(fd_, iov, 2);
     } while (n < 0 && errno == EINTR);
     if (n <= 0) return false;
     if (static_cast<size_t>(n) < kVnetHdrLen) {
@@ -125,20 +149,25 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
       return true;
     }
     size_t len = static_cast<size_t>(n) - kVnetHdrLen;
+    if (len >= tap_offload::kMaxSuperFrame) {
+      dropped_++;  // cut short by our buffer
+      return true;
+    }
     if (h.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
-      if (len > slots_.capacity() || ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !tap_offload::CompleteChecksum(h, slot, len))) {
+      if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !tap_offload::CompleteChecksum(h, frame, len)) {
         dropped_++;
         return true;
       }
-      *length = static_cast<int32_t>(len);
-      ++*count;
+      int32_t* e = batch_.entry((*count)++);
+      e[d::offset] = static_cast<int32_t>(*cursor);
+      e[d::length] = e[d::segment] = static_cast<int32_t>(kVxlanHeaderLen + len);
+      *cursor += Align8(kVxlanHeaderLen + len);
       return true;
     }
-    // A super-frame: make it contiguous in scratch (the slot will hold its first segment).
-    uint8_t* frame = scratch_.data();
-    std::memcpy(frame, slot, std::min<size_t>(len, slots_.capacity()));  // the rest is in place already
-    if (len >= slots_.capacity() + tap_offload::kMaxSuperFrame || !tap_offload::ParseTso(h, frame, len, &tso_)) {
-      dropped_++;  // cut short by our buffer, or not a TCP super-frame we can segment
+    // A super-frame: its segments are cut from a copy, back into the region.
+    std::memcpy(scratch_.data(), frame, len);
+    if (!tap_offload::ParseTso(h, scratch_.data(), len, &tso_)) {
+      dropped_++;  // not a TCP super-frame we can segment
       return true;
     }
     super_frames_++;
@@ -155,7 +184,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   bool pending_ = false;
   uint32_t next_segment_ = 0;
   uint64_t super_frames_ = 0, segments_ = 0, dropped_ = 0;
-  BatchSlots slots_;
+  BatchRegion batch_;
   FdPoll<OffloadReader, &OffloadReader::Drain> poll_;
 };
 

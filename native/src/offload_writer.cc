@@ -1,4 +1,5 @@
 #include "offload_writer.h"
+#include "batch_layout.h"
 #include "tap_offload.h"
 
 #include <sys/uio.h>
@@ -11,6 +12,7 @@ namespace {
 
 using tap_offload::kVnetHdrLen;
 using tap_offload::TcpSegment;
+namespace f = layout::frame;
 
 // Segments per merged super-frame: a receive batch holds no more.
 constexpr uint32_t kMaxRun = 64;
@@ -35,14 +37,13 @@ bool WritePlain(int fd, const uint8_t* frame, size_t len) {
 // The frames of one call, parsed for coalescing at most once each.
 class Batch {
  public:
-  Batch(uint8_t* base, size_t size, const Napi::Int32Array& offsets, const Napi::Int32Array& lengths, uint32_t count)
-      : base_(base), size_(size), offsets_(offsets), lengths_(lengths), count_(count) {}
+  Batch(uint8_t* base, size_t size, int32_t* frames, uint32_t count) : base_(base), size_(size), frames_(frames), count_(count) {}
 
   uint32_t count() const { return count_; }
 
   // The frame at i, or nullptr when it lies outside the buffer.
   const uint8_t* Frame(uint32_t i, size_t* len) const {
-    int64_t off = offsets_[i], l = lengths_[i];
+    int64_t off = frames_[i * f::stride + f::offset], l = frames_[i * f::stride + f::length];
     if (off < 0 || l < 0 || static_cast<size_t>(off + l) > size_) return nullptr;
     *len = static_cast<size_t>(l);
     return base_ + off;
@@ -50,6 +51,9 @@ class Batch {
 
   // Whether frame i is a segment coalescing may take; remembers the last answer, which
   // is asked again when a segment that ends one run starts the next.
+  // Marks frame i as refused by the TAP (its length negated), for the caller's counters.
+  void Refused(uint32_t i) { frames_[i * f::stride + f::length] *= -1; }
+
   bool Tcp(uint32_t i, TcpSegment* out) {
     if (i != cached_index_) {
       size_t len;
@@ -64,26 +68,25 @@ class Batch {
  private:
   uint8_t* base_;
   size_t size_;
-  const Napi::Int32Array& offsets_;
-  const Napi::Int32Array& lengths_;
+  int32_t* frames_;
   uint32_t count_;
   uint32_t cached_index_ = UINT32_MAX;
   bool cached_ok_ = false;
   TcpSegment cached_;
 };
 
-// writeFramesOffload(fd, bytes: Uint8Array, offsets: Int32Array, lengths: Int32Array,
-// count, coalesce: boolean): writes the listed frames, each behind a virtio_net_hdr;
-// returns how many of them the kernel took (a merged super-frame counts its segments).
+// writeFramesOffload(fd, bytes: Uint8Array, frames: Int32Array (frame layout), count,
+// coalesce: boolean): writes the listed frames, each behind a virtio_net_hdr; returns how
+// many of them the kernel took (a merged super-frame counts its segments) and negates the
+// length of each one it refused.
 Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
   int fd = info[0].As<Napi::Number>().Int32Value();
   Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
-  Napi::Int32Array offsets = info[2].As<Napi::Int32Array>();
-  Napi::Int32Array lengths = info[3].As<Napi::Int32Array>();
-  uint32_t count = info[4].As<Napi::Number>().Uint32Value();
-  bool coalesce = info[5].ToBoolean().Value();
-  count = static_cast<uint32_t>(std::min<size_t>({count, offsets.ElementLength(), lengths.ElementLength()}));
-  Batch batch(bytes.Data(), bytes.ByteLength(), offsets, lengths, count);
+  Napi::Int32Array frames = info[2].As<Napi::Int32Array>();
+  uint32_t count = info[3].As<Napi::Number>().Uint32Value();
+  bool coalesce = info[4].ToBoolean().Value();
+  count = static_cast<uint32_t>(std::min<size_t>(count, frames.ElementLength() / f::stride));
+  Batch batch(bytes.Data(), bytes.ByteLength(), frames.Data(), count);
 
   uint8_t headers[kVnetHdrLen + tap_offload::kMaxHeaders];
   iovec iov[1 + kMaxRun];
@@ -92,7 +95,7 @@ Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
     size_t len = 0;
     const uint8_t* first = batch.Frame(i, &len);
     if (first == nullptr) {
-      i++;
+      batch.Refused(i++);
       continue;
     }
     // Gather the run of segments that continue frame i's flow: every one but the last
@@ -123,6 +126,7 @@ Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
     }
     if (run == 1) {
       if (WritePlain(fd, first, len)) written++;
+      else batch.Refused(i);
       i++;
       continue;
     }
@@ -137,9 +141,12 @@ Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
       // The kernel refused the super-frame: deliver its segments one by one instead.
       for (uint32_t k = 0; k < run; k++) {
         size_t l = 0;
-        const uint8_t* f = batch.Frame(i + k, &l);
-        if (WritePlain(fd, f, l)) written++;
+        const uint8_t* frame = batch.Frame(i + k, &l);
+        if (WritePlain(fd, frame, l)) written++;
+        else batch.Refused(i + k);
       }
+    } else {
+      for (uint32_t k = 0; k < run; k++) batch.Refused(i + k);
     }
     i += run;
   }

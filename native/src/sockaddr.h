@@ -35,6 +35,12 @@ inline void FromSockaddr(const sockaddr_storage* in, uint8_t* addr16) {
   }
 }
 
+// The port of a received source address, in host order.
+inline int32_t SockaddrPort(const sockaddr_storage* in) {
+  if (in->ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(in)->sin_port);
+  return ntohs(reinterpret_cast<const sockaddr_in6*>(in)->sin6_port);
+}
+
 // Parses an address string ("" for any) into a sockaddr of the family; false if invalid.
 inline bool ParseSockaddr(int family, const std::string& text, uint16_t port, sockaddr_storage* out, socklen_t* len) {
   uint8_t addr16[16] = {0};

@@ -2,7 +2,8 @@
 // setting its MTU, MAC, link state and addresses with the classic SIOC* ioctls. Closing
 // the returned fd removes the device, because it is never made persistent.
 #include "tap_device.h"
-#include "batch_slots.h"
+#include "batch_layout.h"
+#include "batch_region.h"
 #include "errors.h"
 
 #include <arpa/inet.h>
@@ -196,26 +197,30 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// writeFrames(fd, bytes: Uint8Array, offsets Int32Array, lengths Int32Array, count): a
-// batch of whole frames from one buffer in one call; returns how many were written.
+// writeFrames(fd, bytes: Uint8Array, frames: Int32Array (frame layout), count): a batch
+// of whole frames from one buffer in one call; returns how many were written and negates
+// the length of each one the TAP refused.
 Napi::Value WriteFrames(const Napi::CallbackInfo& info) {
+  namespace f = layout::frame;
   int fd = info[0].As<Napi::Number>().Int32Value();
   Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
-  Napi::Int32Array offsets = info[2].As<Napi::Int32Array>();
-  Napi::Int32Array lengths = info[3].As<Napi::Int32Array>();
-  uint32_t count = info[4].As<Napi::Number>().Uint32Value();
+  Napi::Int32Array frames = info[2].As<Napi::Int32Array>();
+  uint32_t count = info[3].As<Napi::Number>().Uint32Value();
   uint8_t* base = bytes.Data();
   size_t size = bytes.ByteLength();
   uint32_t written = 0;
-  count = std::min<uint32_t>(count, std::min(offsets.ElementLength(), lengths.ElementLength()));
+  count = static_cast<uint32_t>(std::min<size_t>(count, frames.ElementLength() / f::stride));
   for (uint32_t i = 0; i < count; i++) {
-    int32_t off = offsets[i], len = lengths[i];
-    if (!InRegion(off, len, size)) continue;
-    ssize_t n;
-    do {
-      n = write(fd, base + off, len);
-    } while (n < 0 && errno == EINTR);
+    int32_t* e = frames.Data() + size_t(i) * f::stride;
+    int32_t off = e[f::offset], len = e[f::length];
+    ssize_t n = -1;
+    if (InRegion(off, len, size)) {
+      do {
+        n = write(fd, base + off, len);
+      } while (n < 0 && errno == EINTR);
+    }
     if (n == static_cast<ssize_t>(len)) written++;
+    else e[f::length] = -len;
   }
   return Napi::Number::New(info.Env(), written);
 }

@@ -1,11 +1,13 @@
 #include "udp_receiver.h"
-#include "batch_slots.h"
+#include "batch_layout.h"
+#include "batch_region.h"
 #include "errors.h"
 #include "fd_poll.h"
 #include "sockaddr.h"
 #include "underlay_options.h"
 
 #include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,8 +16,12 @@
 
 namespace {
 
+namespace d = layout::datagram;
 constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
 constexpr size_t kControlBytes = 64;
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 void SetBuffer(int fd, int force_opt, int opt) {
   int size = kSocketBufferBytes;
@@ -35,8 +41,9 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
   }
 
   // new UdpReceiver(underlay options (see underlay_options.h), region: ArrayBuffer,
-  //   offsets: Int32Array, lengths: Int32Array, sources: Uint8Array (16 per entry),
-  //   tos: Uint8Array, capacity, onBatch(count))
+  //   batch: Int32Array (datagram layout), slotSize, gro: boolean, onBatch(count)).
+  // The region is cut into slots of slotSize bytes, one datagram (or, with gro, one
+  // coalesced train of up to 64 KB) each.
   explicit UdpReceiver(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpReceiver>(info) {
     Napi::Env env = info.Env();
     UnderlayOptions options;
@@ -45,11 +52,11 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
       return;
     }
     family_ = options.family;
-    slots_.Read(info, 1, 6, 7, "vxlan-tap:UdpReceiver");
-    sources_ = Napi::Persistent(info[4].As<Napi::Uint8Array>());
-    tos_ = Napi::Persistent(info[5].As<Napi::Uint8Array>());
+    batch_.Read(info, 1, 5, d::stride, "vxlan-tap:UdpReceiver");
+    slot_size_ = info[3].As<Napi::Number>().Uint32Value();
+    bool gro = info[4].ToBoolean().Value();
 
-    size_t batch = std::min({slots_.batch(), sources_.Value().ByteLength() / 16, tos_.Value().ByteLength()});
+    size_t batch = slot_size_ == 0 ? 0 : std::min<size_t>(batch_.capacity(), batch_.size() / slot_size_);
     msgs_.resize(batch);
     iovs_.resize(batch);
     names_.resize(batch);
@@ -77,6 +84,9 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof(on));
     }
     SetBuffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF);
+    // UDP GRO: consecutive datagrams of one sender arrive as one train with their size.
+    // Where the kernel lacks it they simply arrive one by one.
+    if (gro) setsockopt(fd_, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
     int err = options.BindToDevice(fd_);
     const char* what = "bind UDP to device";
     if (!err && bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
@@ -139,20 +149,10 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
   void Drain() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    uint8_t* base = slots_.base();
-    size_t size = slots_.size();
-    Napi::Int32Array offsets = slots_.offsets();
-    Napi::Int32Array lengths = slots_.lengths();
-    uint8_t* sources = sources_.Value().Data();
-    uint8_t* tos = tos_.Value().Data();
+    uint8_t* base = batch_.base();
     size_t batch = msgs_.size();
     for (size_t i = 0; i < batch; i++) {
-      int32_t off = offsets[i];
-      if (!InRegion(off, slots_.capacity(), size)) {
-        batch = i;
-        break;
-      }
-      iovs_[i] = {base + off, slots_.capacity()};
+      iovs_[i] = {base + i * slot_size_, slot_size_};
       msgs_[i].msg_hdr = {};
       msgs_[i].msg_hdr.msg_name = &names_[i];
       msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
@@ -167,33 +167,38 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     } while (n < 0 && errno == EINTR);
     if (n <= 0) return;
     for (int i = 0; i < n; i++) {
+      int32_t* e = batch_.entry(i);
       // A datagram larger than a slot was cut short: hand on length 0, counted as too short.
       bool truncated = (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-      lengths[i] = truncated ? 0 : static_cast<int32_t>(msgs_[i].msg_len);
-      FromSockaddr(&names_[i], sources + 16 * i);
-      tos[i] = 0;
+      int32_t len = truncated ? 0 : static_cast<int32_t>(msgs_[i].msg_len);
+      e[d::offset] = static_cast<int32_t>(i * slot_size_);
+      e[d::length] = e[d::segment] = len;
+      e[d::port] = SockaddrPort(&names_[i]);
+      FromSockaddr(&names_[i], reinterpret_cast<uint8_t*>(e + d::address));
+      e[d::tos] = 0;
       for (cmsghdr* c = CMSG_FIRSTHDR(&msgs_[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs_[i].msg_hdr, c)) {
-        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) tos[i] = *CMSG_DATA(c);
-        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) {
-          int tclass;
-          std::memcpy(&tclass, CMSG_DATA(c), sizeof(tclass));
-          tos[i] = static_cast<uint8_t>(tclass);
+        int value = 0;
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
+          e[d::tos] = *CMSG_DATA(c);
+          continue;
         }
+        std::memcpy(&value, CMSG_DATA(c), std::min<size_t>(sizeof(value), c->cmsg_len - CMSG_LEN(0)));
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) e[d::tos] = value & 0xff;
+        if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO && value > 0 && len > 0) e[d::segment] = value;
       }
     }
-    slots_.Deliver(env, Value(), n);
+    batch_.Deliver(env, Value(), n);
   }
 
   int family_ = AF_INET;
   int fd_ = -1;
-  BatchSlots slots_;
+  BatchRegion batch_;
+  size_t slot_size_ = 0;
   FdPoll<UdpReceiver, &UdpReceiver::Drain> poll_;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
   std::vector<sockaddr_storage> names_;
   std::vector<uint8_t> controls_;
-  Napi::Reference<Napi::Uint8Array> sources_;
-  Napi::Reference<Napi::Uint8Array> tos_;
 };
 
 }  // namespace

@@ -1,6 +1,14 @@
+// The underlay's sending side: kernel UDP sockets, one per source port, bound to ports
+// spread over the --srcport range. The engine picks one of those ports per inner flow
+// (the flow hash), so flows spread over underlay ECMP paths as with the kernel's vxlan,
+// and the port picks the socket. TTL and TOS go with every send as control messages;
+// DF is the socket's IP_MTU_DISCOVER, switched when the wanted DF changes. A train of
+// equal-sized datagrams leaves in one sendmsg with UDP_SEGMENT (UDP GSO): the kernel
+// cuts it, and fills every outer header and UDP checksum. Where the kernel or the
+// device refuses GSO, every datagram becomes a message of its own, many per sendmmsg.
 #include "udp_sender.h"
-#include "batch_slots.h"
-#include "checksum.h"
+#include "batch_layout.h"
+#include "batch_region.h"
 #include "errors.h"
 #include "sockaddr.h"
 #include "underlay_options.h"
@@ -9,51 +17,38 @@
 #include <netinet/ip.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <unordered_map>
 #include <vector>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 
 namespace {
 
+namespace d = layout::datagram;
 constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
-constexpr size_t kControlBytes = 64;
-constexpr size_t kVxlanHeaderLen = 8;
+constexpr size_t kControlBytes = CMSG_SPACE(sizeof(int)) * 2 + CMSG_SPACE(sizeof(uint16_t));
+// What one UDP_SEGMENT send may carry: the kernel's segment limit (64 on older kernels)
+// and a UDP payload that fits a 16-bit IP length with an IPv6 header in front.
+constexpr size_t kMaxGsoSegments = 64;
+constexpr size_t kMaxGsoBytes = 65535 - 40 - 8;
 
-// What goes in front of each frame: built per datagram, so copies of one frame to
-// remotes with different VNIs share the frame's bytes.
-struct Headers {
-  udphdr udp;
-  uint8_t vxlan[kVxlanHeaderLen];
-};
-static_assert(sizeof(Headers) == 16, "UDP and VXLAN headers are packed");
+// Bound ports: how many sockets at most, and how far past a busy port to look.
+constexpr uint32_t kMaxSockets = 32;
 
-void WriteVxlanHeader(uint8_t* h, uint32_t vni) {
-  h[0] = 0x08;  // I flag; every reserved bit zero
-  h[1] = h[2] = h[3] = 0;
-  h[4] = (vni >> 16) & 0xff;
-  h[5] = (vni >> 8) & 0xff;
-  h[6] = vni & 0xff;
-  h[7] = 0;
-}
-constexpr int64_t kSourceCacheNs = 10'000'000'000;  // re-ask the routing table every 10 s
-
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
-}
-
-// A raw socket that only sends: a drop-all filter keeps the kernel from queueing a copy
-// of every UDP packet the host receives.
-int OpenRawSender(int family, bool df, std::string* what) {
-  int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+// A socket that only sends: a drop-all filter keeps the kernel from queueing anything
+// that arrives at its port.
+int OpenSender(const UnderlayOptions& o, uint16_t port, std::string* what) {
+  int fd = socket(o.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    *what = "raw UDP socket";
+    *what = "UDP socket";
     return -errno;
   }
+  int on = 1;
+  if (o.family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
   sock_filter drop_all = {BPF_RET | BPF_K, 0, 0, 0};
   sock_fprog prog = {1, &drop_all};
   setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
@@ -64,12 +59,39 @@ int OpenRawSender(int family, bool df, std::string* what) {
   // A full send buffer blocks briefly (back-pressure to the TAP) rather than dropping.
   timeval timeout = {0, 10'000};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-  if (family == AF_INET) {
-    int pmtu = df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+  if (o.family == AF_INET) {
+    int pmtu = IP_PMTUDISC_DONT;
     setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+  }
+  int off = 0;
+  if (o.family == AF_INET) {
+    // Group traffic leaves through the underlay device and is not looped back to this host.
+    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof(off));
+    if (o.ifindex != 0) {
+      ip_mreqn req = {};
+      req.imr_ifindex = static_cast<int>(o.ifindex);
+      setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &req, sizeof(req));
+    }
   } else {
-    int offset = 6;  // the kernel fills the UDP checksum at this offset, pseudo-header included
-    setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &offset, sizeof(offset));
+    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off));
+    if (o.ifindex != 0) {
+      int index = static_cast<int>(o.ifindex);
+      setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof(index));
+    }
+  }
+  if (int err = o.BindToDevice(fd)) {
+    close(fd);
+    *what = "bind UDP socket to device " + o.device;
+    return -err;
+  }
+  sockaddr_storage addr;
+  socklen_t len = 0;
+  ParseSockaddr(o.family, o.local, port, &addr, &len);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
+    int err = errno;
+    close(fd);
+    *what = "bind UDP source port " + std::to_string(port);
+    return -err;
   }
   return fd;
 }
@@ -78,10 +100,14 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "UdpSender",
-                       {InstanceMethod("send", &UdpSender::Send), InstanceMethod("close", &UdpSender::Close)});
+                       {InstanceMethod("send", &UdpSender::Send), InstanceMethod("ports", &UdpSender::Ports),
+                        InstanceMethod("gso", &UdpSender::Gso), InstanceMethod("close", &UdpSender::Close)});
   }
 
-  // new UdpSender(underlay options (see underlay_options.h); local '' = the route's source)
+  // new UdpSender(underlay options (see underlay_options.h), srcPortMin, srcPortMax,
+  //               gso: boolean, onGsoOff: (reason: string) => void)
+  // Binds up to 32 ports spread over [srcPortMin, srcPortMax]; a busy one is replaced by
+  // the next free port after it. onGsoOff is called once, when GSO turns out not to work.
   explicit UdpSender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSender>(info) {
     Napi::Env env = info.Env();
     UnderlayOptions options;
@@ -90,62 +116,64 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       return;
     }
     family_ = options.family;
-    underlay_ = options;
-    const std::string& local = options.local;
-    if (!local.empty() && family_ == AF_INET && inet_pton(AF_INET, local.c_str(), &local4_) != 1) {
-      ThrowSysError(env, "local address " + local, EINVAL);
+    uint32_t min = info[1].As<Napi::Number>().Uint32Value(), max = info[2].As<Napi::Number>().Uint32Value();
+    gso_ = info[3].ToBoolean().Value();
+    on_gso_off_ = Napi::Persistent(info[4].As<Napi::Function>());
+    if (!local_ok(options)) {
+      ThrowSysError(env, "local address " + options.local, EINVAL);
       return;
     }
-    for (int df = 0; df < 2; df++) {
-      std::string what;
-      int fd = OpenRawSender(family_, df == 1, &what);
-      if (fd < 0) {
-        ThrowSysError(env, what, -fd);
-        return;
-      }
-      fds_[df] = fd;
-      if (int err = options.BindToDevice(fd)) {
-        ThrowSysError(env, "bind raw UDP socket to device " + options.device, err);
-        return;
-      }
-      SetMulticastInterface(fd, options.ifindex);
-      if (!local.empty()) {
-        sockaddr_storage addr;
-        socklen_t len = 0;
-        ParseSockaddr(family_, local, 0, &addr, &len);
-        if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
-          ThrowSysError(env, "bind raw UDP socket to " + local, errno);
+    uint32_t span = max >= min ? max - min + 1 : 0;
+    uint32_t wanted = std::min(span, kMaxSockets);
+    socket_of_port_.assign(65536, -1);
+    int last_err = EADDRINUSE;
+    std::string last_what = "bind UDP source port";
+    uint32_t next = min;
+    for (uint32_t i = 0; i < wanted && next <= max; i++) {
+      // Spread over the range; past a busy port, the next free one.
+      next = std::max(next, min + static_cast<uint32_t>(uint64_t(i) * span / wanted));
+      for (; next <= max; next++) {
+        std::string what;
+        int fd = OpenSender(options, static_cast<uint16_t>(next), &what);
+        if (fd >= 0) {
+          socket_of_port_[next] = static_cast<int16_t>(fds_.size());
+          fds_.push_back(fd);
+          ports_.push_back(static_cast<uint16_t>(next++));
+          df_.push_back(0);
+          break;
+        }
+        if (-fd != EADDRINUSE) {
+          CloseAll();
+          ThrowSysError(env, what, -fd);
           return;
         }
+        last_err = -fd;
+        last_what = what;
       }
+    }
+    if (fds_.empty()) {
+      ThrowSysError(env, last_what, last_err);
+      return;
+    }
+    if (gso_) {
+      // Probe: a kernel without UDP GSO does not know the option.
+      int zero = 0;
+      if (setsockopt(fds_[0], IPPROTO_UDP, UDP_SEGMENT, &zero, sizeof(zero)) < 0) GsoOff(env, errno);
     }
   }
 
   ~UdpSender() override { CloseAll(); }
 
-  // Group traffic leaves through the underlay device and is not looped back to this host.
-  void SetMulticastInterface(int fd, unsigned ifindex) {
-    int off = 0;
-    if (family_ == AF_INET) {
-      setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof(off));
-      if (ifindex == 0) return;
-      ip_mreqn req = {};
-      req.imr_ifindex = static_cast<int>(ifindex);
-      setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &req, sizeof(req));
-    } else {
-      setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off));
-      if (ifindex == 0) return;
-      int index = static_cast<int>(ifindex);
-      setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof(index));
-    }
+ private:
+  static bool local_ok(const UnderlayOptions& o) {
+    sockaddr_storage addr;
+    socklen_t len = 0;
+    return ParseSockaddr(o.family, o.local, 0, &addr, &len);
   }
 
- private:
   void CloseAll() {
-    for (int& fd : fds_) {
-      if (fd >= 0) close(fd);
-      fd = -1;
-    }
+    for (int fd : fds_) close(fd);
+    fds_.clear();
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -153,117 +181,108 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     return info.Env().Undefined();
   }
 
-  // The IPv4 source address the kernel will pick for dst: --local, or the route's
-  // preferred source, learned by connecting a throwaway UDP socket set up like the
-  // senders (same device, same multicast interface). Needed for the UDP checksum's
-  // pseudo-header; 0 when there is no route.
-  uint32_t SourceFor(uint32_t dst) {
-    if (local4_) return local4_;
-    int64_t now = NowNs();
-    auto it = sources_.find(dst);
-    if (it != sources_.end() && now - it->second.when < kSourceCacheNs) return it->second.src;
-    uint32_t src = 0;
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s >= 0) {
-      underlay_.BindToDevice(s);
-      SetMulticastInterface(s, underlay_.ifindex);
-      sockaddr_in sin = {};
-      sin.sin_family = AF_INET;
-      sin.sin_port = htons(underlay_.port);
-      sin.sin_addr.s_addr = dst;
-      socklen_t len = sizeof(sin);
-      if (connect(s, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) == 0 &&
-          getsockname(s, reinterpret_cast<sockaddr*>(&sin), &len) == 0) {
-        src = sin.sin_addr.s_addr;
-      }
-      close(s);
-    }
-    sources_[dst] = {src, now};
-    return src;
+  // The bound source ports, in the order the engine spreads flows over them.
+  Napi::Value Ports(const Napi::CallbackInfo& info) {
+    Napi::Array a = Napi::Array::New(info.Env(), ports_.size());
+    for (uint32_t i = 0; i < ports_.size(); i++) a.Set(i, Napi::Number::New(info.Env(), ports_[i]));
+    return a;
   }
 
-  // send(bytes: Uint8Array, offsets, lengths, dsts (16 bytes each), ports (src << 16 | dst),
-  //      vnis, outer (ttl | tos << 8 | df << 16), count) -> datagrams the kernel accepted.
-  // Each datagram at bytes[offset] starts with 8 bytes of VXLAN header room; the header
-  // actually sent is built here with the copy's own VNI, next to its UDP header.
+  // Whether trains still leave as one UDP_SEGMENT send each.
+  Napi::Value Gso(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), gso_); }
+
+  void GsoOff(Napi::Env env, int err) {
+    gso_ = false;
+    std::string reason = std::string(uv_err_name(-err)) + ": " + std::strerror(err);
+    on_gso_off_.Call({Napi::String::New(env, reason)});
+  }
+
+  // send(bytes: Uint8Array, batch: Int32Array (datagram layout), count) -> datagrams the
+  // kernel accepted. Entries go out in runs that share a socket; an entry that does not
+  // lie in the region, or names a port no socket has, is skipped.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+    Napi::Int32Array batch = info[1].As<Napi::Int32Array>();
+    uint32_t count = info[2].As<Napi::Number>().Uint32Value();
+    if (fds_.empty()) return Napi::Number::New(env, 0);
+    count = static_cast<uint32_t>(std::min<size_t>(count, batch.ElementLength() / d::stride));
     uint8_t* base = bytes.Data();
     size_t size = bytes.ByteLength();
-    Napi::Int32Array offsets = info[1].As<Napi::Int32Array>();
-    Napi::Int32Array lengths = info[2].As<Napi::Int32Array>();
-    const uint8_t* dsts = info[3].As<Napi::Uint8Array>().Data();
-    Napi::Int32Array ports = info[4].As<Napi::Int32Array>();
-    Napi::Int32Array vnis = info[5].As<Napi::Int32Array>();
-    Napi::Int32Array outer = info[6].As<Napi::Int32Array>();
-    size_t count = info[7].As<Napi::Number>().Uint32Value();
-    if (fds_[0] < 0) return Napi::Number::New(env, 0);
-    // Never index past what JS handed over.
-    count = std::min({count, offsets.ElementLength(), lengths.ElementLength(), ports.ElementLength(), vnis.ElementLength(),
-                      outer.ElementLength(), info[3].As<Napi::Uint8Array>().ByteLength() / 16});
-    Reserve(count);
 
-    // Valid datagrams are laid out at k = 0.. and go out in runs that share the DF
-    // choice (one socket per choice); one that does not lie in the region is skipped.
     size_t sent = 0;
-    size_t run_start = 0;
-    size_t k = 0;
-    bool run_df = false;
-    for (size_t i = 0; i < count; i++) {
-      int32_t off = offsets[i], len = lengths[i];
-      if (!InRegion(off, len, size) || len < static_cast<int32_t>(kVxlanHeaderLen)) continue;
-      bool df = family_ == AF_INET && ((outer[i] >> 16) & 1);
-      if (k > run_start && df != run_df) {
-        sent += SendRun(fds_[run_df ? 1 : 0], run_start, k);
-        run_start = k;
+    msgs_used_ = 0;
+    int run_socket = -1;
+    for (uint32_t i = 0; i < count; i++) {
+      const int32_t* e = batch.Data() + size_t(i) * d::stride;
+      int32_t off = e[d::offset], len = e[d::length], seg = e[d::segment];
+      int32_t sport = e[d::srcPort];
+      if (!InRegion(off, len, size) || len == 0 || seg <= 0 || sport < 0 || sport > 65535) continue;
+      int s = socket_of_port_[sport];
+      if (s < 0) continue;
+      if (s != run_socket || (family_ == AF_INET && df_[s] != (e[d::df] & 1))) {
+        sent += Flush(env, run_socket);
+        run_socket = s;
+        SetDf(s, e[d::df] & 1);
       }
-      run_df = df;
-      const uint8_t* dst = dsts + 16 * i;
-      uint16_t dport = ports[i] & 0xffff, sport = static_cast<uint32_t>(ports[i]) >> 16;
-      Headers* hs = &headers_[k];
-      udphdr* h = &hs->udp;
-      h->source = htons(sport);
-      h->dest = htons(dport);
-      h->len = htons(static_cast<uint16_t>(sizeof(udphdr) + len));
-      h->check = 0;
-      WriteVxlanHeader(hs->vxlan, static_cast<uint32_t>(vnis[i]));
-      const uint8_t* frame = base + off + kVxlanHeaderLen;
-      size_t frame_len = len - kVxlanHeaderLen;
-      if (family_ == AF_INET) {
-        uint32_t dst4;
-        std::memcpy(&dst4, dst + 12, 4);
-        // Without a known source the checksum would be wrong; IPv4 allows none at all.
-        uint32_t src4 = SourceFor(dst4);
-        if (src4 != 0) {
-          // Sums in memory order (see checksum.h): the result is stored as it comes out.
-          uint64_t sum = csum::Add(reinterpret_cast<uint8_t*>(&src4), 4, 0);
-          sum = csum::Add(reinterpret_cast<uint8_t*>(&dst4), 4, sum);
-          sum += htons(IPPROTO_UDP) + htons(static_cast<uint16_t>(sizeof(udphdr) + len));
-          sum = csum::Add(reinterpret_cast<uint8_t*>(hs), sizeof(Headers), sum);
-          sum = csum::Add(frame, frame_len, sum);
-          uint16_t check = static_cast<uint16_t>(~csum::Fold(sum));
-          h->check = check == 0 ? 0xffff : check;  // 0 would mean "no checksum"
-        }
-      }
-      iovs_[2 * k] = {hs, sizeof(Headers)};
-      iovs_[2 * k + 1] = {const_cast<uint8_t*>(frame), frame_len};
-      ToSockaddr(family_, dst, 0, &names_[k]);  // raw sockets take no port here
+      AddEntry(base + off, static_cast<size_t>(len), static_cast<size_t>(seg), e);
+    }
+    sent += Flush(env, run_socket);
+    return Napi::Number::New(env, static_cast<double>(sent));
+  }
+
+  void SetDf(int s, int df) {
+    if (family_ != AF_INET || df_[s] == df) return;
+    int pmtu = df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+    if (setsockopt(fds_[s], IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) == 0) df_[s] = df;
+  }
+
+  // Lists the entry's datagrams as messages: with GSO, one per train of up to
+  // kMaxGsoSegments; without, one per datagram.
+  void AddEntry(uint8_t* data, size_t len, size_t seg, const int32_t* e) {
+    size_t per_msg = 1;
+    if (gso_ && len > seg) per_msg = std::max<size_t>(1, std::min(kMaxGsoSegments, kMaxGsoBytes / seg));
+    for (size_t at = 0; at < len;) {
+      size_t bytes = std::min(len - at, per_msg * seg);
+      size_t k = NextMessage();
+      iovs_[k] = {data + at, bytes};
+      ToSockaddr(family_, reinterpret_cast<const uint8_t*>(e + d::address), static_cast<uint16_t>(e[d::port]), &names_[k]);
+      segs_[k] = static_cast<uint32_t>((bytes + seg - 1) / seg);
+      seg_size_[k] = static_cast<uint16_t>(std::min<size_t>(seg, 0xffff));
       mmsghdr& m = msgs_[k];
       m.msg_hdr = {};
       m.msg_hdr.msg_name = &names_[k];
       m.msg_hdr.msg_namelen = family_ == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-      m.msg_hdr.msg_iov = &iovs_[2 * k];
-      m.msg_hdr.msg_iovlen = 2;
-      SetOuterFields(&m.msg_hdr, &controls_[k * kControlBytes], outer[i] & 0xff, (outer[i] >> 8) & 0xff);
-      k++;
+      m.msg_hdr.msg_iov = &iovs_[k];
+      m.msg_hdr.msg_iovlen = 1;
+      SetControl(&m.msg_hdr, &controls_[k * kControlBytes], e[d::ttl], e[d::tos], segs_[k] > 1 ? seg_size_[k] : 0);
+      at += bytes;
     }
-    if (k > run_start) sent += SendRun(fds_[run_df ? 1 : 0], run_start, k);
-    return Napi::Number::New(env, static_cast<double>(sent));
   }
 
-  // TTL and TOS (traffic class on IPv6) as per-datagram control messages.
-  void SetOuterFields(msghdr* m, uint8_t* control, int ttl, int tos) {
+  size_t NextMessage() {
+    if (msgs_used_ == msgs_.size()) {
+      // Grows to the largest batch seen, then stays: no allocation per packet.
+      size_t n = std::max<size_t>(64, 2 * msgs_.size());
+      msgs_.resize(n);
+      iovs_.resize(n);
+      names_.resize(n);
+      segs_.resize(n);
+      seg_size_.resize(n);
+      controls_.resize(n * kControlBytes);
+      // Resizing moved what the listed messages point at.
+      for (size_t k = 0; k < msgs_used_; k++) {
+        msgs_[k].msg_hdr.msg_name = &names_[k];
+        msgs_[k].msg_hdr.msg_iov = &iovs_[k];
+        msgs_[k].msg_hdr.msg_control = &controls_[k * kControlBytes];
+      }
+    }
+    return msgs_used_++;
+  }
+
+  // TTL and TOS (hop limit and traffic class on IPv6), and the GSO segment size.
+  void SetControl(msghdr* m, uint8_t* control, int ttl, int tos, uint16_t gso_size) {
+    std::memset(control, 0, kControlBytes);
     m->msg_control = control;
     m->msg_controllen = kControlBytes;
     cmsghdr* c = CMSG_FIRSTHDR(m);
@@ -276,50 +295,85 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     c->cmsg_type = family_ == AF_INET ? IP_TOS : IPV6_TCLASS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(c), &tos, sizeof(int));
-    m->msg_controllen = 2 * CMSG_SPACE(sizeof(int));
+    size_t used = 2 * CMSG_SPACE(sizeof(int));
+    if (gso_size != 0) {
+      c = CMSG_NXTHDR(m, c);
+      c->cmsg_level = IPPROTO_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      std::memcpy(CMSG_DATA(c), &gso_size, sizeof(uint16_t));
+      used += CMSG_SPACE(sizeof(uint16_t));
+    }
+    m->msg_controllen = used;
   }
 
-  // sendmmsg for messages [from, to); a datagram the kernel refuses is skipped.
-  size_t SendRun(int fd, size_t from, size_t to) {
-    size_t sent = 0;
+  // Sends the listed messages on socket s with sendmmsg and empties the list; returns
+  // the datagrams sent. A message the kernel refuses is skipped; a GSO train it refuses
+  // goes out datagram by datagram, and GSO stays off if the refusal says it cannot work.
+  size_t Flush(Napi::Env env, int s) {
+    size_t sent = 0, from = 0, to = msgs_used_;
+    msgs_used_ = 0;
+    if (s < 0) return 0;
+    int fd = fds_[s];
     while (from < to) {
       int n = sendmmsg(fd, &msgs_[from], to - from, 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        // Still full after the send timeout: drop the rest rather than stall the loop.
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        from++;  // this one failed (unreachable, too big): go on
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) {
+        for (int k = 0; k < n; k++) sent += segs_[from + k];
+        from += n;
         continue;
       }
-      sent += n;
-      from += n;
+      int err = errno;
+      // Still full after the send timeout: drop the rest rather than stall the loop.
+      if (err == EAGAIN || err == EWOULDBLOCK) break;
+      if (segs_[from] > 1 && (err == EIO || err == EINVAL || err == EMSGSIZE)) {
+        // EIO, EINVAL: this kernel or device takes no GSO. EMSGSIZE: only this train.
+        if (gso_ && err != EMSGSIZE) GsoOff(env, err);
+        sent += SendOneByOne(fd, from);
+      }
+      from++;
     }
     return sent;
   }
 
-  void Reserve(size_t count) {
-    if (msgs_.size() >= count) return;
-    msgs_.resize(count);
-    headers_.resize(count);
-    iovs_.resize(2 * count);
-    names_.resize(count);
-    controls_.resize(count * kControlBytes);
+  // The datagrams of GSO message k, each a message of its own.
+  size_t SendOneByOne(int fd, size_t k) {
+    msghdr m = msgs_[k].msg_hdr;
+    uint8_t control[kControlBytes];
+    int ttl, tos;
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    std::memcpy(&ttl, CMSG_DATA(c), sizeof(int));
+    std::memcpy(&tos, CMSG_DATA(CMSG_NXTHDR(&m, c)), sizeof(int));
+    SetControl(&m, control, ttl, tos, 0);
+    uint8_t* data = static_cast<uint8_t*>(iovs_[k].iov_base);
+    size_t len = iovs_[k].iov_len, seg = seg_size_[k], sent = 0;
+    for (size_t at = 0; at < len; at += seg) {
+      iovec iov = {data + at, std::min(seg, len - at)};
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+      ssize_t n;
+      do {
+        n = sendmsg(fd, &m, 0);
+      } while (n < 0 && errno == EINTR);
+      if (n >= 0) sent++;
+    }
+    return sent;
   }
 
-  struct CachedSource {
-    uint32_t src;
-    int64_t when;
-  };
-
   int family_ = AF_INET;
-  UnderlayOptions underlay_;
-  int fds_[2] = {-1, -1};  // [DF clear, DF set]
-  uint32_t local4_ = 0;
-  std::unordered_map<uint32_t, CachedSource> sources_;
+  bool gso_ = false;
+  Napi::FunctionReference on_gso_off_;
+  std::vector<int> fds_;
+  std::vector<uint16_t> ports_;
+  std::vector<int> df_;               // per socket: DF set (IPv4)
+  std::vector<int16_t> socket_of_port_;  // source port -> index in fds_, -1 none
+  // The messages of the current run, reused from batch to batch.
+  size_t msgs_used_ = 0;
   std::vector<mmsghdr> msgs_;
-  std::vector<Headers> headers_;
   std::vector<iovec> iovs_;
   std::vector<sockaddr_storage> names_;
+  std::vector<uint32_t> segs_;
+  std::vector<uint16_t> seg_size_;
   std::vector<uint8_t> controls_;
 };
 

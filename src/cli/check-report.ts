@@ -8,7 +8,6 @@ export const ENCAP_OVERHEAD = { ipv4: 50, ipv6: 70 } as const;
 const MIN_MTU = 68;
 
 const CAP_NET_ADMIN = 12n;
-const CAP_NET_RAW = 13n;
 
 /** Creating a vxlan device in a throwaway namespace. */
 export type KernelVxlanProbe =
@@ -43,7 +42,7 @@ type Family = 'ipv4' | 'ipv6';
 export interface CheckReport {
   kernelVxlan: { status: 'yes' | 'no' | 'unknown'; detail: string };
   tun: { path: string; status: TunProbe['status']; detail: string };
-  capabilities: { netAdmin: boolean | null; netRaw: boolean | null; io: IoMode[]; detail: string };
+  capabilities: { netAdmin: boolean | null; io: IoMode[]; detail: string };
   underlay: { device: string | null; mtu: number | null; source: UnderlayProbe['source']; detail: string };
   /** Underlay MTU - 50 (IPv4) / - 70 (IPv6): both for --dev, the route's family for a default route. */
   overlayMtu: { ipv4?: number; ipv6?: number } | null;
@@ -134,19 +133,13 @@ function tunFinding(probe: TunProbe): CheckReport['tun'] {
 
 function capabilityFinding(probe: CapabilityProbe): CheckReport['capabilities'] {
   if ('unreadable' in probe) {
-    return { netAdmin: null, netRaw: null, io: [], detail: `unknown: cannot read CapEff from /proc/self/status (${probe.unreadable})` };
+    return { netAdmin: null, io: [], detail: `unknown: cannot read CapEff from /proc/self/status (${probe.unreadable})` };
   }
+  // Both I/O modes use plain UDP sockets; the TAP device is what needs the capability.
   const netAdmin = hasCapability(probe.capEff, CAP_NET_ADMIN);
-  const netRaw = hasCapability(probe.capEff, CAP_NET_RAW);
-  const io: IoMode[] = !netAdmin ? [] : netRaw ? ['native', 'dgram'] : ['dgram'];
-  const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
-  const consequence =
-    io.length === 2
-      ? '--io native and --io dgram can run'
-      : io.length === 1
-        ? 'only --io dgram can run (--io native needs CAP_NET_RAW too)'
-        : 'vxlan-tap needs CAP_NET_ADMIN (and CAP_NET_RAW for --io native)';
-  return { netAdmin, netRaw, io, detail: `CAP_NET_ADMIN ${yesNo(netAdmin)}, CAP_NET_RAW ${yesNo(netRaw)}: ${consequence}` };
+  const io: IoMode[] = netAdmin ? ['native', 'dgram'] : [];
+  const detail = netAdmin ? 'CAP_NET_ADMIN yes: --io native and --io dgram can run' : 'CAP_NET_ADMIN no: vxlan-tap needs it';
+  return { netAdmin, io, detail };
 }
 
 function underlayFinding(probe: UnderlayProbe): Pick<CheckReport, 'underlay' | 'overlayMtu'> {
@@ -178,8 +171,7 @@ function missingForVxlanTap(tun: TunProbe, caps: CheckReport['capabilities']): s
   return missing;
 }
 
-function recommend(kernel: KernelVxlanProbe, missing: string[], io: IoMode[]): CheckReport['recommendation'] {
-  const ioAdvice = io.includes('native') ? '--io native' : '--io dgram (--io native needs CAP_NET_RAW too)';
+function recommend(kernel: KernelVxlanProbe, missing: string[]): CheckReport['recommendation'] {
   const needs = `it needs ${missing.join(' and ')}`;
   switch (kernel.status) {
     case 'created':
@@ -191,14 +183,14 @@ function recommend(kernel: KernelVxlanProbe, missing: string[], io: IoMode[]): C
       };
     case 'refused':
       return missing.length === 0
-        ? { use: 'vxlan-tap', reason: `vxlan-tap with ${ioAdvice}: this kernel cannot create a vxlan device, and ${TUN_PATH} and CAP_NET_ADMIN are here` }
+        ? { use: 'vxlan-tap', reason: `vxlan-tap with --io native: this kernel cannot create a vxlan device, and ${TUN_PATH} and CAP_NET_ADMIN are here` }
         : { use: 'nothing', reason: `neither can run here: this kernel cannot create a vxlan device, and for vxlan-tap ${needs}` };
     case 'unchecked':
       return missing.length === 0
         ? {
             use: 'vxlan-tap',
             reason:
-              `vxlan-tap with ${ioAdvice}: it can run here; whether the kernel's vxlan (faster, in-kernel) can be created ` +
+              `vxlan-tap with --io native: it can run here; whether the kernel's vxlan (faster, in-kernel) can be created ` +
               `was not checked (${kernel.reason})`,
           }
         : {
@@ -216,7 +208,7 @@ export function buildReport(probes: Probes): CheckReport {
     tun: tunFinding(probes.tun),
     capabilities,
     ...underlayFinding(probes.underlay),
-    recommendation: recommend(probes.kernelVxlan, missing, capabilities.io),
+    recommendation: recommend(probes.kernelVxlan, missing),
     missing,
     vxlanTapCanRun: missing.length === 0,
     exitCode: missing.length === 0 ? 0 : 1,

@@ -29,12 +29,15 @@ const FILE_SETTINGS = [
   ...MEMBERSHIP_SETTINGS,
 ];
 
-function createTransport(config: VtepConfig): UnderlayTransport {
-  const { family, port, local, device, io } = config.underlay;
+function createTransport(config: VtepConfig, log: Logger): UnderlayTransport {
+  const { family, port, local, device, io, outer, offload } = config.underlay;
   const groups = config.segments.map((s) => s.group).filter((g): g is string => g !== undefined);
   const capacity = Math.max(...config.segments.map((s) => datagramCapacity(s.mtu)));
-  const options = { family, port, local, device, groups, datagramCapacity: capacity };
-  return io === 'native' ? new NativeTransport(options, BATCH) : new DgramTransport(options);
+  const options = {
+    family, port, local, device, groups, datagramCapacity: capacity,
+    srcPortMin: outer.srcPortMin, srcPortMax: outer.srcPortMax, offload: offload !== 'off',
+  };
+  return io === 'native' ? new NativeTransport(options, BATCH, log) : new DgramTransport(options);
 }
 
 function readConfig(raw: RunOptions): VtepConfig {
@@ -126,7 +129,7 @@ export function addRunCommand(program: Command): void {
       const config = readConfig(raw);
       if (raw.logFormat !== 'json' && raw.logFormat !== 'pretty') throw new ConfigError(`--log-format must be json or pretty, not "${raw.logFormat}"`);
       const log = createLogger(config.logLevel, raw.logFormat);
-      const vtep = await Vtep.start(config, createTransport(config), log);
+      const vtep = await Vtep.start(config, createTransport(config, log), log);
       const stopReloads = reloadOnHangup(vtep, raw.config, log);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {

@@ -1,41 +1,100 @@
-// Reusable descriptor lists that carry a batch between the engine and the I/O layer.
-// They are allocated once and reset per batch; entries point into shared buffers.
+// The batches that carry packets between the edges (TAP, underlay) and the engine, in
+// the layout of src/batch-layout.ts. Allocated once and reset per batch; entries point
+// into the packet region, never copy it.
 import type { Remote } from './remote.js';
-import { ADDRESS_LEN } from '../vxlan/address.js';
+import { DATAGRAM as D, FRAME as F } from '../batch-layout.js';
 
 /**
- * Datagrams to send: bytes [offset, offset+length) of the region, each to one remote,
- * with the outer header fields the engine chose for it. The typed arrays are what the
- * native sender reads; `remotes` serves transports that want the address as text.
+ * VXLAN datagrams: an entry is bytes [offset, offset+length) of the region, one datagram
+ * or a train of `segment`-sized ones (the last may be shorter). What the TAP reader lists
+ * (header room still blank), what the engine lists to send, what the underlay received.
  */
-export class SendList {
-  offsets!: Int32Array;
-  lengths!: Int32Array;
-  /** Destination addresses, 16 bytes each (IPv4 mapped). */
-  dsts!: Uint8Array;
-  /** UDP source port << 16 | destination port. */
-  ports!: Int32Array;
-  /** The VNI each copy carries (a remote may have its own). */
-  vnis!: Int32Array;
-  /** Outer TTL | TOS << 8 | DF << 16. */
-  outer!: Int32Array;
+export class DatagramBatch {
+  words!: Int32Array<ArrayBuffer>;
+  /** The same memory as bytes: addresses are 16 bytes at word `address`. */
+  bytes!: Uint8Array<ArrayBuffer>;
+  /** Send: the remote of each entry, for transports that want the address as text. */
   remotes: Remote[] = [];
   count = 0;
+  /**
+   * Send: the owner of the batch sends what is listed and empties it. The engine calls
+   * it before rewriting VXLAN headers that listed entries still point at (a copy for a
+   * remote with a VNI of its own).
+   */
+  flush: () => void = () => {};
 
   constructor(capacity: number) {
     this.allocate(capacity);
   }
 
-  push(offset: number, length: number, remote: Remote, vni: number, srcPort: number, ttl: number, tos: number, df: number): void {
-    if (this.count === this.offsets.length) this.allocate(Math.max(8, this.count * 2));
+  get capacity(): number {
+    return this.words.length / D.stride;
+  }
+
+  offset(i: number): number {
+    return this.words[i * D.stride + D.offset]!;
+  }
+
+  length(i: number): number {
+    return this.words[i * D.stride + D.length]!;
+  }
+
+  segment(i: number): number {
+    return this.words[i * D.stride + D.segment]!;
+  }
+
+  port(i: number): number {
+    return this.words[i * D.stride + D.port]!;
+  }
+
+  srcPort(i: number): number {
+    return this.words[i * D.stride + D.srcPort]!;
+  }
+
+  ttl(i: number): number {
+    return this.words[i * D.stride + D.ttl]!;
+  }
+
+  tos(i: number): number {
+    return this.words[i * D.stride + D.tos]!;
+  }
+
+  df(i: number): number {
+    return this.words[i * D.stride + D.df]!;
+  }
+
+  /** Where entry i's 16-byte address starts in `bytes`. */
+  addressOffset(i: number): number {
+    return (i * D.stride + D.address) * 4;
+  }
+
+  /** Lists a train to send to `remote` with the outer header fields chosen for it. */
+  push(offset: number, length: number, segment: number, remote: Remote, srcPort: number, ttl: number, tos: number, df: number): void {
+    if (this.count === this.capacity) this.allocate(Math.max(8, this.count * 2));
     const i = this.count++;
-    this.offsets[i] = offset;
-    this.lengths[i] = length;
-    this.dsts.set(remote.bytes, i * ADDRESS_LEN);
-    this.ports[i] = (srcPort << 16) | remote.port;
-    this.vnis[i] = vni;
-    this.outer[i] = ttl | (tos << 8) | (df << 16);
+    const w = this.words;
+    const at = i * D.stride;
+    w[at + D.offset] = offset;
+    w[at + D.length] = length;
+    w[at + D.segment] = segment;
+    w[at + D.port] = remote.port;
+    w[at + D.srcPort] = srcPort;
+    w[at + D.ttl] = ttl;
+    w[at + D.tos] = tos;
+    w[at + D.df] = df;
+    this.bytes.set(remote.bytes, (at + D.address) * 4);
     this.remotes[i] = remote;
+  }
+
+  /** Lists a received train (its source address is written at addressOffset). */
+  pushReceived(offset: number, length: number, segment: number, port: number, tos: number): void {
+    const at = this.count++ * D.stride;
+    const w = this.words;
+    w[at + D.offset] = offset;
+    w[at + D.length] = length;
+    w[at + D.segment] = segment;
+    w[at + D.port] = port;
+    w[at + D.tos] = tos;
   }
 
   reset(): void {
@@ -44,35 +103,39 @@ export class SendList {
 
   // Grows (keeping what is listed) only when a batch floods to more peers than planned.
   private allocate(capacity: number): void {
-    const grow = <T extends Int32Array | Uint8Array>(old: T | undefined, fresh: T): T => {
-      if (old !== undefined) fresh.set(old);
-      return fresh;
-    };
-    this.offsets = grow(this.offsets, new Int32Array(capacity));
-    this.lengths = grow(this.lengths, new Int32Array(capacity));
-    this.dsts = grow(this.dsts, new Uint8Array(capacity * ADDRESS_LEN));
-    this.ports = grow(this.ports, new Int32Array(capacity));
-    this.vnis = grow(this.vnis, new Int32Array(capacity));
-    this.outer = grow(this.outer, new Int32Array(capacity));
+    const words = new Int32Array(capacity * D.stride);
+    if (this.words !== undefined) words.set(this.words);
+    this.words = words;
+    this.bytes = new Uint8Array(words.buffer);
     this.remotes.length = capacity;
   }
 }
 
 /** Frames to hand to the TAP: bytes [offset, offset+length) of the region. */
-export class DeliverList {
-  readonly offsets: Int32Array;
-  readonly lengths: Int32Array;
+export class FrameBatch {
+  readonly words: Int32Array;
   count = 0;
 
-  constructor(capacity: number) {
-    this.offsets = new Int32Array(capacity);
-    this.lengths = new Int32Array(capacity);
+  constructor(readonly capacity: number) {
+    this.words = new Int32Array(capacity * F.stride);
   }
 
-  push(offset: number, length: number): void {
-    this.offsets[this.count] = offset;
-    this.lengths[this.count] = length;
-    this.count++;
+  offset(i: number): number {
+    return this.words[i * F.stride + F.offset]!;
+  }
+
+  /** Negative once the TAP refused the frame. */
+  length(i: number): number {
+    return this.words[i * F.stride + F.length]!;
+  }
+
+  /** Lists a frame; false when the batch is full. */
+  push(offset: number, length: number): boolean {
+    if (this.count === this.capacity) return false;
+    const at = this.count++ * F.stride;
+    this.words[at + F.offset] = offset;
+    this.words[at + F.length] = length;
+    return true;
   }
 
   reset(): void {

@@ -11,6 +11,7 @@ export const RX_DROP_REASONS = [
   'staticConflict', // source MAC held by a static/permanent entry pointing elsewhere
   'truncatedInner', // inner IP header cut short
   'ecnNotEct', // outer CE mark on an inner packet that is not ECN-capable (RFC 6040)
+  'tapRefused', // decapsulated, but the TAP would not take it (its queue full, or down)
 ] as const;
 
 export const TX_DROP_REASONS = [

@@ -1,16 +1,17 @@
 // The data plane's decisions for one VNI, pure and synchronous: no sockets, no timers.
-// encap: an Ethernet frame from the TAP -> header written in place, one send per remote.
-// decap: a VXLAN datagram from the underlay -> checked, source learned, frame delivered.
+// encap: a frame, or a train of TCP segments cut from one super-frame, from the TAP ->
+//   decided once (one FDB lookup, one destination list, one set of outer fields), the
+//   VXLAN header written in front of every frame, one send entry per remote.
+// decap: a VXLAN datagram whose VNI is this engine's (the demultiplexer looked it up) ->
+//   checked, source learned, frame delivered.
 // Drops follow the kernel's receive path order; each is counted by reason.
 import { Counters, type RxDropReason } from './counters.js';
 import { Fdb, type FdbEntry } from './fdb.js';
 import { isUnspecified } from './remote.js';
-import type { DeliverList, SendList } from './batch.js';
+import type { DatagramBatch, FrameBatch } from './batch.js';
 import {
   VXLAN_HEADER_LEN,
-  hasIFlag,
   hasReservedBits,
-  readVni,
   writeVxlanHeader,
 } from '../vxlan/header.js';
 import { ETH_DST, ETH_HEADER_LEN, ETH_SRC, hasTruncatedIpHeader } from '../vxlan/ethernet.js';
@@ -64,6 +65,11 @@ export interface EngineConfig {
   l2miss?: boolean;
   /** Report proxied addresses with no neighbour entry. */
   l3miss?: boolean;
+  /**
+   * The UDP source ports the underlay can send from (its bound sockets); each inner flow
+   * gets one by its hash. Default: every port of the outer srcport range.
+   */
+  sourcePorts?: readonly number[];
 }
 
 /** What the engine reports as it goes: learning, and misses a controller may answer. */
@@ -77,6 +83,7 @@ export class Engine {
   private readonly ownHigh: number;
   private readonly ownLow: number;
   private readonly proxy: Proxy;
+  private readonly sourcePorts: readonly number[];
 
   constructor(
     private readonly config: EngineConfig,
@@ -88,73 +95,90 @@ export class Engine {
     this.ownHigh = macHigh(config.ownMac, 0);
     this.ownLow = macLow(config.ownMac, 0);
     this.proxy = new Proxy(neighbours);
+    const { srcPortMin, srcPortMax } = config.outer;
+    this.sourcePorts = config.sourcePorts ?? Array.from({ length: srcPortMax - srcPortMin + 1 }, (_, i) => srcPortMin + i);
   }
 
   /**
-   * The frame is at buf[frameOffset, frameOffset+length) with 8 bytes of headroom before
-   * it. Writes the VXLAN header there and lists one datagram per remote in `out`, with
-   * the outer header fields for it. A proxied frame is answered instead: the reply is
-   * written over it and listed in `toTap`.
+   * Datagrams read from the TAP, their VXLAN header room still blank: a single one, or
+   * a train of `segment`-sized ones (the segments of one TCP super-frame, whose headers
+   * differ only in lengths, ids, sequence numbers and checksums) at buf[offset,
+   * offset+length). Decides where they go from the first frame, writes every VXLAN
+   * header and lists the train once per remote in `out`, with the outer header fields
+   * for it. A proxied frame is answered instead: the reply is written over it and listed
+   * in `toTap`.
    */
-  encap(buf: Uint8Array, frameOffset: number, length: number, out: SendList, toTap: DeliverList): void {
+  encap(buf: Uint8Array, offset: number, length: number, segment: number, out: DatagramBatch, toTap: FrameBatch): void {
     const c = this.counters;
-    c.txFrames++;
-    if (this.config.proxy && isProxied(buf, frameOffset, length)) {
-      const { replyLength, missed } = this.proxy.answer(buf, frameOffset, length);
+    const frames = Math.ceil(length / segment);
+    const frameOffset = offset + VXLAN_HEADER_LEN;
+    // The first frame decides for all of them.
+    const first = Math.min(segment, length) - VXLAN_HEADER_LEN;
+    const frameBytes = length - frames * VXLAN_HEADER_LEN;
+    c.txFrames += frames;
+    if (frames === 1 && this.config.proxy && isProxied(buf, frameOffset, first)) {
+      const { replyLength, missed } = this.proxy.answer(buf, frameOffset, first);
       if (replyLength > 0) toTap.push(frameOffset, replyLength);
       else if (missed !== undefined && this.config.l3miss) this.onEvent({ kind: 'l3miss', ip: missed });
       c.drops.proxyConsumed++;
       return;
     }
     let entry: FdbEntry | undefined;
-    if (length >= ETH_HEADER_LEN) {
+    if (first >= ETH_HEADER_LEN) {
       entry = this.fdb.lookup(buf, frameOffset + ETH_DST);
       // Broadcast, multicast and unknown unicast: the default destinations.
       if (entry === undefined) entry = this.fdb.defaultEntry();
     }
     if (entry === undefined || entry.remotes.length === 0) {
-      if (this.config.l2miss && length >= ETH_HEADER_LEN && !isMulticastMac(buf, frameOffset + ETH_DST)) {
+      if (this.config.l2miss && first >= ETH_HEADER_LEN && !isMulticastMac(buf, frameOffset + ETH_DST)) {
         this.onEvent({ kind: 'l2miss', mac: formatMac(buf, frameOffset + ETH_DST) });
       }
-      c.txDropped++;
-      c.drops.noTarget++;
+      c.txDropped += frames;
+      c.drops.noTarget += frames;
       return;
     }
-    const headerOffset = frameOffset - VXLAN_HEADER_LEN;
-    writeVxlanHeader(buf, headerOffset, this.config.vni);
 
-    // Outer fields depend on the inner packet only: work them out once per frame.
+    // Outer fields depend on the inner packet only: work them out once.
     const o = this.config.outer;
-    const ip = innerIpOffset(buf, frameOffset, length);
+    const ip = innerIpOffset(buf, frameOffset, first);
     const ds = ip < 0 ? 0 : dsField(buf, ip);
     const tos = ((o.tos === 'inherit' ? ds : o.tos) & ~3) | encapEcn(ds);
     const df = o.df === 'set' || (o.df === 'inherit' && ip >= 0 && inheritsDf(buf, ip)) ? 1 : 0;
-    const srcPort = portFromHash(flowHash(buf, frameOffset, length, flowIpOffset(buf, frameOffset, length)), o.srcPortMin, o.srcPortMax);
+    const srcPort = this.sourcePorts[portFromHash(flowHash(buf, frameOffset, first, flowIpOffset(buf, frameOffset, first)), 0, this.sourcePorts.length - 1)]!;
     // An inherited TTL of 0 falls back to the default, as the kernel's route hop limit.
     const inheritedTtl = (ip < 0 ? 0 : hopLimit(buf, ip)) || DEFAULT_TTL;
 
     const remotes = entry.remotes;
+    let written = -1;
     let sent = 0;
     for (let i = 0; i < remotes.length; i++) {
       const remote = remotes[i]!;
       if (isUnspecified(remote)) {
-        c.txDropped++;
+        c.txDropped += frames;
         continue;
       }
+      const vni = remote.vni ?? this.config.vni;
+      if (vni !== written) {
+        // Listed copies still point at the headers about to change: send them first.
+        if (written >= 0) out.flush();
+        for (let at = offset; at < offset + length; at += segment) writeVxlanHeader(buf, at, vni);
+        written = vni;
+      }
       const ttl = o.ttl === 'auto' ? (remote.multicast ? 1 : DEFAULT_TTL) : o.ttl === 'inherit' ? inheritedTtl : o.ttl;
-      out.push(headerOffset, length + VXLAN_HEADER_LEN, remote, remote.vni ?? this.config.vni, srcPort, ttl, tos, df);
+      out.push(offset, length, segment, remote, srcPort, ttl, tos, df);
       sent++;
-      c.txPackets++;
-      c.txBytes += length;
+      c.txPackets += frames;
+      c.txBytes += frameBytes;
     }
-    if (sent > 0) c.txEncapsulated++;
-    else c.drops.noTarget++;
+    if (sent > 0) c.txEncapsulated += frames;
+    else c.drops.noTarget += frames;
   }
 
   /**
    * The datagram (VXLAN header onward) is at buf[offset, offset+length), sent from the
-   * 16-byte address at sources[sourceOffset] with outer TOS `tos`. Lists the inner frame
-   * in `out` unless it is dropped.
+   * 16-byte address at sources[sourceOffset] with outer TOS `tos`; its I flag and VNI
+   * were checked when it was routed here. Lists the inner frame in `out` unless it is
+   * dropped.
    */
   decap(
     buf: Uint8Array,
@@ -164,13 +188,11 @@ export class Engine {
     sourceOffset: number,
     tos: number,
     now: number,
-    out: DeliverList,
+    out: FrameBatch,
   ): void {
     const c = this.counters;
     c.rxDatagrams++;
     if (length < VXLAN_HEADER_LEN + ETH_HEADER_LEN) return this.dropRx('tooShort');
-    if (!hasIFlag(buf, offset)) return this.dropRx('invalidHeader');
-    if (readVni(buf, offset) !== this.config.vni) return this.dropRx('unknownVni');
     if (hasReservedBits(buf, offset)) {
       c.rxFrameErrors++;
       c.rxErrors++;
@@ -203,6 +225,14 @@ export class Engine {
     out.push(frame, frameLength);
     c.rxPackets++;
     c.rxBytes += frameLength;
+  }
+
+  /** Frames decapsulated into `out` that the TAP then refused: dropped after all. */
+  refusedByTap(frames: number, bytes: number): void {
+    const c = this.counters;
+    c.rxPackets -= frames;
+    c.rxBytes -= bytes;
+    c.drops.tapRefused += frames;
   }
 
   private dropRx(reason: RxDropReason): void {

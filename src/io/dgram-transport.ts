@@ -3,9 +3,8 @@
 // outer fields: the source port is the bound port, TTL and TOS are the socket's.
 import dgram from 'node:dgram';
 import { RuntimeError } from '../config/errors.js';
-import type { SendList } from '../engine/batch.js';
+import { DatagramBatch } from '../engine/batch.js';
 import { addressBytes } from '../vxlan/address.js';
-import { writeVxlanHeader } from '../vxlan/header.js';
 import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayTransport } from './transport.js';
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -13,13 +12,15 @@ const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 export class DgramTransport implements UnderlayTransport {
   private socket: dgram.Socket | undefined;
   sendErrors = 0;
-  // One-entry batch descriptors, reused for every datagram.
-  private readonly offsets = new Int32Array(1);
-  private readonly lengths = new Int32Array(1);
-  private readonly sources = new Uint8Array(16);
-  private readonly tos = new Uint8Array(1);
+  // One-entry batch, reused for every datagram.
+  private readonly received = new DatagramBatch(1);
 
   constructor(private readonly options: TransportOptions) {}
+
+  /** Every datagram leaves from the bound port. */
+  get sourcePorts(): readonly number[] {
+    return [this.options.port];
+  }
 
   open(onReceive: ReceiveHandler): Promise<void> {
     const { family, port, local } = this.options;
@@ -30,10 +31,12 @@ export class DgramTransport implements UnderlayTransport {
       sendBufferSize: SOCKET_BUFFER_BYTES,
     });
     this.socket = socket;
+    const received = this.received;
     socket.on('message', (msg, rinfo) => {
-      this.lengths[0] = msg.length;
-      addressBytes(rinfo.address, this.sources);
-      onReceive(msg, this.offsets, this.lengths, this.sources, this.tos, 1);
+      received.reset();
+      received.pushReceived(0, msg.length, msg.length, rinfo.port, 0);
+      addressBytes(rinfo.address, received.bytes, received.addressOffset(0));
+      onReceive(msg, received, 1);
     });
     return new Promise((resolve, reject) => {
       socket.once('error', (err: NodeJS.ErrnoException) => {
@@ -47,18 +50,19 @@ export class DgramTransport implements UnderlayTransport {
     });
   }
 
-  send(buf: Uint8Array, list: SendList): void {
+  send(buf: Uint8Array, batch: DatagramBatch): void {
     const socket = this.socket!;
-    for (let i = 0; i < list.count; i++) {
-      // dgram may queue the bytes and send them later, after the slot is reused: copy.
-      const start = list.offsets[i]!;
-      const datagram = Buffer.from(buf.subarray(start, start + list.lengths[i]!));
-      // This copy's VNI (a remote may have its own).
-      writeVxlanHeader(datagram, 0, list.vnis[i]!);
-      const remote = list.remotes[i]!;
-      socket.send(datagram, remote.port, remote.address, (err) => {
-        if (err) this.sendErrors++;
-      });
+    for (let i = 0; i < batch.count; i++) {
+      const remote = batch.remotes[i]!;
+      const end = batch.offset(i) + batch.length(i);
+      const segment = batch.segment(i);
+      for (let at = batch.offset(i); at < end; at += segment) {
+        // dgram may queue the bytes and send them later, after the region is reused: copy.
+        const datagram = Buffer.from(buf.subarray(at, Math.min(at + segment, end)));
+        socket.send(datagram, remote.port, remote.address, (err) => {
+          if (err) this.sendErrors++;
+        });
+      }
     }
   }
 

@@ -1,56 +1,58 @@
-// The underlay through the addon: datagrams are received with recvmmsg straight into a
-// pool of slots and sent with sendmmsg from wherever the engine left them, one native
-// call per batch each way. Raw send sockets let every datagram carry its own UDP source
-// port (the flow hash), TTL, TOS and DF, as the kernel's vxlan does.
+// The underlay through the addon. Receiving: one socket on the VXLAN port, recvmmsg
+// straight into a packet region. Sending: kernel UDP sockets on ports spread over the
+// source port range (the engine picks one per inner flow), TTL and TOS per send, DF per
+// socket. One native call per batch each way.
 import { RuntimeError } from '../config/errors.js';
-import type { SendList } from '../engine/batch.js';
+import { DatagramBatch } from '../engine/batch.js';
+import type { Logger } from '../log.js';
 import { loadNative, type NativeError, type UdpReceiver, type UdpSender } from './native.js';
-import { Pool } from './pool.js';
 import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayTransport } from './transport.js';
 
 export class NativeTransport implements UnderlayTransport {
   private receiver: UdpReceiver | undefined;
   private sender: UdpSender | undefined;
   sendErrors = 0;
+  sourcePorts: readonly number[] = [];
 
   constructor(
     private readonly options: TransportOptions,
     private readonly batch: number,
+    private readonly log: Logger,
   ) {}
 
   async open(onReceive: ReceiveHandler): Promise<void> {
     const native = loadNative();
-    const { family, port, local, device, groups, datagramCapacity } = this.options;
+    const { family, port, local, device, groups, datagramCapacity, srcPortMin, srcPortMax } = this.options;
     const underlay = { family, port, local: local ?? '', device: device ?? '', groups };
-    // Datagrams land at slot+0: their VXLAN header then sits in the slot's headroom.
-    const pool = new Pool(datagramCapacity, this.batch);
-    const offsets = Int32Array.from({ length: this.batch }, (_, i) => pool.slotOffset(i));
-    const lengths = new Int32Array(this.batch);
-    const sources = new Uint8Array(16 * this.batch);
-    const tos = new Uint8Array(this.batch);
+    const slotSize = (datagramCapacity + 7) & ~7;
+    const region = new ArrayBuffer(slotSize * this.batch);
+    const bytes = new Uint8Array(region);
+    const received = new DatagramBatch(this.batch);
     try {
-      this.receiver = new native.UdpReceiver(underlay, pool.region, offsets, lengths, sources, tos, datagramCapacity, (count) =>
-        onReceive(pool.bytes, offsets, lengths, sources, tos, count),
-      );
+      this.receiver = new native.UdpReceiver(underlay, region, received.words, slotSize, false, (count) => onReceive(bytes, received, count));
     } catch (err) {
       const e = err as NativeError;
       throw new RuntimeError(explainBindError(e.code, e.message, this.options));
     }
     try {
-      this.sender = new native.UdpSender(underlay);
+      const onGsoOff = (reason: string): void => this.log.warn({ reason }, 'UDP GSO refused: sending one datagram per message from now on');
+      this.sender = new native.UdpSender(underlay, srcPortMin, srcPortMax, false, onGsoOff);
     } catch (err) {
       this.receiver.close();
       const e = err as NativeError;
-      const why = e.code === 'EPERM' ? 'CAP_NET_RAW is needed (run as root), or use --io dgram' : e.message;
-      throw new RuntimeError(`cannot open the raw send socket: ${why}`);
+      const why = e.code === 'EADDRINUSE' ? `no free port in --srcport ${srcPortMin}-${srcPortMax}` : e.message;
+      throw new RuntimeError(`cannot open the UDP send sockets: ${why}`);
     }
+    this.sourcePorts = this.sender.ports();
     this.receiver.start();
   }
 
-  send(buf: Uint8Array, list: SendList): void {
-    if (list.count === 0) return;
-    const sent = this.sender!.send(buf, list.offsets, list.lengths, list.dsts, list.ports, list.vnis, list.outer, list.count);
-    this.sendErrors += list.count - sent;
+  send(buf: Uint8Array, batch: DatagramBatch): void {
+    if (batch.count === 0) return;
+    const sent = this.sender!.send(buf, batch.words, batch.count);
+    let listed = 0;
+    for (let i = 0; i < batch.count; i++) listed += Math.ceil(batch.length(i) / batch.segment(i));
+    this.sendErrors += listed - sent;
   }
 
   close(): void {

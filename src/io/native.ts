@@ -22,7 +22,17 @@ export interface OffloadReader extends FdReader {
   stats(): OffloadReadStats;
 }
 
+/** Word indices of the batch layout (native/src/batch_layout.h); read by src/batch-layout.ts. */
+export interface ExportedLayout {
+  datagram: Record<string, number>;
+  frame: Record<string, number>;
+}
+
+/** A reader's constructor: fd, packet region, batch (datagram layout), largest plain frame, onBatch. */
+type ReaderConstructor<T> = new (fd: number, region: ArrayBuffer, batch: Int32Array, frameCapacity: number, onBatch: (count: number) => void) => T;
+
 export interface NativeAddon {
+  layout: ExportedLayout;
   /** With `offload`: IFF_VNET_HDR, TSO4/6 and checksum offload (every read and write has a virtio_net_hdr). */
   openTap(name: string, offload?: boolean): { fd: number; name: string };
   setMtu(name: string, mtu: number): void;
@@ -32,37 +42,25 @@ export interface NativeAddon {
   addAddress(name: string, address: string, prefixLength: number): void;
   addToBridge(bridge: string, name: string): void;
   closeFd(fd: number): void;
-  writeFrames(fd: number, bytes: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number;
+  /** Writes frames (frame layout); returns how many the TAP took and negates the length of each refused one. */
+  writeFrames(fd: number, bytes: Uint8Array, frames: Int32Array, count: number): number;
   /** writeFrames for an offload TAP: a virtio_net_hdr before each frame, same-flow TCP segments merged if `coalesce`. */
-  writeFramesOffload(fd: number, bytes: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, coalesce: boolean): number;
-  FdReader: new (
-    fd: number,
-    region: ArrayBuffer,
-    offsets: Int32Array,
-    lengths: Int32Array,
-    capacity: number,
-    onBatch: (count: number) => void,
-  ) => FdReader;
-  /** FdReader for an offload TAP: super-frames are segmented, so JS sees the same frames. */
-  OffloadReader: new (
-    fd: number,
-    region: ArrayBuffer,
-    offsets: Int32Array,
-    lengths: Int32Array,
-    capacity: number,
-    onBatch: (count: number) => void,
-  ) => OffloadReader;
+  writeFramesOffload(fd: number, bytes: Uint8Array, frames: Int32Array, count: number, coalesce: boolean): number;
+  /** Reads a plain TAP: one frame per datagram entry. */
+  FdReader: ReaderConstructor<FdReader>;
+  /** Reads an offload TAP: a super-frame becomes one train of segments. */
+  OffloadReader: ReaderConstructor<OffloadReader>;
+  /** The VXLAN port: one datagram (or one GRO train) per slot of `slotSize` bytes. */
   UdpReceiver: new (
     options: UnderlayOptions,
     region: ArrayBuffer,
-    offsets: Int32Array,
-    lengths: Int32Array,
-    sources: Uint8Array,
-    tos: Uint8Array,
-    capacity: number,
+    batch: Int32Array,
+    slotSize: number,
+    gro: boolean,
     onBatch: (count: number) => void,
   ) => UdpReceiver;
-  UdpSender: new (options: UnderlayOptions) => UdpSender;
+  /** UDP sockets on up to 32 ports of [srcPortMin, srcPortMax]; onGsoOff is told once why GSO stopped. */
+  UdpSender: new (options: UnderlayOptions, srcPortMin: number, srcPortMax: number, gso: boolean, onGsoOff: (reason: string) => void) => UdpSender;
   /**
    * A device's transmit checksum ('tx') or TCP segmentation ('tso') offload, as `ethtool -k`
    * shows it, set first when `on` is given (`ethtool -K`). `netnsPath` is the namespace's
@@ -86,16 +84,12 @@ export interface UdpReceiver {
 }
 
 export interface UdpSender {
-  send(
-    bytes: Uint8Array,
-    offsets: Int32Array,
-    lengths: Int32Array,
-    dsts: Uint8Array,
-    ports: Int32Array,
-    vnis: Int32Array,
-    outer: Int32Array,
-    count: number,
-  ): number;
+  /** Sends the listed entries (datagram layout); returns the datagrams the kernel took. */
+  send(bytes: Uint8Array, batch: Int32Array, count: number): number;
+  /** The bound source ports. */
+  ports(): number[];
+  /** Whether trains still leave as one UDP_SEGMENT send each. */
+  gso(): boolean;
   close(): void;
 }
 
@@ -103,7 +97,6 @@ export interface UdpSender {
 export interface NativeError extends Error {
   code?: string;
 }
-
 
 let addon: NativeAddon | undefined;
 

@@ -1,13 +1,12 @@
-// The TAP device: created and configured through the addon, read in batches into pool
-// slots, written whole frames at a time. Closing the fd removes the device.
+// The TAP port: created and configured through the addon, read in batches into a packet
+// region, written whole frames at a time. Closing the fd removes the device.
 // With offloads the kernel hands over 64 KB TCP super-frames and takes them back: the
-// addon segments what it reads and merges what it writes, so the pool, the engine and
-// the batch contract stay the same either way.
+// addon cuts what it reads into a train of segments (one batch entry, decided on once)
+// and merges what it writes.
 import { loadNative, type FdReader, type NativeError, type OffloadReadStats, type OffloadReader } from './native.js';
 import { RuntimeError } from '../config/errors.js';
 import type { Cidr } from '../config/parse.js';
-import type { Pool } from './pool.js';
-import type { DeliverList } from '../engine/batch.js';
+import type { DatagramBatch, FrameBatch } from '../engine/batch.js';
 
 export interface TapOptions {
   /** Empty: the kernel picks tap0, tap1, ... */
@@ -90,17 +89,15 @@ export class TapDevice {
   }
 
   /**
-   * Reads frames into pool slots [0, batch) at their frame offsets until EAGAIN or the
-   * batch is full, then calls onBatch once; the slots are free again when it returns.
-   * With offloads a super-frame is cut into MTU-sized frames first; one with more
-   * segments than free slots continues into the next batch, so onBatch may be called
-   * several times per readable event.
+   * Reads until EAGAIN or a full batch, packing the region: each frame behind 8 bytes of
+   * room for its VXLAN header, listed in `batch` as a datagram, the segments of a
+   * super-frame as one train. Then calls onBatch(count) once; the region is free again
+   * when it returns. A train that does not fit continues into the next batch, so onBatch
+   * may be called several times per readable event.
    */
-  startReading(pool: Pool, batch: number, onBatch: (offsets: Int32Array, lengths: Int32Array, count: number) => void): void {
-    const offsets = Int32Array.from({ length: batch }, (_, i) => pool.frameOffset(i));
-    const lengths = new Int32Array(batch);
+  startReading(region: ArrayBuffer, batch: DatagramBatch, frameCapacity: number, onBatch: (count: number) => void): void {
     const native = loadNative();
-    const args = [this.fd, pool.region, offsets, lengths, pool.frameCapacity, (count: number) => onBatch(offsets, lengths, count)] as const;
+    const args = [this.fd, region, batch.words, frameCapacity, onBatch] as const;
     if (this.offload) this.reader = this.offloadReader = new native.OffloadReader(...args);
     else this.reader = new native.FdReader(...args);
     this.reader.start();
@@ -111,11 +108,14 @@ export class TapDevice {
     return this.offloadReader?.stats();
   }
 
-  /** Writes every listed frame of `buf` in one native call; returns how many the kernel took. */
-  writeFrames(buf: Uint8Array, frames: DeliverList): number {
+  /**
+   * Writes every listed frame of `buf` in one native call; returns how many the kernel
+   * took, and leaves the length of each refused one negated.
+   */
+  writeFrames(buf: Uint8Array, frames: FrameBatch): number {
     const native = loadNative();
-    if (this.offload) return native.writeFramesOffload(this.fd, buf, frames.offsets, frames.lengths, frames.count, this.coalesce);
-    return native.writeFrames(this.fd, buf, frames.offsets, frames.lengths, frames.count);
+    if (this.offload) return native.writeFramesOffload(this.fd, buf, frames.words, frames.count, this.coalesce);
+    return native.writeFrames(this.fd, buf, frames.words, frames.count);
   }
 
   close(): void {

@@ -1,25 +1,21 @@
-// The underlay: how VXLAN datagrams leave and arrive. The engine never sees a socket;
-// a transport never decides where a frame goes.
-import type { SendList } from '../engine/batch.js';
+// The underlay bind: how VXLAN datagrams leave and arrive. It moves bytes as they are;
+// the engine never sees a socket and a transport never decides where a frame goes.
+import type { DatagramBatch } from '../engine/batch.js';
 
 /**
- * Received datagrams: entry i is buf[offsets[i], offsets[i]+lengths[i]), sent from the
- * 16-byte address at sources[16*i] with outer TOS tos[i]. Valid only during the call.
+ * Received datagrams: `count` entries of `batch` (datagram layout) in `buf`, each a
+ * datagram or a train GRO coalesced, with its source address, port and outer TOS.
+ * Valid only during the call.
  */
-export type ReceiveHandler = (
-  buf: Uint8Array,
-  offsets: Int32Array,
-  lengths: Int32Array,
-  sources: Uint8Array,
-  tos: Uint8Array,
-  count: number,
-) => void;
+export type ReceiveHandler = (buf: Uint8Array, batch: DatagramBatch, count: number) => void;
 
 export interface UnderlayTransport {
-  /** Binds the socket; rejects with a RuntimeError saying why it could not. */
+  /** Binds the sockets; rejects with a RuntimeError saying why it could not. */
   open(onReceive: ReceiveHandler): Promise<void>;
   /** Sends every datagram listed (bytes in `buf`); they may be reused once this returns. */
-  send(buf: Uint8Array, list: SendList): void;
+  send(buf: Uint8Array, batch: DatagramBatch): void;
+  /** The UDP source ports datagrams can leave from; known once open. */
+  readonly sourcePorts: readonly number[];
   /** Datagrams the kernel refused to send. */
   readonly sendErrors: number;
   close(): void;
@@ -35,6 +31,11 @@ export interface TransportOptions {
   groups: string[];
   /** The largest datagram to expect (VXLAN header and inner frame). */
   datagramCapacity: number;
+  /** The source port range: the native underlay binds sockets on ports spread over it. */
+  srcPortMin: number;
+  srcPortMax: number;
+  /** UDP GSO on send and GRO on receive (--offload on or no-coalesce). */
+  offload: boolean;
 }
 
 /** One line saying why the VXLAN port could not be bound. */

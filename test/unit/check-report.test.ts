@@ -141,11 +141,11 @@ describe('buildReport: recommendation and exit code', () => {
     expect(report.exitCode).toBe(0);
   });
 
-  it('no kernel vxlan, NET_ADMIN without NET_RAW: vxlan-tap with --io dgram', () => {
+  it('no kernel vxlan, NET_ADMIN without NET_RAW: vxlan-tap with --io native (plain UDP sockets need no NET_RAW)', () => {
     const report = buildReport(probes('refused', 'present', 'adminOnly'));
     expect(report.recommendation.use).toBe('vxlan-tap');
-    expect(report.recommendation.reason).toMatch(/^vxlan-tap with --io dgram \(--io native needs CAP_NET_RAW too\): /);
-    expect(report.capabilities.io).toEqual(['dgram']);
+    expect(report.recommendation.reason).toMatch(/^vxlan-tap with --io native: /);
+    expect(report.capabilities.io).toEqual(['native', 'dgram']);
     expect(report.exitCode).toBe(0);
   });
 
@@ -179,13 +179,13 @@ describe('buildReport: recommendation and exit code', () => {
 
   it('root with NET_ADMIN and NET_RAW dropped cannot run vxlan-tap', () => {
     const report = buildReport(probes('refused', 'present', 'allButThem'));
-    expect(report.capabilities).toMatchObject({ netAdmin: false, netRaw: false, io: [] });
+    expect(report.capabilities).toMatchObject({ netAdmin: false, io: [] });
     expect(report.exitCode).toBe(1);
   });
 
   it('unreadable capabilities count as missing', () => {
     const report = buildReport(probes('refused', 'present', 'unreadable'));
-    expect(report.capabilities).toMatchObject({ netAdmin: null, netRaw: null });
+    expect(report.capabilities).toMatchObject({ netAdmin: null, io: [] });
     expect(report.missing).toEqual(['CAP_NET_ADMIN (the capabilities could not be read)']);
     expect(report.exitCode).toBe(1);
   });
@@ -246,7 +246,7 @@ describe('formatText and formatJson', () => {
       [
         "kernel vxlan:   yes (a vxlan device was created in a throwaway network namespace)",
         '/dev/net/tun:   present (character device)',
-        'capabilities:   CAP_NET_ADMIN yes, CAP_NET_RAW yes: --io native and --io dgram can run',
+        'capabilities:   CAP_NET_ADMIN yes: --io native and --io dgram can run',
         'underlay MTU:   1500 (eth0, the IPv4 default route)',
         'overlay MTU:    1450 over IPv4 (1500 - 50)',
         "recommendation: the kernel's vxlan (ip link add ... type vxlan): this kernel can create it, and it forwards in the kernel, faster than a userspace VTEP; vxlan-tap can run here too",
@@ -261,7 +261,7 @@ describe('formatText and formatJson', () => {
     expect(JSON.parse(json)).toEqual({
       kernelVxlan: { status: 'yes', detail: 'a vxlan device was created in a throwaway network namespace' },
       tun: { path: '/dev/net/tun', status: 'present', detail: 'present (character device)' },
-      capabilities: { netAdmin: true, netRaw: true, io: ['native', 'dgram'], detail: 'CAP_NET_ADMIN yes, CAP_NET_RAW yes: --io native and --io dgram can run' },
+      capabilities: { netAdmin: true, io: ['native', 'dgram'], detail: 'CAP_NET_ADMIN yes: --io native and --io dgram can run' },
       underlay: { device: 'eth0', mtu: 1500, source: 'ipv4-default-route', detail: '1500 (eth0, the IPv4 default route)' },
       overlayMtu: { ipv4: 1450 },
       recommendation: report.recommendation,

@@ -331,7 +331,7 @@ describe('neigh.add, neigh.show, neigh.del', () => {
     run({ cmd: 'neigh.add', ip: '192.0.2.10', lladdr: HOST });
     const { buf, toTap } = encapOne(engine, request());
     expect(toTap.count).toBe(1);
-    expect(formatMac(buf, toTap.offsets[0]! + 6)).toBe(HOST);
+    expect(formatMac(buf, toTap.offset(0) + 6)).toBe(HOST);
     run({ cmd: 'neigh.del', ip: '192.0.2.10' });
     expect(encapOne(engine, request()).toTap.count).toBe(0);
   });

@@ -2,12 +2,12 @@
 // when a test needs the inner header), VXLAN datagrams, and an engine wired to a fresh
 // FDB and neighbour table, plus one-call wrappers around encap and decap and a reader
 // for a SendList's outer header fields.
-import { DeliverList, SendList } from '../../src/engine/batch.js';
+import { DatagramBatch, FrameBatch } from '../../src/engine/batch.js';
 import { DEFAULT_OUTER_HEADER, Engine, type EngineEvent, type OuterHeaderConfig } from '../../src/engine/engine.js';
 import { Fdb } from '../../src/engine/fdb.js';
 import { NeighTable } from '../../src/engine/neigh.js';
 import { ADDRESS_LEN, addressBytes, formatAddress } from '../../src/vxlan/address.js';
-import { VXLAN_HEADER_LEN, writeVxlanHeader } from '../../src/vxlan/header.js';
+import { VXLAN_HEADER_LEN, readVni, writeVxlanHeader } from '../../src/vxlan/header.js';
 import { formatMac, parseMac } from '../../src/vxlan/mac.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
@@ -261,12 +261,12 @@ export function decapOne(
   source: string,
   now = 0,
   tos = 0,
-): { buf: Uint8Array; delivered: DeliverList } {
+): { buf: Uint8Array; delivered: FrameBatch } {
   const buf = new Uint8Array(DATAGRAM_OFFSET + datagram.length + 16).fill(0xee);
   buf.set(datagram, DATAGRAM_OFFSET);
   const sources = new Uint8Array(SOURCE_OFFSET + 2 * ADDRESS_LEN).fill(0xee);
   addressBytes(source, sources, SOURCE_OFFSET);
-  const delivered = new DeliverList(4);
+  const delivered = new FrameBatch(4);
   engine.decap(buf, DATAGRAM_OFFSET, datagram.length, sources, SOURCE_OFFSET, tos, now, delivered);
   return { buf, delivered };
 }
@@ -278,17 +278,52 @@ export const FRAME_OFFSET = 24;
  * Encapsulates one frame placed at FRAME_OFFSET; bytes around it are filled with 0xaa.
  * `toTap` lists what the proxy answered instead of sending.
  */
-export function encapOne(engine: Engine, frame: Uint8Array, capacity = 4): { buf: Uint8Array; sent: SendList; toTap: DeliverList } {
+export function encapOne(engine: Engine, frame: Uint8Array, capacity = 4): { buf: Uint8Array; sent: DatagramBatch; toTap: FrameBatch } {
   const buf = new Uint8Array(FRAME_OFFSET + frame.length + 16).fill(0xaa);
   buf.set(frame, FRAME_OFFSET);
-  const sent = new SendList(capacity);
-  const toTap = new DeliverList(4);
-  engine.encap(buf, FRAME_OFFSET, frame.length, sent, toTap);
+  const sent = new DatagramBatch(capacity);
+  const toTap = new FrameBatch(4);
+  const datagram = frame.length + 8;
+  engine.encap(buf, FRAME_OFFSET - 8, datagram, datagram, sent, toTap);
   return { buf, sent, toTap };
 }
 
-/** The addresses of the first `sent.count` entries of a SendList, in order. */
-export function sentTo(sent: SendList): string[] {
+/**
+ * The VNI each copy of one frame carries on the wire: read from its header when it is
+ * sent, at a flush the engine asks for or at the end, as the transmit side does.
+ */
+export function sentVnis(engine: Engine, frame: Uint8Array, capacity = 4): number[] {
+  const buf = new Uint8Array(FRAME_OFFSET + frame.length).fill(0xaa);
+  buf.set(frame, FRAME_OFFSET);
+  const sent = new DatagramBatch(capacity);
+  const vnis: number[] = [];
+  sent.flush = () => {
+    for (let i = 0; i < sent.count; i++) vnis.push(readVni(buf, sent.offset(i)));
+    sent.reset();
+  };
+  const datagram = frame.length + 8;
+  engine.encap(buf, FRAME_OFFSET - 8, datagram, datagram, sent, new FrameBatch(1));
+  sent.flush();
+  return vnis;
+}
+
+/** The offsets of the listed entries of a batch, in order. */
+export function offsets(batch: DatagramBatch | FrameBatch): number[] {
+  return Array.from({ length: batch.count }, (_, i) => batch.offset(i));
+}
+
+/** The lengths of the listed entries of a batch, in order. */
+export function lengths(batch: DatagramBatch | FrameBatch): number[] {
+  return Array.from({ length: batch.count }, (_, i) => batch.length(i));
+}
+
+/** The 16 address bytes of entry i. */
+export function addressOf(batch: DatagramBatch, i: number): number[] {
+  return Array.from(batch.bytes.subarray(batch.addressOffset(i), batch.addressOffset(i) + ADDRESS_LEN));
+}
+
+/** The addresses of the listed entries of a batch, in order. */
+export function sentTo(sent: DatagramBatch): string[] {
   return sent.remotes.slice(0, sent.count).map((r) => r.address);
 }
 
@@ -302,22 +337,20 @@ export interface OuterFields {
   df: number;
 }
 
-/** The outer header fields of entry i, decoded from the typed arrays the native sender reads. */
-export function outerFields(sent: SendList, i: number): OuterFields {
-  const ports = sent.ports[i]!;
-  const outer = sent.outer[i]!;
+/** The outer header fields of entry i, as the native sender reads them. */
+export function outerFields(sent: DatagramBatch, i: number): OuterFields {
   return {
-    dst: formatAddress(sent.dsts, i * ADDRESS_LEN),
-    srcPort: ports >>> 16,
-    dstPort: ports & 0xffff,
-    ttl: outer & 0xff,
-    tos: (outer >>> 8) & 0xff,
-    df: outer >>> 16,
+    dst: formatAddress(sent.bytes, sent.addressOffset(i)),
+    srcPort: sent.srcPort(i),
+    dstPort: sent.port(i),
+    ttl: sent.ttl(i),
+    tos: sent.tos(i),
+    df: sent.df(i),
   };
 }
 
 /** outerFields for every listed entry. */
-export function allOuterFields(sent: SendList): OuterFields[] {
+export function allOuterFields(sent: DatagramBatch): OuterFields[] {
   return Array.from({ length: sent.count }, (_, i) => outerFields(sent, i));
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DeliverList } from '../../src/engine/batch.js';
+import { FrameBatch } from '../../src/engine/batch.js';
 import { ZERO_MAC } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
 import {
@@ -290,14 +290,14 @@ describe.each([
 
   it('decapsulates all 10 packets through the engine, byte for byte, and learns both hosts', () => {
     const { engine, fdb, events } = makeEngine({ vni: 100, learning: true, learnedPort: port });
-    const delivered = new DeliverList(packets.length);
+    const delivered = new FrameBatch(packets.length);
     packets.forEach(({ data, udp }, i) => {
       const before = delivered.count;
       engine.decap(data, udp.payloadOffset, udp.payloadLength, ip(udp.srcIp), 0, 0, 1000 + i, delivered);
       expect(delivered.count).toBe(before + 1);
-      expect(delivered.offsets[before]).toBe(udp.payloadOffset + 8);
-      expect(delivered.lengths[before]).toBe(udp.payloadLength - 8);
-      const frame = data.subarray(delivered.offsets[before]!, delivered.offsets[before]! + delivered.lengths[before]!);
+      expect(delivered.offset(before)).toBe(udp.payloadOffset + 8);
+      expect(delivered.length(before)).toBe(udp.payloadLength - 8);
+      const frame = data.subarray(delivered.offset(before), delivered.offset(before) + delivered.length(before));
       expect(Array.from(frame)).toEqual(Array.from(data.subarray(udp.payloadOffset + 8, udp.payloadOffset + udp.payloadLength)));
     });
 
@@ -328,8 +328,8 @@ describe.each([
       const captured = data.subarray(udp.payloadOffset, udp.payloadOffset + udp.payloadLength);
       const { buf, sent } = encapOne(engine, captured.subarray(8));
       expect(sent.count).toBe(1);
-      expect(sent.offsets[0]).toBe(FRAME_OFFSET - 8);
-      expect(Array.from(buf.subarray(sent.offsets[0]!, sent.offsets[0]! + sent.lengths[0]!))).toEqual(Array.from(captured));
+      expect(sent.offset(0)).toBe(FRAME_OFFSET - 8);
+      expect(Array.from(buf.subarray(sent.offset(0), sent.offset(0) + sent.length(0)))).toEqual(Array.from(captured));
     }
   });
 

@@ -2,7 +2,7 @@
 // UDP source port), the inner-header readers behind them (src/vxlan/inner.ts), and
 // RFC 6040 decapsulation of a CE mark into the inner packet.
 import { describe, expect, it } from 'vitest';
-import { DeliverList, SendList } from '../../src/engine/batch.js';
+import { DatagramBatch, FrameBatch } from '../../src/engine/batch.js';
 import { ZERO_MAC } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
 import {
@@ -566,10 +566,10 @@ describe('encap: every copy of a flooded frame', () => {
     const buf = new Uint8Array(300);
     buf.set(a, 8);
     buf.set(b, 158);
-    const sent = new SendList(1);
-    const toTap = new DeliverList(2);
-    engine.encap(buf, 8, a.length, sent, toTap);
-    engine.encap(buf, 158, b.length, sent, toTap);
+    const sent = new DatagramBatch(1);
+    const toTap = new FrameBatch(2);
+    engine.encap(buf, 0, a.length + 8, a.length + 8, sent, toTap);
+    engine.encap(buf, 150, b.length + 8, b.length + 8, sent, toTap);
     expect(allOuterFields(sent).map((f) => [f.ttl, f.tos, f.df])).toEqual([
       [10, 0x28, 1],
       [20, 0xb9, 1],

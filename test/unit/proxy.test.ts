@@ -1,6 +1,7 @@
 // The ARP / IPv6 ND proxy (`proxy` on a kernel vxlan), driven through Engine.encap: a
 // request for an address in the neighbour table is answered in place and listed for
 // the TAP; ARP and Neighbour Solicitations are never tunnelled while the proxy is on.
+import type { FrameBatch } from '../../src/engine/batch.js';
 import { describe, expect, it } from 'vitest';
 import type { Counters } from '../../src/engine/counters.js';
 import { ZERO_MAC } from '../../src/engine/fdb.js';
@@ -87,9 +88,9 @@ const arpFrame = (spec: ArpSpec = {}, ethDst = BROADCAST, ethSrc = spec.sha ?? A
   ethernetFrame({ dst: ethDst, src: ethSrc, etherType: ETHERTYPE_ARP, payload: arpBody(spec) });
 
 /** The frame listed for the TAP, read from the buffer it was written into. */
-function reply(buf: Uint8Array, toTap: { count: number; offsets: Int32Array; lengths: Int32Array }): number[] {
+function reply(buf: Uint8Array, toTap: FrameBatch): number[] {
   expect(toTap.count).toBe(1);
-  return Array.from(buf.subarray(toTap.offsets[0]!, toTap.offsets[0]! + toTap.lengths[0]!));
+  return Array.from(buf.subarray(toTap.offset(0), toTap.offset(0) + toTap.length(0)));
 }
 
 describe('ARP proxy', () => {
@@ -98,8 +99,8 @@ describe('ARP proxy', () => {
     const request = arpFrame();
     const { buf, sent, toTap } = encapOne(engine, request);
     expect(sent.count).toBe(0);
-    expect(toTap.offsets[0]).toBe(FRAME_OFFSET);
-    expect(toTap.lengths[0]).toBe(42);
+    expect(toTap.offset(0)).toBe(FRAME_OFFSET);
+    expect(toTap.length(0)).toBe(42);
     const expected = [
       ...mac(ASKER_MAC), // eth dst: the asker
       ...mac(NEIGH_MAC), // eth src: the neighbour
@@ -323,8 +324,8 @@ describe('ND proxy', () => {
     const { engine, events } = proxyEngine([[NEIGH_IP6, NEIGH_MAC, router]], { l3miss: true, l2miss: true });
     const { buf, sent, toTap } = encapOne(engine, nsFrame());
     expect(sent.count).toBe(0);
-    expect(toTap.offsets[0]).toBe(FRAME_OFFSET);
-    expect(toTap.lengths[0]).toBe(14 + 40 + 32);
+    expect(toTap.offset(0)).toBe(FRAME_OFFSET);
+    expect(toTap.length(0)).toBe(14 + 40 + 32);
     const frame = reply(buf, toTap);
     expect(frame).toEqual(expectedAdvertisement(NEIGH_MAC, NEIGH_IP6, router));
     // Field by field, for a readable failure.

@@ -39,12 +39,12 @@ describe('vxlan-tap@.service', () => {
     expect(service.get('StandardError')).toEqual(['journal']);
   });
 
-  it('is confined: its own user, two capabilities, read-only system, no home, private /tmp', () => {
+  it('is confined: its own user, one capability, read-only system, no home, private /tmp', () => {
     const service = serviceSettings(UNIT, 'Service');
     expect(service.get('DynamicUser')).toEqual(['yes']);
     expect(service.get('User')).toEqual(['vxlan-tap']);
-    expect(service.get('AmbientCapabilities')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW']);
-    expect(service.get('CapabilityBoundingSet')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW']);
+    expect(service.get('AmbientCapabilities')).toEqual(['CAP_NET_ADMIN']);
+    expect(service.get('CapabilityBoundingSet')).toEqual(['CAP_NET_ADMIN']);
     for (const [key, value] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['ProtectHome', 'yes'], ['PrivateTmp', 'yes']]) {
       expect(service.get(key!)).toEqual([value]);
     }

@@ -1,6 +1,6 @@
-// What every reader shares: the pool region it fills, the offsets of the slots to fill,
-// the lengths it reports back, the capacity of a slot, and the JS function it calls
-// once per batch. Read from the reader's constructor arguments.
+// What every reader shares: the packet region it fills, the batch (an Int32Array in the
+// layout of batch_layout.h) it describes what it put there with, and the JS function it
+// calls once per batch. Read from the reader's constructor arguments.
 #pragma once
 #include <napi.h>
 #include <algorithm>
@@ -13,25 +13,27 @@ inline bool InRegion(int64_t offset, int64_t length, size_t size) {
   return offset >= 0 && length >= 0 && static_cast<uint64_t>(offset) + static_cast<uint64_t>(length) <= size;
 }
 
-class BatchSlots {
+// Entries are packed into the region one after another, each from an 8-byte boundary.
+inline size_t Align8(size_t n) { return (n + 7) & ~size_t(7); }
+
+class BatchRegion {
  public:
-  // region, offsets and lengths are arguments first..first+2.
-  void Read(const Napi::CallbackInfo& info, size_t first, size_t capacity_arg, size_t callback_arg, const char* name) {
-    region_ = Napi::Persistent(info[first].As<Napi::ArrayBuffer>());
-    offsets_ = Napi::Persistent(info[first + 1].As<Napi::Int32Array>());
-    lengths_ = Napi::Persistent(info[first + 2].As<Napi::Int32Array>());
-    capacity_ = info[capacity_arg].As<Napi::Number>().Uint32Value();
+  // region (ArrayBuffer), batch (Int32Array) and onBatch(count) are arguments
+  // region_arg, region_arg + 1 and callback_arg; `stride` is the batch's entry size.
+  void Read(const Napi::CallbackInfo& info, size_t region_arg, size_t callback_arg, uint32_t stride, const char* name) {
+    region_ = Napi::Persistent(info[region_arg].As<Napi::ArrayBuffer>());
+    batch_ = Napi::Persistent(info[region_arg + 1].As<Napi::Int32Array>());
+    stride_ = stride;
     callback_ = Napi::Persistent(info[callback_arg].As<Napi::Function>());
     context_ = std::make_unique<Napi::AsyncContext>(info.Env(), name);
   }
 
   uint8_t* base() const { return static_cast<uint8_t*>(region_.Value().Data()); }
   size_t size() const { return region_.Value().ByteLength(); }
-  Napi::Int32Array offsets() const { return offsets_.Value(); }
-  Napi::Int32Array lengths() const { return lengths_.Value(); }
-  uint32_t capacity() const { return capacity_; }
-  // Slots a batch may fill: as many as both the offsets and the lengths have room for.
-  size_t batch() const { return std::min(offsets_.Value().ElementLength(), lengths_.Value().ElementLength()); }
+  // Entry i of the batch: `stride` int32 words.
+  int32_t* entry(uint32_t i) const { return batch_.Value().Data() + size_t(i) * stride_; }
+  // Entries a batch may hold.
+  uint32_t capacity() const { return static_cast<uint32_t>(batch_.Value().ElementLength() / stride_); }
 
   // Hands a batch of `count` to JS as a callback from the event loop. An exception it
   // throws has no JS caller to go to: report it as uncaught, never lose it.
@@ -45,9 +47,8 @@ class BatchSlots {
 
  private:
   Napi::Reference<Napi::ArrayBuffer> region_;
-  Napi::Reference<Napi::Int32Array> offsets_;
-  Napi::Reference<Napi::Int32Array> lengths_;
-  uint32_t capacity_ = 0;
+  Napi::Reference<Napi::Int32Array> batch_;
+  uint32_t stride_ = 1;
   Napi::FunctionReference callback_;
   std::unique_ptr<Napi::AsyncContext> context_;
 };

@@ -1,0 +1,58 @@
+// The one batch layout between TypeScript and the addon, defined here once: the addon
+// exports these word indices as `layout` and src/batch-layout.ts reads them from there.
+// A batch is an Int32Array of `stride` words per entry.
+//
+// Datagrams: VXLAN datagrams (header onward) in the packet region. One entry may be a
+// train of equal-sized datagrams laid back to back (a segmented TCP super-frame, or what
+// UDP GRO coalesced); `segment` is the size of each, the last may be shorter. Used for
+// what the TAP reader hands the engine (the VXLAN header room still blank), what the
+// engine hands the underlay to send, and what the underlay received.
+// Frames: Ethernet frames to write to the TAP.
+#pragma once
+#include <napi.h>
+#include <cstdint>
+
+#define VXT_DATAGRAM_FIELDS(X)                                                    \
+  X(offset)  /* the first datagram's first byte in the region */                 \
+  X(length)  /* bytes of the whole train */                                      \
+  X(segment) /* bytes per datagram; equals length for a single datagram */       \
+  X(port)    /* the remote's UDP port: destination on send, source on receive */ \
+  X(srcPort) /* send: our UDP source port (one of the bound ones) */             \
+  X(ttl)     /* send: outer TTL / hop limit */                                   \
+  X(tos)     /* outer TOS / traffic class, ECN included */                       \
+  X(df)      /* send: 1 to set DF (IPv4) */                                      \
+  X(address) /* 4 words: the remote's 16-byte address, IPv4 mapped */
+
+#define VXT_FRAME_FIELDS(X) \
+  X(offset)                 \
+  X(length) /* negated by the writer when the TAP refused the frame */
+
+namespace layout {
+
+#define VXT_ENUM(name) name,
+namespace datagram {
+enum : uint32_t { VXT_DATAGRAM_FIELDS(VXT_ENUM) stride = address + 4 };
+}
+namespace frame {
+enum : uint32_t { VXT_FRAME_FIELDS(VXT_ENUM) stride };
+}
+#undef VXT_ENUM
+
+inline Napi::Object Export(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+#define VXT_SET(name) d.Set(#name, Napi::Number::New(env, datagram::name));
+  Napi::Object d = Napi::Object::New(env);
+  VXT_DATAGRAM_FIELDS(VXT_SET)
+  d.Set("stride", Napi::Number::New(env, datagram::stride));
+  o.Set("datagram", d);
+#undef VXT_SET
+#define VXT_SET(name) f.Set(#name, Napi::Number::New(env, frame::name));
+  Napi::Object f = Napi::Object::New(env);
+  VXT_FRAME_FIELDS(VXT_SET)
+  f.Set("stride", Napi::Number::New(env, frame::stride));
+  o.Set("frame", f);
+#undef VXT_SET
+  return o;
+}
+
+}  // namespace layout
