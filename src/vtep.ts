@@ -145,6 +145,7 @@ export class Vtep {
       ...(segment.tap.offload ? { offload: segment.tap.offloadStats() } : {}),
       unclaimed: this.demux.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
+      ...(this.config.underlay.offload !== 'off' ? { underlay: this.transport.offloadStats() } : {}),
     };
   }
 

@@ -101,7 +101,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "UdpSender",
                        {InstanceMethod("send", &UdpSender::Send), InstanceMethod("ports", &UdpSender::Ports),
-                        InstanceMethod("gso", &UdpSender::Gso), InstanceMethod("close", &UdpSender::Close)});
+                        InstanceMethod("stats", &UdpSender::Stats), InstanceMethod("close", &UdpSender::Close)});
   }
 
   // new UdpSender(underlay options (see underlay_options.h), srcPortMin, srcPortMax,
@@ -188,8 +188,14 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     return a;
   }
 
-  // Whether trains still leave as one UDP_SEGMENT send each.
-  Napi::Value Gso(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), gso_); }
+  // { gso: whether trains still leave as one UDP_SEGMENT send each, gsoSends: how many did }
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("gso", Napi::Boolean::New(env, gso_));
+    o.Set("gsoSends", Napi::Number::New(env, static_cast<double>(gso_sends_)));
+    return o;
+  }
 
   void GsoOff(Napi::Env env, int err) {
     gso_ = false;
@@ -319,7 +325,10 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       int n = sendmmsg(fd, &msgs_[from], to - from, 0);
       if (n < 0 && errno == EINTR) continue;
       if (n > 0) {
-        for (int k = 0; k < n; k++) sent += segs_[from + k];
+        for (int k = 0; k < n; k++) {
+          sent += segs_[from + k];
+          if (segs_[from + k] > 1) gso_sends_++;
+        }
         from += n;
         continue;
       }
@@ -362,6 +371,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
 
   int family_ = AF_INET;
   bool gso_ = false;
+  uint64_t gso_sends_ = 0;
   Napi::FunctionReference on_gso_off_;
   std::vector<int> fds_;
   std::vector<uint16_t> ports_;

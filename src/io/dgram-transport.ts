@@ -66,6 +66,10 @@ export class DgramTransport implements UnderlayTransport {
     }
   }
 
+  offloadStats(): undefined {
+    return undefined;
+  }
+
   close(): void {
     this.socket?.close();
     this.socket = undefined;

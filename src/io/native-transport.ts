@@ -1,12 +1,14 @@
 // The underlay through the addon. Receiving: one socket on the VXLAN port, recvmmsg
 // straight into a packet region. Sending: kernel UDP sockets on ports spread over the
 // source port range (the engine picks one per inner flow), TTL and TOS per send, DF per
-// socket. One native call per batch each way.
+// socket, and with offloads a train of segments in one sendmsg with UDP_SEGMENT (GSO):
+// the kernel cuts it and fills every outer header and checksum. One native call per
+// batch each way.
 import { RuntimeError } from '../config/errors.js';
 import { DatagramBatch } from '../engine/batch.js';
 import type { Logger } from '../log.js';
 import { loadNative, type NativeError, type UdpReceiver, type UdpSender } from './native.js';
-import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayTransport } from './transport.js';
+import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayOffloadStats, type UnderlayTransport } from './transport.js';
 
 export class NativeTransport implements UnderlayTransport {
   private receiver: UdpReceiver | undefined;
@@ -22,7 +24,7 @@ export class NativeTransport implements UnderlayTransport {
 
   async open(onReceive: ReceiveHandler): Promise<void> {
     const native = loadNative();
-    const { family, port, local, device, groups, datagramCapacity, srcPortMin, srcPortMax } = this.options;
+    const { family, port, local, device, groups, datagramCapacity, offload, srcPortMin, srcPortMax } = this.options;
     const underlay = { family, port, local: local ?? '', device: device ?? '', groups };
     const slotSize = (datagramCapacity + 7) & ~7;
     const region = new ArrayBuffer(slotSize * this.batch);
@@ -36,7 +38,7 @@ export class NativeTransport implements UnderlayTransport {
     }
     try {
       const onGsoOff = (reason: string): void => this.log.warn({ reason }, 'UDP GSO refused: sending one datagram per message from now on');
-      this.sender = new native.UdpSender(underlay, srcPortMin, srcPortMax, false, onGsoOff);
+      this.sender = new native.UdpSender(underlay, srcPortMin, srcPortMax, offload, onGsoOff);
     } catch (err) {
       this.receiver.close();
       const e = err as NativeError;
@@ -53,6 +55,10 @@ export class NativeTransport implements UnderlayTransport {
     let listed = 0;
     for (let i = 0; i < batch.count; i++) listed += Math.ceil(batch.length(i) / batch.segment(i));
     this.sendErrors += listed - sent;
+  }
+
+  offloadStats(): UnderlayOffloadStats | undefined {
+    return this.sender?.stats();
   }
 
   close(): void {

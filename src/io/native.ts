@@ -88,8 +88,8 @@ export interface UdpSender {
   send(bytes: Uint8Array, batch: Int32Array, count: number): number;
   /** The bound source ports. */
   ports(): number[];
-  /** Whether trains still leave as one UDP_SEGMENT send each. */
-  gso(): boolean;
+  /** Whether trains still leave as one UDP_SEGMENT send each, and how many did. */
+  stats(): { gso: boolean; gsoSends: number };
   close(): void;
 }
 

@@ -18,7 +18,16 @@ export interface UnderlayTransport {
   readonly sourcePorts: readonly number[];
   /** Datagrams the kernel refused to send. */
   readonly sendErrors: number;
+  /** What UDP GSO and GRO did, where the transport has them. */
+  offloadStats(): UnderlayOffloadStats | undefined;
   close(): void;
+}
+
+export interface UnderlayOffloadStats {
+  /** Trains still leave as one sendmsg each (false once the kernel refused GSO). */
+  gso: boolean;
+  /** Sends that carried a train of datagrams (UDP_SEGMENT). */
+  gsoSends: number;
 }
 
 export interface TransportOptions {
