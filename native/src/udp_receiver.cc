@@ -37,6 +37,7 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     return DefineClass(env, "UdpReceiver",
                        {InstanceMethod("start", &UdpReceiver::Start),
                         InstanceMethod("close", &UdpReceiver::Close),
+                        InstanceMethod("stats", &UdpReceiver::Stats),
                         InstanceMethod("fd", &UdpReceiver::Fd)});
   }
 
@@ -128,6 +129,13 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
  private:
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
 
+  // { groTrains }: receives that returned several datagrams coalesced by UDP GRO.
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("groTrains", Napi::Number::New(info.Env(), static_cast<double>(gro_trains_)));
+    return o;
+  }
+
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (fd_ < 0) return env.Undefined();
@@ -186,6 +194,7 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
         if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) e[d::tos] = value & 0xff;
         if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO && value > 0 && len > 0) e[d::segment] = value;
       }
+      if (e[d::segment] < len) gro_trains_++;
     }
     batch_.Deliver(env, Value(), n);
   }
@@ -194,6 +203,7 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
   int fd_ = -1;
   BatchRegion batch_;
   size_t slot_size_ = 0;
+  uint64_t gro_trains_ = 0;
   FdPoll<UdpReceiver, &UdpReceiver::Drain> poll_;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;

@@ -2,13 +2,17 @@
 // straight into a packet region. Sending: kernel UDP sockets on ports spread over the
 // source port range (the engine picks one per inner flow), TTL and TOS per send, DF per
 // socket, and with offloads a train of segments in one sendmsg with UDP_SEGMENT (GSO):
-// the kernel cuts it and fills every outer header and checksum. One native call per
-// batch each way.
+// the kernel cuts it and fills every outer header and checksum. With offloads the
+// receiving socket also takes UDP GRO trains: what the kernel coalesced arrives in one
+// recvmsg with its segment size. One native call per batch each way.
 import { RuntimeError } from '../config/errors.js';
 import { DatagramBatch } from '../engine/batch.js';
 import type { Logger } from '../log.js';
 import { loadNative, type NativeError, type UdpReceiver, type UdpSender } from './native.js';
 import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayOffloadStats, type UnderlayTransport } from './transport.js';
+
+// A GRO train is at most 64 KB: every receive slot must hold one, or the rest is lost.
+const GRO_SLOT_BYTES = 65536;
 
 export class NativeTransport implements UnderlayTransport {
   private receiver: UdpReceiver | undefined;
@@ -26,12 +30,12 @@ export class NativeTransport implements UnderlayTransport {
     const native = loadNative();
     const { family, port, local, device, groups, datagramCapacity, offload, srcPortMin, srcPortMax } = this.options;
     const underlay = { family, port, local: local ?? '', device: device ?? '', groups };
-    const slotSize = (datagramCapacity + 7) & ~7;
+    const slotSize = offload ? GRO_SLOT_BYTES : (datagramCapacity + 7) & ~7;
     const region = new ArrayBuffer(slotSize * this.batch);
     const bytes = new Uint8Array(region);
     const received = new DatagramBatch(this.batch);
     try {
-      this.receiver = new native.UdpReceiver(underlay, region, received.words, slotSize, false, (count) => onReceive(bytes, received, count));
+      this.receiver = new native.UdpReceiver(underlay, region, received.words, slotSize, offload, (count) => onReceive(bytes, received, count));
     } catch (err) {
       const e = err as NativeError;
       throw new RuntimeError(explainBindError(e.code, e.message, this.options));
@@ -58,7 +62,8 @@ export class NativeTransport implements UnderlayTransport {
   }
 
   offloadStats(): UnderlayOffloadStats | undefined {
-    return this.sender?.stats();
+    if (this.sender === undefined || this.receiver === undefined) return undefined;
+    return { ...this.sender.stats(), ...this.receiver.stats() };
   }
 
   close(): void {

@@ -80,6 +80,8 @@ export interface UnderlayOptions {
 
 export interface UdpReceiver {
   start(): void;
+  /** Receives that returned a train of several datagrams (UDP GRO). */
+  stats(): { groTrains: number };
   close(): void;
 }
 

@@ -28,6 +28,8 @@ export interface UnderlayOffloadStats {
   gso: boolean;
   /** Sends that carried a train of datagrams (UDP_SEGMENT). */
   gsoSends: number;
+  /** Receives that returned a train of several datagrams (UDP GRO). */
+  groTrains: number;
 }
 
 export interface TransportOptions {

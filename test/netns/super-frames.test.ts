@@ -56,6 +56,8 @@ describe.skipIf(!isRoot).each([
     for (const name of ['a', 'b']) hosts.push(lab.namespace(name));
     const [ulA, ulB, ulPrefix] = UNDERLAY[outer];
     lab.link(hosts[0]!, `${ulA}/${ulPrefix}`, hosts[1]!, `${ulB}/${ulPrefix}`);
+    // GRO on the underlay, as a NIC's receive path does it (a veth needs to be asked).
+    for (const ns of hosts) lab.exec(ns, 'ethtool', '-K', 'ul0', 'gro', 'on');
     for (const [i, end] of ends.entries()) {
       const ns = hosts[i]!;
       const self = UNDERLAY[outer][i]!;
@@ -101,12 +103,18 @@ describe.skipIf(!isRoot).each([
     ]);
     const { sent, received } = await transfer;
     expect(received).toBe(sent);
-    expect([pings4, pings6, udp4, udp6]).toEqual([10, 10, 10, 10]);
+    // The transfer fills the underlay's queues, and a full queue may drop a packet of
+    // anything: most, not necessarily all, get through.
+    for (const count of [pings4, pings6, udp4, udp6]) expect(count).toBeGreaterThanOrEqual(8);
   });
 
-  it.skipIf(offload === 'off')('sent TCP super-frames as GSO trains', () => {
-    for (const i of tapEnds()) expect(stats(i).underlay).toMatchObject({ gso: true, gsoSends: expect.any(Number) });
-    expect(Math.min(...tapEnds().map((i) => stats(i).underlay!.gsoSends))).toBeGreaterThan(0);
+  it.skipIf(offload === 'off')('sent TCP super-frames as GSO trains and received GRO trains', () => {
+    for (const i of tapEnds()) {
+      const underlay = stats(i).underlay!;
+      expect(underlay.gso).toBe(true);
+      expect(underlay.gsoSends).toBeGreaterThan(0);
+      expect(underlay.groTrains).toBeGreaterThan(0);
+    }
   });
 
   it.skipIf(offload === 'on')('sends no trains and reports no underlay offload with --offload off', () => {
