@@ -4,6 +4,7 @@
       "target_name": "vxlan_native",
       "sources": [
         "native/src/addon.cc",
+        "native/src/busy_poll.cc",
         "native/src/ethtool.cc",
         "native/src/tap_device.cc",
         "native/src/fd_reader.cc",

@@ -1,6 +1,7 @@
 // Entry point of the vxlan-tap native addon.
 #include <napi.h>
 #include "batch_layout.h"
+#include "busy_poll.h"
 #include "ethtool.h"
 #include "fd_reader.h"
 #include "offload_reader.h"
@@ -18,6 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   offload_writer::Init(env, exports);
   udp_receiver::Init(env, exports);
   udp_sender::Init(env, exports);
+  busy_poll::Init(env, exports);
   return exports;
 }
 

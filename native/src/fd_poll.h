@@ -1,10 +1,12 @@
 // Watches an fd for readability on Node's event loop (uv_poll, level-triggered) and calls
-// a member function of the owner each time. Shared by the TAP and UDP readers.
+// a member function of the owner each time, then gives busy polling its turn. Shared by
+// the TAP and UDP readers.
 #pragma once
 #include <napi.h>
 #include <uv.h>
+#include "busy_poll.h"
 
-template <typename Owner, void (Owner::*OnReadable)()>
+template <typename Owner, bool (Owner::*OnReadable)()>
 class FdPoll {
  public:
   // Returns 0 or a negative libuv error code.
@@ -17,7 +19,9 @@ class FdPoll {
     if (rc == 0) {
       handle_->data = owner;
       rc = uv_poll_start(handle_, UV_READABLE, [](uv_poll_t* h, int status, int) {
-        if (status >= 0) (static_cast<Owner*>(h->data)->*OnReadable)();
+        if (status < 0) return;
+        (static_cast<Owner*>(h->data)->*OnReadable)();
+        busy_poll::After();
       });
     }
     if (rc != 0) {

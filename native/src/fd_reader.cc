@@ -2,6 +2,7 @@
 #include "batch_layout.h"
 #include "batch_region.h"
 #include "errors.h"
+#include "busy_poll.h"
 #include "fd_poll.h"
 
 #include <unistd.h>
@@ -13,7 +14,7 @@ constexpr size_t kVxlanHeaderLen = 8;
 
 // Reads a plain TAP (no virtio_net_hdr): one frame per read, each laid in the region
 // behind 8 bytes of room for its VXLAN header, listed as a single datagram.
-class FdReader : public Napi::ObjectWrap<FdReader> {
+class FdReader : public Napi::ObjectWrap<FdReader>, public busy_poll::Pollable {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "FdReader",
@@ -34,16 +35,21 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
     Napi::Env env = info.Env();
     int rc = poll_.Start(env, fd_, this);
     if (rc != 0) return ThrowSysError(env, "watch fd", -rc);
+    busy_poll::Add(this);
     Ref();  // stay alive while the loop may call us
     return env.Undefined();
   }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
+    busy_poll::Remove(this);
     if (poll_.Stop()) Unref();
     return info.Env().Undefined();
   }
 
-  void Drain() {
+  bool PollOnce() override { return Drain(); }
+
+  // Returns whether anything was read.
+  bool Drain() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     uint8_t* base = batch_.base();
@@ -61,8 +67,9 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
       e[d::length] = e[d::segment] = static_cast<int32_t>(kVxlanHeaderLen + n);
       cursor += Align8(kVxlanHeaderLen + n);
     }
-    if (count == 0) return;
+    if (count == 0) return false;
     batch_.Deliver(env, Value(), count);
+    return true;
   }
 
   int fd_ = -1;

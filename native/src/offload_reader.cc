@@ -2,6 +2,7 @@
 #include "batch_layout.h"
 #include "batch_region.h"
 #include "errors.h"
+#include "busy_poll.h"
 #include "fd_poll.h"
 #include "tap_offload.h"
 
@@ -27,7 +28,7 @@ constexpr uint32_t kMaxBatches = 4;
 // behind 8 bytes of room for its VXLAN header, and listed as one train: every datagram
 // but the last has the same size, so the engine decides once for all of them and the
 // underlay can hand the whole train to the kernel in one sendmsg (UDP GSO).
-class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
+class OffloadReader : public Napi::ObjectWrap<OffloadReader>, public busy_poll::Pollable {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "OffloadReader",
@@ -51,6 +52,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
     Napi::Env env = info.Env();
     int rc = poll_.Start(env, fd_, this);
     if (rc != 0) return ThrowSysError(env, "watch fd", -rc);
+    busy_poll::Add(this);
     stopped_ = false;
     Ref();  // stay alive while the loop may call us
     return env.Undefined();
@@ -58,6 +60,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     stopped_ = true;
+    busy_poll::Remove(this);
     if (poll_.Stop()) Unref();
     return info.Env().Undefined();
   }
@@ -77,12 +80,16 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   // of the same call, so nothing waits for a readable event that may not come. At most
   // kMaxBatches batches read; then the last super-frame is finished without reading
   // more, and the event loop gets its turn (the UDP side).
-  void Drain() {
+  bool PollOnce() override { return Drain(); }
+
+  // Returns whether anything was read.
+  bool Drain() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     uint8_t* base = batch_.base();
     size_t size = batch_.size();
     uint32_t max = batch_.capacity();
+    bool any = false;
     for (uint32_t round = 1;; round++) {
       const bool may_read = round < kMaxBatches;
       uint32_t count = 0;
@@ -109,10 +116,13 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
         if (!may_read || cursor + kVxlanHeaderLen + tap_offload::kMaxSuperFrame > size) break;
         drained = !ReadOne(base, &cursor, &count);
       }
-      if (count > 0) batch_.Deliver(env, Value(), count);
-      if (stopped_) return;
+      if (count > 0) {
+        batch_.Deliver(env, Value(), count);
+        any = true;
+      }
+      if (stopped_) return any;
       if (pending_) continue;  // finish it, whatever the round
-      if (drained || !may_read) return;
+      if (drained || !may_read) return any;
     }
   }
 

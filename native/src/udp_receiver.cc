@@ -2,6 +2,7 @@
 #include "batch_layout.h"
 #include "batch_region.h"
 #include "errors.h"
+#include "busy_poll.h"
 #include "fd_poll.h"
 #include "sockaddr.h"
 #include "underlay_options.h"
@@ -31,7 +32,7 @@ void SetBuffer(int fd, int force_opt, int opt) {
   }
 }
 
-class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
+class UdpReceiver : public Napi::ObjectWrap<UdpReceiver>, public busy_poll::Pollable {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "UdpReceiver",
@@ -88,6 +89,11 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     // UDP GRO: consecutive datagrams of one sender arrive as one train with their size.
     // Where the kernel lacks it they simply arrive one by one.
     if (gro) setsockopt(fd_, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
+    // With --busy-poll, each receive also polls the device's queue where it has one (NAPI).
+    if (options.busy_poll_us > 0) {
+      int us = static_cast<int>(options.busy_poll_us);
+      setsockopt(fd_, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us));
+    }
     int err = options.BindToDevice(fd_);
     const char* what = "bind UDP to device";
     if (!err && bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
@@ -123,6 +129,7 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
   }
 
   ~UdpReceiver() override {
+    busy_poll::Remove(this);
     if (fd_ >= 0) close(fd_);
   }
 
@@ -141,11 +148,13 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     if (fd_ < 0) return env.Undefined();
     int rc = poll_.Start(env, fd_, this);
     if (rc != 0) return ThrowSysError(env, "watch UDP socket", -rc);
+    busy_poll::Add(this);
     Ref();
     return env.Undefined();
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    busy_poll::Remove(this);
     if (poll_.Stop()) Unref();
     if (fd_ >= 0) {
       close(fd_);
@@ -154,7 +163,10 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     return info.Env().Undefined();
   }
 
-  void Drain() {
+  bool PollOnce() override { return Drain(); }
+
+  // Returns whether anything was read.
+  bool Drain() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     uint8_t* base = batch_.base();
@@ -173,7 +185,7 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     do {
       n = recvmmsg(fd_, msgs_.data(), batch, MSG_DONTWAIT, nullptr);
     } while (n < 0 && errno == EINTR);
-    if (n <= 0) return;
+    if (n <= 0) return false;
     for (int i = 0; i < n; i++) {
       int32_t* e = batch_.entry(i);
       // A datagram larger than a slot was cut short: hand on length 0, counted as too short.
@@ -197,6 +209,7 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
       if (e[d::segment] < len) gro_trains_++;
     }
     batch_.Deliver(env, Value(), n);
+    return true;
   }
 
   int family_ = AF_INET;

@@ -1,5 +1,6 @@
 // The underlay settings both UDP endpoints share, read from one JS object:
-// { family: 4|6, local: '' | address, port, device: '' | ifname, groups: [address...] }.
+// { family: 4|6, local: '' | address, port, device: '' | ifname, groups: [address...],
+//   busyPollUs }.
 #pragma once
 #include <napi.h>
 #include <net/if.h>
@@ -15,6 +16,7 @@ struct UnderlayOptions {
   std::string device;
   unsigned ifindex = 0;  // of device, 0 when none
   std::vector<std::string> groups;
+  uint32_t busy_poll_us = 0;
 
   // Returns 0, or an errno (ENODEV when the device does not exist).
   int Read(const Napi::Object& o) {
@@ -24,6 +26,7 @@ struct UnderlayOptions {
     device = o.Get("device").As<Napi::String>().Utf8Value();
     Napi::Array list = o.Get("groups").As<Napi::Array>();
     for (uint32_t i = 0; i < list.Length(); i++) groups.push_back(list.Get(i).As<Napi::String>().Utf8Value());
+    busy_poll_us = o.Get("busyPollUs").As<Napi::Number>().Uint32Value();
     if (device.empty()) return 0;
     ifindex = if_nametoindex(device.c_str());
     return ifindex == 0 ? ENODEV : 0;

@@ -25,17 +25,17 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 // Options that describe the VTEP itself: with --config they belong in the file.
 const FILE_SETTINGS = [
   ...['vni', 'peer', 'group', 'dev', 'bridge', 'port', 'local', 'tap', 'mtu', 'mac', 'address', 'learning', 'ageing', 'maxAddress'] as const,
-  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'statsInterval', 'metrics'] as const,
+  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'busyPoll', 'statsInterval', 'metrics'] as const,
   ...MEMBERSHIP_SETTINGS,
 ];
 
 function createTransport(config: VtepConfig, log: Logger): UnderlayTransport {
-  const { family, port, local, device, io, outer, offload } = config.underlay;
+  const { family, port, local, device, io, outer, offload, busyPollUs } = config.underlay;
   const groups = config.segments.map((s) => s.group).filter((g): g is string => g !== undefined);
   const capacity = Math.max(...config.segments.map((s) => datagramCapacity(s.mtu)));
   const options = {
     family, port, local, device, groups, datagramCapacity: capacity,
-    srcPortMin: outer.srcPortMin, srcPortMax: outer.srcPortMax, offload: offload !== 'off',
+    srcPortMin: outer.srcPortMin, srcPortMax: outer.srcPortMax, offload: offload !== 'off', busyPollUs,
   };
   return io === 'native' ? new NativeTransport(options, BATCH, log) : new DgramTransport(options);
 }
@@ -118,6 +118,7 @@ export function addRunCommand(program: Command): void {
     .option('--control <path>', 'control socket (default /run/vxlan-tap/<tap>.sock, or /run/vxlan-tap/netns-NAME/<tap>.sock in a named namespace)')
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
     .option('--offload <on|off|no-coalesce>', 'TAP offloads: 64 KB TCP super-frames segmented here, received segments merged (no-coalesce: not merged); default on')
+    .option('--busy-poll <us>', 'after a batch, keep polling the TAP and the socket this many microseconds before sleeping: lower latency for a core (0: off, the default; needs --io native)')
     .option('--config <file>', 'JSON file with the underlay settings and one entry per VNI (see README); SIGHUP re-reads it')
     .option('--stats-interval <seconds>', 'log counters, heap size and GC count this often (0: never)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')

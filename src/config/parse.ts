@@ -33,6 +33,7 @@ export const parseMtu = (text: string, option = '--mtu'): number => parseInteger
 export const MAX_AGEING_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 export const parseAgeing = (text: string, option = '--ageing'): number => parseInteger(option, text, 0, MAX_AGEING_SECONDS);
 export const parseStatsInterval = (text: string, option = '--stats-interval'): number => parseInteger(option, text, 0, 86400);
+export const parseBusyPoll = (text: string, option = '--busy-poll'): number => parseInteger(option, text, 0, 100_000);
 export const parseMaxAddress = (text: string, option = '--max-address'): number => parseInteger(option, text, 0, 2 ** 31 - 1);
 
 /** A Unix socket path: absolute, and short enough for sockaddr_un (107 bytes). */

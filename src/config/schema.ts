@@ -99,6 +99,7 @@ export const configFileSchema = record({
   df: text.optional(),
   srcport: text.optional(),
   offload: text.optional(),
+  busyPoll: text.optional(),
   logLevel: text.optional(),
   statsInterval: text.optional(),
   metrics: text.optional(),

@@ -6,6 +6,7 @@ import type { OuterHeaderConfig } from '../engine/engine.js';
 import { buildMembership, type MembershipConfig, type RawMembership } from './membership.js';
 import {
   parseAgeing,
+  parseBusyPoll,
   parseCidr,
   parseDf,
   parseInterfaceName,
@@ -51,6 +52,8 @@ export interface UnderlayConfig {
   outer: OuterHeaderConfig;
   /** TAP offloads: TCP super-frames segmented here; same-flow segments merged unless 'no-coalesce'. */
   offload: 'on' | 'off' | 'no-coalesce';
+  /** After a batch, keep polling the TAPs and the socket this many µs before sleeping; 0 never. */
+  busyPollUs: number;
 }
 
 /** One VNI: its TAP and its flood list. */
@@ -139,6 +142,7 @@ export interface RawUnderlay {
   df?: string;
   srcport?: string;
   offload?: string;
+  busyPoll?: string;
   logLevel?: string;
   statsInterval?: string;
   metrics?: string;
@@ -163,9 +167,10 @@ export const optionNamer: Namer = (setting) => `--${setting.replace(/[A-Z]/g, (c
 // Outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14; IPv6 is 20 bytes longer.
 const ENCAP_OVERHEAD = { 4: 50, 6: 70 } as const;
 
-// node:dgram sends every datagram from the bound port with the socket's TTL and TOS, and
-// cannot bind to a device or join a group on one.
-const NATIVE_ONLY = ['ttl', 'tos', 'df', 'srcport', 'dev'] as const;
+// node:dgram sends every datagram from the bound port with the socket's TTL and TOS,
+// cannot bind to a device or join a group on one, and delivers only through its own
+// callbacks (nothing to busy-poll).
+const NATIVE_ONLY = ['ttl', 'tos', 'df', 'srcport', 'dev', 'busyPoll'] as const;
 
 /** Names a setting of the i-th VNI (options and file fields name them differently). */
 export type SegmentNamer = (index: number, setting: string) => string;
@@ -208,6 +213,7 @@ export function buildUnderlay(
     family: underlayFamily(raw, segments, name, segmentName),
     io,
     offload: raw.offload === undefined ? 'on' : parseOffload(raw.offload, name('offload')),
+    busyPollUs: raw.busyPoll === undefined ? 0 : parseBusyPoll(raw.busyPoll, name('busyPoll')),
     outer: {
       ttl: raw.ttl === undefined ? 'auto' : parseTtl(raw.ttl, name('ttl')),
       tos: raw.tos === undefined ? 0 : parseTos(raw.tos, name('tos')),

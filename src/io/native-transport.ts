@@ -28,8 +28,8 @@ export class NativeTransport implements UnderlayTransport {
 
   async open(onReceive: ReceiveHandler): Promise<void> {
     const native = loadNative();
-    const { family, port, local, device, groups, datagramCapacity, offload, srcPortMin, srcPortMax } = this.options;
-    const underlay = { family, port, local: local ?? '', device: device ?? '', groups };
+    const { family, port, local, device, groups, datagramCapacity, offload, srcPortMin, srcPortMax, busyPollUs } = this.options;
+    const underlay = { family, port, local: local ?? '', device: device ?? '', groups, busyPollUs };
     const slotSize = offload ? GRO_SLOT_BYTES : (datagramCapacity + 7) & ~7;
     const region = new ArrayBuffer(slotSize * this.batch);
     const bytes = new Uint8Array(region);
@@ -50,6 +50,7 @@ export class NativeTransport implements UnderlayTransport {
       throw new RuntimeError(`cannot open the UDP send sockets: ${why}`);
     }
     this.sourcePorts = this.sender.ports();
+    native.setBusyPoll(busyPollUs);
     this.receiver.start();
   }
 

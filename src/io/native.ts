@@ -59,6 +59,8 @@ export interface NativeAddon {
     gro: boolean,
     onBatch: (count: number) => void,
   ) => UdpReceiver;
+  /** After every readable event, keep draining every reader until this many µs pass without a packet; 0 off. */
+  setBusyPoll(us: number): void;
   /** UDP sockets on up to 32 ports of [srcPortMin, srcPortMax]; onGsoOff is told once why GSO stopped. */
   UdpSender: new (options: UnderlayOptions, srcPortMin: number, srcPortMax: number, gso: boolean, onGsoOff: (reason: string) => void) => UdpSender;
   /**
@@ -76,6 +78,8 @@ export interface UnderlayOptions {
   port: number;
   device: string;
   groups: string[];
+  /** SO_BUSY_POLL for the receiving socket, in µs (0: none). */
+  busyPollUs: number;
 }
 
 export interface UdpReceiver {

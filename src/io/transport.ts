@@ -47,6 +47,8 @@ export interface TransportOptions {
   srcPortMax: number;
   /** UDP GSO on send and GRO on receive (--offload on or no-coalesce). */
   offload: boolean;
+  /** Busy polling after each batch, in µs (0: sleep at once). */
+  busyPollUs: number;
 }
 
 /** One line saying why the VXLAN port could not be bound. */

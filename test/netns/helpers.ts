@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { Lab } from '../../src/lab/lab.js';
 
-const TOOLS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tools');
+/** The traffic tools (tcp-source.mjs, tcp-sink.mjs) the tests run in namespaces. */
+export const TOOLS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tools');
 
 export const isRoot = process.getuid?.() === 0;
 

@@ -27,5 +27,6 @@ export const UNDERLAY_DEFAULTS = {
   family: 4,
   io: 'native',
   offload: 'on',
+  busyPollUs: 0,
   outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
 };

@@ -66,6 +66,7 @@ const TWO_VNIS_CONFIG: VtepConfig = {
     family: 4,
     io: 'native',
     offload: 'on',
+    busyPollUs: 0,
     outer: { ttl: 64, tos: 0x10, df: 'set', srcPortMin: 20000, srcPortMax: 20099 },
   },
   segments: [

@@ -459,6 +459,7 @@ describe('buildVtepConfig refuses bad outer header options, naming the option', 
     ['srcport', { srcport: '1024-2047' }],
     ['group', { group: '239.1.1.1' }],
     ['dev', { dev: 'ul0' }],
+    ['busy-poll', { busyPoll: '50' }],
   ] as const)('--%s with --io dgram, which cannot do it', (option, extra) => {
     expect(configError({ vni: '42', io: 'dgram', ...extra })).toBe(`--${option} needs native I/O: node:dgram cannot do it`);
   });
@@ -532,6 +533,22 @@ describe('buildVtepConfig: control-plane options', () => {
       expectConfigError({ vni: '42', metrics }, '--metrics');
     },
   );
+});
+
+describe('--busy-poll', () => {
+  it('is off by default and takes microseconds up to 100000', () => {
+    expect(build({}).underlay.busyPollUs).toBe(0);
+    expect(build({ busyPoll: '50' }).underlay.busyPollUs).toBe(50);
+    expect(build({ busyPoll: '100000' }).underlay.busyPollUs).toBe(100_000);
+  });
+
+  it.each([
+    ['-1', '--busy-poll must be a whole number from 0 to 100000, not "-1"'],
+    ['1.5', '--busy-poll must be a whole number from 0 to 100000, not "1.5"'],
+    ['100001', '--busy-poll must be from 0 to 100000, not 100001'],
+  ])('refuses %j in one line', (value, message) => {
+    expect(() => build({ busyPoll: value })).toThrow(message);
+  });
 });
 
 describe('--offload', () => {
