@@ -23,8 +23,8 @@ import { namedNetworkNamespace, readMachineId } from './config/system.js';
 export const BATCH = 64;
 // Room for an inner Ethernet header with two VLAN tags beyond the MTU.
 const FRAME_OVERHEAD = 14 + 8;
-// What the offloading TAP reader packs a batch into: it reads a super-frame only with
-// 64 KB free, so this holds about sixteen.
+// What the offloading TAP reader packs a batch into: about sixteen 64 KB super-frames cut
+// into trains (a train that does not fit continues in the next batch).
 const OFFLOAD_REGION_BYTES = 1 << 20;
 // Frames decapsulated per TAP write call at most: a batch of GRO trains holds many.
 const DELIVERIES = 1024;

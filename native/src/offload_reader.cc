@@ -38,12 +38,13 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader>, public busy_poll::
   }
 
   // new OffloadReader(fd, region: ArrayBuffer, batch: Int32Array (datagram layout),
-  //                   frameCapacity: number (unused: super-frames set the size),
-  //                   onBatch: (count) => void), as FdReader.
+  //                   frameCapacity: number, onBatch: (count) => void), as FdReader.
   explicit OffloadReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OffloadReader>(info) {
     fd_ = info[0].As<Napi::Number>().Int32Value();
+    frame_capacity_ = info[3].As<Napi::Number>().Uint32Value();
     batch_.Read(info, 1, 4, d::stride, "vxlan-tap:OffloadReader");
-    // A super-frame is read into the region, copied here and cut back into the region.
+    // Every read lands here: a plain frame is copied into the region, a super-frame is
+    // cut from here into it.
     scratch_.resize(tap_offload::kMaxSuperFrame);
   }
 
@@ -113,7 +114,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader>, public busy_poll::
           cursor += Align8(train);
           continue;
         }
-        if (!may_read || cursor + kVxlanHeaderLen + tap_offload::kMaxSuperFrame > size) break;
+        if (!may_read || cursor + kVxlanHeaderLen + frame_capacity_ > size) break;
         drained = !ReadOne(base, &cursor, &count);
       }
       if (count > 0) {
@@ -142,12 +143,12 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader>, public busy_poll::
     return train;
   }
 
-  // One read at base+*cursor. Returns false when nothing was read (EAGAIN, or an error
-  // the poll reports again); otherwise a frame was listed (count and cursor advanced),
-  // or a super-frame became pending, or a bad frame was dropped.
+  // One read into scratch. Returns false when nothing was read (EAGAIN, or an error the
+  // poll reports again); otherwise a frame was listed at base+*cursor (count and cursor
+  // advanced), or a super-frame became pending, or a bad frame was dropped.
   bool ReadOne(uint8_t* base, size_t* cursor, uint32_t* count) {
     virtio_net_hdr h;
-    uint8_t* frame = base + *cursor + kVxlanHeaderLen;
+    uint8_t* frame = scratch_.data();
     iovec iov[2] = {{&h, kVnetHdrLen}, {frame, tap_offload::kMaxSuperFrame}};
     ssize_t n;
     do {
@@ -164,19 +165,19 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader>, public busy_poll::
       return true;
     }
     if (h.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
-      if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !tap_offload::CompleteChecksum(h, frame, len)) {
+      if (len > frame_capacity_ || ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !tap_offload::CompleteChecksum(h, frame, len))) {
         dropped_++;
         return true;
       }
+      std::memcpy(base + *cursor + kVxlanHeaderLen, frame, len);
       int32_t* e = batch_.entry((*count)++);
       e[d::offset] = static_cast<int32_t>(*cursor);
       e[d::length] = e[d::segment] = static_cast<int32_t>(kVxlanHeaderLen + len);
       *cursor += Align8(kVxlanHeaderLen + len);
       return true;
     }
-    // A super-frame: its segments are cut from a copy, back into the region.
-    std::memcpy(scratch_.data(), frame, len);
-    if (!tap_offload::ParseTso(h, scratch_.data(), len, &tso_)) {
+    // A super-frame: its segments are cut from scratch into the region.
+    if (!tap_offload::ParseTso(h, frame, len, &tso_)) {
       dropped_++;  // not a TCP super-frame we can segment
       return true;
     }
@@ -187,6 +188,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader>, public busy_poll::
   }
 
   int fd_ = -1;
+  uint32_t frame_capacity_ = 0;  // the largest plain frame
   bool stopped_ = true;
   std::vector<uint8_t> scratch_;
   // The super-frame being cut, and the next segment to cut from it.

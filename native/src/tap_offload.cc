@@ -91,7 +91,8 @@ size_t WriteSegment(const Tso& t, uint32_t i, uint8_t* dst, size_t cap) {
   size_t seg_len = t.hdr_len + chunk;
   if (seg_len > cap) return 0;
   std::memcpy(dst, t.frame, t.hdr_len);
-  std::memcpy(dst + t.hdr_len, t.frame + t.hdr_len + off, chunk);
+  // The data is copied and summed in one pass; the TCP header is summed once rewritten.
+  uint64_t data_sum = csum::CopyAndAdd(dst + t.hdr_len, t.frame + t.hdr_len + off, chunk, 0);
 
   uint8_t* iph = dst + t.ip;
   if (t.v6) {
@@ -110,7 +111,8 @@ size_t WriteSegment(const Tso& t, uint32_t i, uint8_t* dst, size_t cap) {
   th[13] = flags;
   th[16] = th[17] = 0;
   uint32_t l4_len = static_cast<uint32_t>(seg_len - t.l4);
-  csum::Store(th + 16, csum::Add(th, l4_len, TcpPseudo(iph, t.v6, l4_len)));
+  // The data starts at an even offset from the TCP header (its length is whole words).
+  csum::Store(th + 16, csum::Add(th, t.hdr_len - t.l4, csum::Combine(TcpPseudo(iph, t.v6, l4_len), data_sum)));
   return seg_len;
 }
 
