@@ -21,19 +21,27 @@ class BatchRegion {
   // region (ArrayBuffer), batch (Int32Array) and onBatch(count) are arguments
   // region_arg, region_arg + 1 and callback_arg; `stride` is the batch's entry size.
   void Read(const Napi::CallbackInfo& info, size_t region_arg, size_t callback_arg, uint32_t stride, const char* name) {
-    region_ = Napi::Persistent(info[region_arg].As<Napi::ArrayBuffer>());
-    batch_ = Napi::Persistent(info[region_arg + 1].As<Napi::Int32Array>());
+    Napi::ArrayBuffer region = info[region_arg].As<Napi::ArrayBuffer>();
+    Napi::Int32Array batch = info[region_arg + 1].As<Napi::Int32Array>();
+    region_ = Napi::Persistent(region);
+    batch_ = Napi::Persistent(batch);
+    // The references keep both alive, and memory of an ArrayBuffer that is never
+    // detached does not move: the pointers hold, and no packet pays for looking them up.
+    base_ = static_cast<uint8_t*>(region.Data());
+    size_ = region.ByteLength();
+    entries_ = batch.Data();
     stride_ = stride;
+    capacity_ = static_cast<uint32_t>(batch.ElementLength() / stride);
     callback_ = Napi::Persistent(info[callback_arg].As<Napi::Function>());
     context_ = std::make_unique<Napi::AsyncContext>(info.Env(), name);
   }
 
-  uint8_t* base() const { return static_cast<uint8_t*>(region_.Value().Data()); }
-  size_t size() const { return region_.Value().ByteLength(); }
+  uint8_t* base() const { return base_; }
+  size_t size() const { return size_; }
   // Entry i of the batch: `stride` int32 words.
-  int32_t* entry(uint32_t i) const { return batch_.Value().Data() + size_t(i) * stride_; }
+  int32_t* entry(uint32_t i) const { return entries_ + size_t(i) * stride_; }
   // Entries a batch may hold.
-  uint32_t capacity() const { return static_cast<uint32_t>(batch_.Value().ElementLength() / stride_); }
+  uint32_t capacity() const { return capacity_; }
 
   // Hands a batch of `count` to JS as a callback from the event loop. An exception it
   // throws has no JS caller to go to: report it as uncaught, never lose it.
@@ -48,7 +56,11 @@ class BatchRegion {
  private:
   Napi::Reference<Napi::ArrayBuffer> region_;
   Napi::Reference<Napi::Int32Array> batch_;
+  uint8_t* base_ = nullptr;
+  size_t size_ = 0;
+  int32_t* entries_ = nullptr;
   uint32_t stride_ = 1;
+  uint32_t capacity_ = 0;
   Napi::FunctionReference callback_;
   std::unique_ptr<Napi::AsyncContext> context_;
 };
