@@ -1,61 +1,47 @@
 #include "busy_poll.h"
 
-#include <napi.h>
 #include <sched.h>
-#include <time.h>
-
-#include <algorithm>
-#include <vector>
+#include <uv.h>
 
 namespace busy_poll {
 namespace {
 
-constexpr int64_t kMaxSpinNs = 5'000'000;
+uv_idle_t* idle = nullptr;
+uint64_t budget_ns = 0;
+uint64_t last_activity = 0;
 
-std::vector<Pollable*> pollables;
-int64_t budget_ns = 0;
-bool spinning = false;
-
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+void OnIdle(uv_idle_t* handle) {
+  if (uv_hrtime() - last_activity >= budget_ns) {
+    uv_idle_stop(handle);  // the budget passed without a packet: sleep again
+    return;
+  }
+  // Let whatever else wants this core run first (the application the packets are for,
+  // the other end of a tunnel on a small machine): poll, do not starve it.
+  sched_yield();
 }
 
 // setBusyPoll(µs): 0 turns busy polling off.
 Napi::Value SetBusyPoll(const Napi::CallbackInfo& info) {
-  SetBudgetUs(info[0].As<Napi::Number>().Uint32Value());
-  return info.Env().Undefined();
+  Napi::Env env = info.Env();
+  budget_ns = uint64_t(info[0].As<Napi::Number>().Uint32Value()) * 1000;
+  if (budget_ns > 0 && idle == nullptr) {
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    idle = new uv_idle_t;
+    uv_idle_init(loop, idle);
+    // The idle handle alone must not keep the process alive.
+    uv_unref(reinterpret_cast<uv_handle_t*>(idle));
+  }
+  if (budget_ns == 0 && idle != nullptr) uv_idle_stop(idle);
+  return env.Undefined();
 }
 
 }  // namespace
 
-void Add(Pollable* p) {
-  if (std::find(pollables.begin(), pollables.end(), p) == pollables.end()) pollables.push_back(p);
-}
-
-void Remove(Pollable* p) { pollables.erase(std::remove(pollables.begin(), pollables.end(), p), pollables.end()); }
-
-void SetBudgetUs(uint32_t us) { budget_ns = int64_t(us) * 1000; }
-
-void After() {
-  if (budget_ns == 0 || spinning) return;
-  spinning = true;
-  const int64_t start = NowNs();
-  int64_t last = start;
-  for (int64_t now = start; now - last < budget_ns && now - start < kMaxSpinNs; now = NowNs()) {
-    bool any = false;
-    // By index: a batch handler may stop a reader, which removes it from the list.
-    for (size_t i = 0; i < pollables.size(); i++) any = pollables[i]->PollOnce() || any;
-    if (any) {
-      last = NowNs();
-    } else {
-      // Whatever else wants this core (the application the packets are for, the other
-      // end of the tunnel on a small machine) runs first: spin, do not starve it.
-      sched_yield();
-    }
-  }
-  spinning = false;
+void Activity() {
+  if (budget_ns == 0 || idle == nullptr) return;
+  last_activity = uv_hrtime();
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(idle))) uv_idle_start(idle, OnIdle);
 }
 
 void Init(Napi::Env env, Napi::Object exports) { exports.Set("setBusyPoll", Napi::Function::New(env, SetBusyPoll)); }

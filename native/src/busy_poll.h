@@ -1,30 +1,18 @@
 // Bounded busy polling (--busy-poll <µs>). A process that sleeps between packets pays a
-// wake-up per hop; with a budget set, after a readable event has been handled every
-// reader is drained again and again until `budget` µs pass without a packet, and only
-// then does the event loop go back to sleep (VPP's adaptive polling, the kernel's
-// SO_BUSY_POLL). A core is spent so that the next packet does not wait for a wake-up.
-// Spinning never holds the event loop for more than kMaxSpinNs at a time, so timers,
-// signals and the control socket still get their turn under steady traffic.
+// wake-up per hop. With a budget set, every packet read keeps the event loop from
+// sleeping for that long: an idle handle makes libuv poll its descriptors with a zero
+// timeout, round after round, so the next packet is picked up as soon as it is there
+// (VPP's adaptive polling, a C forwarder's epoll_wait(0)). Timers, signals and the
+// control socket keep their turn, since it is the event loop itself that spins; each
+// empty round yields the core to anything else runnable. Once the budget passes without
+// a packet, the loop sleeps again.
 #pragma once
 #include <napi.h>
-#include <cstdint>
 
 namespace busy_poll {
 
-// A reader that can be drained without waiting for its descriptor to become readable.
-class Pollable {
- public:
-  virtual ~Pollable() = default;
-  // Reads what is there now and hands it on; true when something was read.
-  virtual bool PollOnce() = 0;
-};
-
-void Add(Pollable* p);
-void Remove(Pollable* p);
-void SetBudgetUs(uint32_t us);
-// Called after every readable event: spins while the budget lasts (no-op without one,
-// or when already spinning further up the stack).
-void After();
+// Called by the readers after a readable event that brought packets.
+void Activity();
 
 // Exports setBusyPoll(µs).
 void Init(Napi::Env env, Napi::Object exports);

@@ -1,6 +1,6 @@
 // Watches an fd for readability on Node's event loop (uv_poll, level-triggered) and calls
-// a member function of the owner each time, then gives busy polling its turn. Shared by
-// the TAP and UDP readers.
+// a member function of the owner each time; one that brought packets keeps busy polling
+// going. Shared by the TAP and UDP readers.
 #pragma once
 #include <napi.h>
 #include <uv.h>
@@ -19,9 +19,7 @@ class FdPoll {
     if (rc == 0) {
       handle_->data = owner;
       rc = uv_poll_start(handle_, UV_READABLE, [](uv_poll_t* h, int status, int) {
-        if (status < 0) return;
-        (static_cast<Owner*>(h->data)->*OnReadable)();
-        busy_poll::After();
+        if (status >= 0 && (static_cast<Owner*>(h->data)->*OnReadable)()) busy_poll::Activity();
       });
     }
     if (rc != 0) {

@@ -2,7 +2,6 @@
 #include "batch_layout.h"
 #include "batch_region.h"
 #include "errors.h"
-#include "busy_poll.h"
 #include "fd_poll.h"
 
 #include <unistd.h>
@@ -14,7 +13,7 @@ constexpr size_t kVxlanHeaderLen = 8;
 
 // Reads a plain TAP (no virtio_net_hdr): one frame per read, each laid in the region
 // behind 8 bytes of room for its VXLAN header, listed as a single datagram.
-class FdReader : public Napi::ObjectWrap<FdReader>, public busy_poll::Pollable {
+class FdReader : public Napi::ObjectWrap<FdReader> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "FdReader",
@@ -35,18 +34,14 @@ class FdReader : public Napi::ObjectWrap<FdReader>, public busy_poll::Pollable {
     Napi::Env env = info.Env();
     int rc = poll_.Start(env, fd_, this);
     if (rc != 0) return ThrowSysError(env, "watch fd", -rc);
-    busy_poll::Add(this);
     Ref();  // stay alive while the loop may call us
     return env.Undefined();
   }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
-    busy_poll::Remove(this);
     if (poll_.Stop()) Unref();
     return info.Env().Undefined();
   }
-
-  bool PollOnce() override { return Drain(); }
 
   // Returns whether anything was read.
   bool Drain() {

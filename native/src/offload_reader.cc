@@ -2,7 +2,6 @@
 #include "batch_layout.h"
 #include "batch_region.h"
 #include "errors.h"
-#include "busy_poll.h"
 #include "fd_poll.h"
 #include "tap_offload.h"
 
@@ -28,7 +27,7 @@ constexpr uint32_t kMaxBatches = 4;
 // behind 8 bytes of room for its VXLAN header, and listed as one train: every datagram
 // but the last has the same size, so the engine decides once for all of them and the
 // underlay can hand the whole train to the kernel in one sendmsg (UDP GSO).
-class OffloadReader : public Napi::ObjectWrap<OffloadReader>, public busy_poll::Pollable {
+class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "OffloadReader",
@@ -53,7 +52,6 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader>, public busy_poll::
     Napi::Env env = info.Env();
     int rc = poll_.Start(env, fd_, this);
     if (rc != 0) return ThrowSysError(env, "watch fd", -rc);
-    busy_poll::Add(this);
     stopped_ = false;
     Ref();  // stay alive while the loop may call us
     return env.Undefined();
@@ -61,7 +59,6 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader>, public busy_poll::
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     stopped_ = true;
-    busy_poll::Remove(this);
     if (poll_.Stop()) Unref();
     return info.Env().Undefined();
   }
@@ -81,8 +78,6 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader>, public busy_poll::
   // of the same call, so nothing waits for a readable event that may not come. At most
   // kMaxBatches batches read; then the last super-frame is finished without reading
   // more, and the event loop gets its turn (the UDP side).
-  bool PollOnce() override { return Drain(); }
-
   // Returns whether anything was read.
   bool Drain() {
     Napi::Env env = Env();

@@ -2,7 +2,6 @@
 #include "batch_layout.h"
 #include "batch_region.h"
 #include "errors.h"
-#include "busy_poll.h"
 #include "fd_poll.h"
 #include "sockaddr.h"
 #include "underlay_options.h"
@@ -32,7 +31,7 @@ void SetBuffer(int fd, int force_opt, int opt) {
   }
 }
 
-class UdpReceiver : public Napi::ObjectWrap<UdpReceiver>, public busy_poll::Pollable {
+class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "UdpReceiver",
@@ -129,7 +128,6 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver>, public busy_poll::Poll
   }
 
   ~UdpReceiver() override {
-    busy_poll::Remove(this);
     if (fd_ >= 0) close(fd_);
   }
 
@@ -148,13 +146,11 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver>, public busy_poll::Poll
     if (fd_ < 0) return env.Undefined();
     int rc = poll_.Start(env, fd_, this);
     if (rc != 0) return ThrowSysError(env, "watch UDP socket", -rc);
-    busy_poll::Add(this);
     Ref();
     return env.Undefined();
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    busy_poll::Remove(this);
     if (poll_.Stop()) Unref();
     if (fd_ >= 0) {
       close(fd_);
@@ -162,8 +158,6 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver>, public busy_poll::Poll
     }
     return info.Env().Undefined();
   }
-
-  bool PollOnce() override { return Drain(); }
 
   // Returns whether anything was read.
   bool Drain() {
