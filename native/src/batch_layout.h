@@ -11,6 +11,8 @@
 #pragma once
 #include <napi.h>
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 
 #define VXT_DATAGRAM_FIELDS(X)                                                    \
   X(offset)  /* the first datagram's first byte in the region */                 \
@@ -38,20 +40,21 @@ enum : uint32_t { VXT_FRAME_FIELDS(VXT_ENUM) stride };
 }
 #undef VXT_ENUM
 
+// { name: word index, ..., stride } for one layout.
+inline Napi::Object Fields(Napi::Env env, std::initializer_list<std::pair<const char*, uint32_t>> fields) {
+  Napi::Object o = Napi::Object::New(env);
+  for (const auto& [name, index] : fields) o.Set(name, Napi::Number::New(env, index));
+  return o;
+}
+
 inline Napi::Object Export(Napi::Env env) {
   Napi::Object o = Napi::Object::New(env);
-#define VXT_SET(name) d.Set(#name, Napi::Number::New(env, datagram::name));
-  Napi::Object d = Napi::Object::New(env);
-  VXT_DATAGRAM_FIELDS(VXT_SET)
-  d.Set("stride", Napi::Number::New(env, datagram::stride));
-  o.Set("datagram", d);
-#undef VXT_SET
-#define VXT_SET(name) f.Set(#name, Napi::Number::New(env, frame::name));
-  Napi::Object f = Napi::Object::New(env);
-  VXT_FRAME_FIELDS(VXT_SET)
-  f.Set("stride", Napi::Number::New(env, frame::stride));
-  o.Set("frame", f);
-#undef VXT_SET
+#define VXT_PAIR(name) {#name, datagram::name},
+  o.Set("datagram", Fields(env, {VXT_DATAGRAM_FIELDS(VXT_PAIR){"stride", datagram::stride}}));
+#undef VXT_PAIR
+#define VXT_PAIR(name) {#name, frame::name},
+  o.Set("frame", Fields(env, {VXT_FRAME_FIELDS(VXT_PAIR){"stride", frame::stride}}));
+#undef VXT_PAIR
   return o;
 }
 

@@ -10,30 +10,38 @@
 
 namespace csum {
 
-// Adds the bytes [p, p+len) to an unfolded sum. `p` must sit at an even offset from where
-// the checksummed area starts (a trailing odd byte is padded with a zero, as RFC 1071 says).
-inline uint64_t Add(const uint8_t* p, size_t len, uint64_t sum) {
+// Adds the bytes [src, src+len) to an unfolded sum, copying them to dst on the way when
+// kCopy (the data is then read once instead of twice). `src` must sit at an even offset
+// from where the checksummed area starts (a trailing odd byte is padded with a zero, as
+// RFC 1071 says).
+template <bool kCopy>
+inline uint64_t Sum(uint8_t* dst, const uint8_t* src, size_t len, uint64_t sum) {
   // A 128-bit accumulator takes 64-bit words with no carry bookkeeping in the loop.
   unsigned __int128 acc = sum;
   while (len >= 32) {
     uint64_t w[4];
-    std::memcpy(w, p, 32);
+    std::memcpy(w, src, 32);
+    if (kCopy) std::memcpy(dst, w, 32);
     acc += w[0];
     acc += w[1];
     acc += w[2];
     acc += w[3];
-    p += 32;
+    src += 32;
+    dst += kCopy ? 32 : 0;
     len -= 32;
   }
   while (len >= 8) {
     uint64_t w;
-    std::memcpy(&w, p, 8);
+    std::memcpy(&w, src, 8);
+    if (kCopy) std::memcpy(dst, &w, 8);
     acc += w;
-    p += 8;
+    src += 8;
+    dst += kCopy ? 8 : 0;
     len -= 8;
   }
   uint64_t tail = 0;
-  std::memcpy(&tail, p, len);  // the remaining 0..7 bytes, zero padded in memory order
+  std::memcpy(&tail, src, len);  // the remaining 0..7 bytes, zero padded in memory order
+  if (kCopy) std::memcpy(dst, src, len);
   acc += tail;
   uint64_t lo = static_cast<uint64_t>(acc), hi = static_cast<uint64_t>(acc >> 64);
   uint64_t s = lo + hi;
@@ -41,40 +49,11 @@ inline uint64_t Add(const uint8_t* p, size_t len, uint64_t sum) {
   return s;
 }
 
-// Copies [src, src+len) to dst and adds the bytes to an unfolded sum in the same pass
-// (the data is read once instead of twice). The same alignment rule as Add applies.
-inline uint64_t CopyAndAdd(uint8_t* dst, const uint8_t* src, size_t len, uint64_t sum) {
-  unsigned __int128 acc = sum;
-  while (len >= 32) {
-    uint64_t w[4];
-    std::memcpy(w, src, 32);
-    std::memcpy(dst, w, 32);
-    acc += w[0];
-    acc += w[1];
-    acc += w[2];
-    acc += w[3];
-    src += 32;
-    dst += 32;
-    len -= 32;
-  }
-  while (len >= 8) {
-    uint64_t w;
-    std::memcpy(&w, src, 8);
-    std::memcpy(dst, &w, 8);
-    acc += w;
-    src += 8;
-    dst += 8;
-    len -= 8;
-  }
-  uint64_t tail = 0;
-  std::memcpy(&tail, src, len);
-  std::memcpy(dst, src, len);
-  acc += tail;
-  uint64_t lo = static_cast<uint64_t>(acc), hi = static_cast<uint64_t>(acc >> 64);
-  uint64_t s = lo + hi;
-  if (s < lo) s++;  // end-around carry
-  return s;
-}
+// Adds the bytes [p, p+len) to an unfolded sum.
+inline uint64_t Add(const uint8_t* p, size_t len, uint64_t sum) { return Sum<false>(nullptr, p, len, sum); }
+
+// Copies [src, src+len) to dst and adds the bytes to an unfolded sum in the same pass.
+inline uint64_t CopyAndAdd(uint8_t* dst, const uint8_t* src, size_t len, uint64_t sum) { return Sum<true>(dst, src, len, sum); }
 
 // Adds two unfolded sums, carrying around the end.
 inline uint64_t Combine(uint64_t a, uint64_t b) {
