@@ -2,7 +2,7 @@
 // the layout of src/batch-layout.ts. Allocated once and reset per batch; entries point
 // into the packet region, never copy it.
 import type { Remote } from './remote.js';
-import { DATAGRAM as D, FRAME as F } from '../batch-layout.js';
+import { DATAGRAM as D, FRAME as F, type DatagramLayout } from '../batch-layout.js';
 
 /**
  * VXLAN datagrams: an entry is bytes [offset, offset+length) of the region, one datagram
@@ -43,24 +43,13 @@ export class DatagramBatch {
     return this.words[i * D.stride + D.segment]!;
   }
 
-  port(i: number): number {
-    return this.words[i * D.stride + D.port]!;
-  }
-
-  srcPort(i: number): number {
-    return this.words[i * D.stride + D.srcPort]!;
-  }
-
-  ttl(i: number): number {
-    return this.words[i * D.stride + D.ttl]!;
-  }
-
   tos(i: number): number {
     return this.words[i * D.stride + D.tos]!;
   }
 
-  df(i: number): number {
-    return this.words[i * D.stride + D.df]!;
+  /** Any other word of entry i (the outer fields the engine chose: port, srcPort, ttl, df). */
+  field(i: number, name: Exclude<keyof DatagramLayout, 'stride' | 'address'>): number {
+    return this.words[i * D.stride + D[name]]!;
   }
 
   /** Where entry i's 16-byte address starts in `bytes`. */

@@ -46,13 +46,19 @@ function received(entries: { datagrams: Uint8Array[]; segment?: number }[]): { b
   return { buf, batch };
 }
 
+/** A demultiplexer serving VNIs 42 (target a) and 43 (target b). */
+function twoVnis(): { demux: Demux; a: ReturnType<typeof target>; b: ReturnType<typeof target> } {
+  const a = target(makeEngine({ vni: 42 }).engine);
+  const b = target(makeEngine({ vni: 43 }).engine);
+  const demux = new Demux();
+  demux.add(42, a);
+  demux.add(43, b);
+  return { demux, a, b };
+}
+
 describe('Demux', () => {
   it('routes each datagram to the engine of its VNI and flushes each target once', () => {
-    const a = target(makeEngine({ vni: 42 }).engine);
-    const b = target(makeEngine({ vni: 43 }).engine);
-    const demux = new Demux();
-    demux.add(42, a);
-    demux.add(43, b);
+    const { demux, a, b } = twoVnis();
     const { buf, batch } = received([{ datagrams: [datagram(42)] }, { datagrams: [datagram(43, 100)] }, { datagrams: [datagram(42, 50)] }]);
     demux.rx(buf, batch, batch.count, 0);
     expect(a.flushes).toEqual([[60, 64]]);
@@ -61,11 +67,7 @@ describe('Demux', () => {
   });
 
   it('cuts a GRO train at its segment size, each datagram to its own VNI, the last one shorter', () => {
-    const a = target(makeEngine({ vni: 42 }).engine);
-    const b = target(makeEngine({ vni: 43 }).engine);
-    const demux = new Demux();
-    demux.add(42, a);
-    demux.add(43, b);
+    const { demux, a, b } = twoVnis();
     const full = datagram(42, 100);
     const train = [full, datagram(43, 100), datagram(42, 100), datagram(42, 30)];
     const { buf, batch } = received([{ datagrams: train, segment: full.length }]);

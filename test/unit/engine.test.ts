@@ -417,7 +417,7 @@ describe('encap', () => {
     expect(sent.remotes.slice(0, sent.count)).toEqual([expectedRemote('2001:db8::2', 6, 8472)]);
     // What the native sender reads: the 16-byte address and the entry's own port.
     expect(addressOf(sent, 0)).toEqual([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
-    expect(sent.port(0)).toBe(8472);
+    expect(sent.field(0, 'port')).toBe(8472);
   });
 
   it('uses an exact entry for a multicast MAC instead of the default entry', () => {

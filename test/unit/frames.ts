@@ -341,11 +341,11 @@ export interface OuterFields {
 export function outerFields(sent: DatagramBatch, i: number): OuterFields {
   return {
     dst: formatAddress(sent.bytes, sent.addressOffset(i)),
-    srcPort: sent.srcPort(i),
-    dstPort: sent.port(i),
-    ttl: sent.ttl(i),
+    srcPort: sent.field(i, 'srcPort'),
+    dstPort: sent.field(i, 'port'),
+    ttl: sent.field(i, 'ttl'),
     tos: sent.tos(i),
-    df: sent.df(i),
+    df: sent.field(i, 'df'),
   };
 }
 
