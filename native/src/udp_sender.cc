@@ -119,7 +119,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     uint32_t min = info[1].As<Napi::Number>().Uint32Value(), max = info[2].As<Napi::Number>().Uint32Value();
     gso_ = info[3].ToBoolean().Value();
     on_gso_off_ = Napi::Persistent(info[4].As<Napi::Function>());
-    if (!local_ok(options)) {
+    if (!LocalIsValid(options)) {
       ThrowSysError(env, "local address " + options.local, EINVAL);
       return;
     }
@@ -165,7 +165,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   ~UdpSender() override { CloseAll(); }
 
  private:
-  static bool local_ok(const UnderlayOptions& o) {
+  static bool LocalIsValid(const UnderlayOptions& o) {
     sockaddr_storage addr;
     socklen_t len = 0;
     return ParseSockaddr(o.family, o.local, 0, &addr, &len);
