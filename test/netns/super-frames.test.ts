@@ -121,3 +121,27 @@ describe.skipIf(!isRoot).each([
     for (const i of tapEnds()) expect(stats(i).underlay).toBeUndefined();
   });
 });
+
+describe.skipIf(!isRoot)('a train whose datagrams do not fit the underlay MTU', () => {
+  const lab = new Lab('sfmtu');
+  const hosts: string[] = [];
+
+  beforeAll(async () => {
+    for (const name of ['a', 'b']) hosts.push(lab.namespace(name));
+    lab.link(hosts[0]!, '198.51.100.1/24', hosts[1]!, '198.51.100.2/24');
+    // A 1500-byte TAP over a 1500-byte underlay: every full segment needs IP fragments.
+    for (const [i, ns] of hosts.entries()) {
+      await lab.vtep(ns, '--mtu', '1500', '--vni', '42', '--peer', `198.51.100.${2 - i}`, '--tap', 'vxt0', '--address', `192.0.2.${i + 1}/24`);
+    }
+  });
+  afterAll(() => lab.cleanup());
+
+  it('leaves datagram by datagram (the kernel refuses the train with EMSGSIZE), fragmented and intact; GSO stays on', async () => {
+    const { sent, received } = await tcpTransfer(lab, hosts[1]!, '192.0.2.2', hosts[0]!, MEGABYTES);
+    expect(received).toBe(sent);
+    const stats = JSON.parse(lab.exec(hosts[0]!, process.execPath, MAIN, 'stats', '--tap', 'vxt0', '--json'));
+    expect(stats.offload.superFrames).toBeGreaterThan(0);
+    expect(stats.underlay).toMatchObject({ gso: true, gsoSends: 0 });
+    expect(stats.sendErrors).toBe(0);
+  });
+});
