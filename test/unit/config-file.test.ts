@@ -187,6 +187,10 @@ describe('parseConfigFile: valid files', () => {
     });
   });
 
+  it('reads busyPoll as microseconds', () => {
+    expect(parse(oneVni({}, { busyPoll: 50 })).underlay.busyPollUs).toBe(50);
+  });
+
   it('accepts io dgram without native-only settings', () => {
     expect(parse(oneVni({ peers: ['192.0.2.1'] }, { io: 'dgram' })).underlay.io).toBe('dgram');
   });
@@ -349,6 +353,7 @@ describe('parseConfigFile refuses bad files, naming the field', () => {
     ['srcport', 1024, 'must be a range like'],
     ['logLevel', 'verbose', 'must be one of'],
     ['statsInterval', 86401, 'must be from 0 to 86400, not 86401'],
+    ['busyPoll', 100001, 'must be from 0 to 100000, not 100001'],
   ])('an underlay field %s of %j', (field, value, problem) => {
     expect(fileError(oneVni({}, { [field]: value }))).toMatch(new RegExp(`^${field} ${problem.replace(/[()[\]]/g, '\\$&')}`));
   });
