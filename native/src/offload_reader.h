@@ -2,9 +2,9 @@
 #include <napi.h>
 
 // OffloadReader: FdReader's counterpart for a TAP opened with IFF_VNET_HDR. Each read
-// brings a virtio_net_hdr and a frame of up to 64 KB; TCP super-frames are cut into
-// segments (software TSO) and unfinished checksums completed, so that JS sees the same
-// thing as from FdReader: whole, MTU-sized frames in pool slots, one call per batch.
+// brings a virtio_net_hdr and a frame of up to 64 KB; unfinished checksums are completed,
+// and a TCP super-frame is cut into segments (software TSO) laid back to back as one
+// train, each behind room for its VXLAN header; one JS call per batch.
 namespace offload_reader {
 void Init(Napi::Env env, Napi::Object exports);
 }

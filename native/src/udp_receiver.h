@@ -1,8 +1,9 @@
 #pragma once
 #include <napi.h>
 
-// UdpReceiver: the VXLAN port's UDP socket, drained with recvmmsg into pool slots, with
-// each datagram's source address and outer TOS/traffic class; one JS call per batch.
+// UdpReceiver: the VXLAN port's UDP socket, drained with recvmmsg into the slots of a
+// packet region, with each datagram's (or UDP GRO train's) source address, port, outer
+// TOS/traffic class and segment size; one JS call per batch.
 namespace udp_receiver {
 void Init(Napi::Env env, Napi::Object exports);
 }

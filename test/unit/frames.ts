@@ -1,7 +1,7 @@
 // Shared builders for the unit tests: MACs, inner Ethernet frames (with IPv4/IPv6 packets
 // when a test needs the inner header), VXLAN datagrams, and an engine wired to a fresh
 // FDB and neighbour table, plus one-call wrappers around encap and decap and a reader
-// for a SendList's outer header fields.
+// for a send batch's outer header fields.
 import { DatagramBatch, FrameBatch } from '../../src/engine/batch.js';
 import { DEFAULT_OUTER_HEADER, Engine, type EngineEvent, type OuterHeaderConfig } from '../../src/engine/engine.js';
 import { Fdb } from '../../src/engine/fdb.js';
