@@ -6,6 +6,7 @@
 //   TAP --batch--> region --engine.encap--> sends --transport.send--> UDP
 //   UDP --batch--> region --demux, engine.decap--> deliveries --TAP writes--> TAP
 import type { Logger } from './log.js';
+import { RateLimitedLog } from './log-rate-limit.js';
 import type { ConfiguredNeighbour, SegmentConfig, UnderlayConfig } from './config/vtep-config.js';
 import { DatagramBatch, FrameBatch } from './engine/batch.js';
 import type { RxTarget } from './engine/demux.js';
@@ -91,6 +92,7 @@ export class Segment implements RxTarget {
     });
     const fdb = new Fdb({ learnedPort: underlay.port, ageingMs: config.ageingSeconds * 1000, maxAddress: config.maxAddress });
     const vni = config.vni;
+    const limited = new RateLimitedLog(vniLog);
     const report = (event: EngineEvent): void => {
       const published: VtepEvent =
         event.kind === 'l2miss'
@@ -98,8 +100,10 @@ export class Segment implements RxTarget {
           : event.kind === 'l3miss'
             ? { event: 'l3miss', vni, ip: event.ip }
             : { event: event.kind === 'moved' ? 'move' : 'learn', vni, mac: formatMac(event.entry.mac), dst: event.entry.remotes[0]?.address };
-      if (published.event === 'move') vniLog.info(published, 'fdb entry moved');
-      else vniLog.debug(published, published.event);
+      // The child logger carries the VNI: each line names it once.
+      const { vni: _vni, event: kind, ...fields } = published;
+      if (kind === 'move') limited.write('info', kind, fields, 'fdb entry moved');
+      else limited.write('debug', kind, fields, kind);
       events.publish(published);
     };
     const { learning, proxy, l2miss, l3miss } = config;

@@ -7,7 +7,7 @@ import { RX_DROP_REASONS, TX_DROP_REASONS, type Counters } from '../engine/count
 import type { Logger } from '../log.js';
 import type { Segment } from '../segment.js';
 
-type Scalar = 'rxPackets' | 'rxBytes' | 'rxErrors' | 'rxFrameErrors' | 'rxLengthErrors' | 'txPackets' | 'txBytes' | 'txDropped';
+type Scalar = 'rxPackets' | 'rxBytes' | 'rxErrors' | 'rxFrameErrors' | 'rxLengthErrors' | 'txPackets' | 'txBytes' | 'txDropped' | 'learnFull';
 
 const COUNTERS: [name: string, help: string, field: Scalar][] = [
   ['rx_packets_total', 'Frames decapsulated and written to the TAP', 'rxPackets'],
@@ -18,6 +18,7 @@ const COUNTERS: [name: string, help: string, field: Scalar][] = [
   ['tx_packets_total', 'Datagrams sent (one per remote copy)', 'txPackets'],
   ['tx_bytes_total', 'Bytes of inner frames sent, per copy', 'txBytes'],
   ['tx_dropped_total', 'Frames with nowhere to go, and copies for unspecified remotes', 'txDropped'],
+  ['fdb_learn_full_total', 'Source MACs not learned because the FDB was full (max-address)', 'learnFull'],
 ];
 
 function buildRegistry(segments: () => readonly Segment[]): Registry {

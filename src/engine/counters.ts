@@ -33,6 +33,8 @@ export class Counters {
   rxErrors = 0;
   rxFrameErrors = 0;
   rxLengthErrors = 0;
+  /** Source MACs not learned because the FDB was full (max-address); their frames were delivered. */
+  learnFull = 0;
   /** Frames read from the TAP. */
   txFrames = 0;
   /** Frames sent at least once. */

@@ -206,8 +206,9 @@ export class Engine {
       if (isMulticastMac(buf, src) || isZeroMac(buf, src)) return this.dropRx('invalidSrcMac');
       const result = this.fdb.learn(buf, src, sources, sourceOffset, now);
       if (result === 'conflict') return this.dropRx('staticConflict');
-      // A full FDB learns nothing more, silently; the frame is still delivered.
-      if (result === 'learned' || result === 'moved') this.onEvent({ kind: result, entry: this.fdb.lookup(buf, src)! });
+      // A full FDB learns nothing more; the frame is still delivered, the refusal counted.
+      if (result === 'full') c.learnFull++;
+      else if (result === 'learned' || result === 'moved') this.onEvent({ kind: result, entry: this.fdb.lookup(buf, src)! });
     }
     if (hasTruncatedIpHeader(buf, frame, frameLength)) {
       c.rxLengthErrors++;

@@ -129,6 +129,16 @@ describe('decap: delivered frames', () => {
     expect(seen).toEqual([[`learned ${HOST} ${PEER_1}`], [], [`moved ${HOST} ${PEER_2}`]]);
   });
 
+  it('counts the sources a full FDB refused to learn, and still delivers their frames', () => {
+    const { engine, fdb, events } = makeEngine({ vni: VNI, maxAddress: 1 });
+    decapOne(engine, datagram(), PEER_1);
+    for (let i = 0; i < 3; i++) expect(decapOne(engine, datagram({ src: HOST_B }), PEER_2).delivered.count).toBe(1);
+    expect(fdb.size).toBe(1);
+    expect(engine.counters.learnFull).toBe(3);
+    expect(engine.counters.rxPackets).toBe(4);
+    expect(events.map(eventText)).toEqual([`learned ${HOST} ${PEER_1}`]);
+  });
+
   it('carries VLAN-tagged frames unchanged', () => {
     const { engine } = makeEngine({ vni: VNI });
     const { delivered } = decapOne(engine, datagram({ etherType: 0x8100, payloadLength: 4 }), PEER_1);
