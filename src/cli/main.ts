@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, RuntimeError } from '../config/errors.js';
+import { ConfigError, RuntimeError, cutLongValues, printable } from '../config/errors.js';
 import { packageRoot } from '../lab/package-root.js';
 import { addRunCommand } from './run.js';
 import { addDemoCommand } from './demo.js';
@@ -16,8 +16,9 @@ const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
 
 function fail(message: string, code: number): never {
-  // One line, whatever the message carries (a JSON parser's excerpt may hold a newline).
-  process.stderr.write(`vxlan-tap: error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  // One line of readable size, whatever the message carries (a JSON parser's excerpt may
+  // hold a newline, a value may be 100 KB).
+  process.stderr.write(`vxlan-tap: error: ${printable(cutLongValues(message.replace(/\s*\n\s*/g, ' ')))}\n`);
   process.exit(code);
 }
 

@@ -1,7 +1,7 @@
 // The --config file: JSON holding the underlay settings and one entry per VNI, shaped by
 // configFileSchema. Read at start and again on SIGHUP; every error names the bad field,
 // e.g. "vnis[1].vni".
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { parseHostPort, parseLogLevel, parseStatsInterval } from './parse.js';
 import { configFileSchema, validate } from './schema.js';
@@ -51,11 +51,36 @@ export function parseConfigFile(text: string, system: SystemDefaults): VtepConfi
   };
 }
 
+/** Far above any real file (100,000 FDB entries take about 8 MB), far below memory. */
+export const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
+
+/** Reads at most MAX_CONFIG_BYTES: --config /dev/zero must end, not read forever. */
+function readBounded(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1024 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      length += n;
+      if (length > MAX_CONFIG_BYTES) throw new ConfigError(`--config ${path} is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MB`);
+    }
+    // A UTF-8 byte order mark (as some Windows editors write) is not part of the JSON.
+    return Buffer.concat(chunks, length).toString('utf8').replace(/^\uFEFF/, '');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function loadConfigFile(path: string, system: SystemDefaults): VtepConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBounded(path);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`cannot read --config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {

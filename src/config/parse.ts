@@ -76,6 +76,13 @@ export function parseMulticastIp(option: string, text: string): IpAddress {
   return ip;
 }
 
+/** A unicast address: iproute2 refuses a multicast `remote` ("invalid remote address"). */
+export function parseUnicastIp(option: string, text: string, instead: string): IpAddress {
+  const ip = parseIp(option, text);
+  if (isMulticastAddress(addressBytes(ip.address))) throw new ConfigError(`${option} must be a unicast address, not ${text} (a multicast group is ${instead})`);
+  return ip;
+}
+
 /** Any MAC, group and all-zeros ones included (FDB keys), in its canonical text form. */
 export function parseMacAddress(option: string, text: string): string {
   const mac = parseMac(text);

@@ -24,6 +24,7 @@ import {
   parseStatsInterval,
   parseTos,
   parseTtl,
+  parseUnicastIp,
   parseTapMac,
   parseVni,
   type Cidr,
@@ -231,7 +232,7 @@ function defaultMtu(underlay: UnderlayConfig): number {
 
 export function buildSegment(raw: RawSegment, underlay: UnderlayConfig, name: Namer): SegmentConfig {
   if (raw.vni === undefined) throw new ConfigError(`${name('vni')} is required`);
-  const peers = (raw.peer ?? []).map((p) => parseIp(name('peer'), p));
+  const peers = (raw.peer ?? []).map((p) => parseUnicastIp(name('peer'), p, name('group')));
   const group = raw.group === undefined ? undefined : parseMulticastIp(name('group'), raw.group);
   if (group !== undefined && peers.length > 0) {
     throw new ConfigError(`${name('group')} and ${name('peer')} exclude each other, as group and remote do in the kernel`);

@@ -1,7 +1,7 @@
 // What the control socket can be asked, and how each request is carried out on one
 // segment (VNI) of the running VTEP. Requests and results are plain JSON objects.
 import type { z } from 'zod';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, cutLongValues } from '../config/errors.js';
 import type { IpAddress } from '../config/parse.js';
 import { fdbDeleteSchema, fdbEntrySchema, fdbFlushSchema, neighDeleteSchema, neighEntrySchema, validate } from '../config/schema.js';
 import { FdbError, type FdbEntry, type FdbState } from '../engine/fdb.js';
@@ -16,7 +16,11 @@ export interface ControlRequest {
 }
 
 /** A request that cannot be carried out; its message goes back to the client as is. */
-export class RequestError extends Error {}
+export class RequestError extends Error {
+  constructor(message: string) {
+    super(cutLongValues(message));
+  }
+}
 
 /** One remote of one entry, as `bridge fdb show` prints a line per remote. */
 export interface FdbRow {

@@ -37,6 +37,8 @@ describe.skipIf(!isRoot)('vxlan-tap errors', () => {
     [['--vni', '1', '--bogus'], /unknown option '--bogus'/],
     [['--vni', '1', '--mtu', '67'], /--mtu must be from 68 to 65535/],
     [['--vni', '1', '--tap', 'a/b'], /--tap must be an interface name/],
+    [['--vni', '1', '--peer', '239.1.1.1'], /--peer must be a unicast address, not 239\.1\.1\.1 \(a multicast group is --group\)/],
+    [['--vni', 'one\ttwo'], /--vni must be a whole number from 0 to 16777215, not "one\\x09two"/],
   ])('rejects %j with one line, exit 2, nothing created', (args, message) => {
     const { status, stderr } = run('--tap', 'vxerr0', ...args);
     expect(status).toBe(2);
@@ -44,6 +46,18 @@ describe.skipIf(!isRoot)('vxlan-tap errors', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^vxlan-tap: error: /);
     expect(links()).toEqual(['lo']);
+  });
+
+  it('cuts a 100 KB bad value in its one line', () => {
+    const { status, stderr } = run('--vni', '1', '--peer', `192.0.2.1${'9'.repeat(100_000)}`);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/^vxlan-tap: error: --peer must be an IPv4 or IPv6 address, not "192\.0\.2\.19{190} \.\.\.\(99811 more characters\)\n$/);
+  });
+
+  it('reads a --config of at most 32 MB, refusing /dev/zero at once', () => {
+    const { status, stderr } = run('--config', '/dev/zero');
+    expect(status).toBe(2);
+    expect(stderr).toBe('vxlan-tap: error: --config /dev/zero is larger than 32 MB\n');
   });
 
   it('fails with exit 1 when the UDP port is taken by a kernel vxlan device', () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfigFile, parseConfigFile } from '../../src/config/config-file.js';
+import { loadConfigFile, MAX_CONFIG_BYTES, parseConfigFile } from '../../src/config/config-file.js';
 import { ConfigError } from '../../src/config/errors.js';
 import type { SystemDefaults, VtepConfig } from '../../src/config/vtep-config.js';
 import { formatMac } from '../../src/vxlan/mac.js';
@@ -424,6 +424,23 @@ describe('loadConfigFile', () => {
   it('reports a file that does not exist', () => {
     const path = join(dir, 'missing.json');
     expect(loadError(path)).toBe(`cannot read --config ${path}: ENOENT`);
+  });
+
+  it('reads a file that starts with a UTF-8 byte order mark', () => {
+    const path = write('bom.json', `\uFEFF${JSON.stringify(TWO_VNIS)}`);
+    expect(loadConfigFile(path, SYSTEM)).toEqual(TWO_VNIS_CONFIG);
+  });
+
+  it('stops reading at the size limit: /dev/zero is refused, not read forever', () => {
+    expect(loadError('/dev/zero')).toBe(`--config /dev/zero is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MB`);
+  });
+
+  it('cuts a long bad value in its message', () => {
+    const path = write('long.json', JSON.stringify({ vnis: [{ vni: 1, tap: 'x'.repeat(5_000_000) }] }));
+    const message = loadError(path);
+    expect(message.length).toBeLessThan(1200);
+    expect(message).toContain('...(');
+    expect(message).toContain('more characters)');
   });
 
   it('reports a directory', () => {

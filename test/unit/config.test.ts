@@ -133,6 +133,10 @@ describe('buildVtepConfig refuses bad input, naming the option', () => {
     expectConfigError({ vni: '42', peer: ['192.0.2.1', peer] }, '--peer', peer);
   });
 
+  it.each(['239.1.1.1', 'ff02::1'])('--peer %s, a multicast address, as iproute2 refuses a multicast remote', (peer) => {
+    expectConfigError({ vni: '42', peer: [peer] }, `--peer must be a unicast address, not ${peer} (a multicast group is --group)`);
+  });
+
   it('--peer of mixed IPv4 and IPv6', () => {
     expectConfigError({ vni: '42', peer: ['192.0.2.1', '2001:db8::1'] }, '--peer 2001:db8::1 is IPv6 but the underlay is IPv4');
     expectConfigError({ vni: '42', peer: ['2001:db8::1', '192.0.2.1'] }, '--peer 192.0.2.1 is IPv4 but the underlay is IPv6');
