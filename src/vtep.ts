@@ -67,6 +67,10 @@ export class Vtep {
           await ControlServer.start(socketPath, {
             run: (request) => (request.cmd === 'members' ? vtep.members() : runCommand(request, ctx)),
             subscribe: (send) => vtep.events.subscribe((event) => event.vni === vni && send(event)),
+            cutOff: (lost) => {
+              vtep.events.cutOff++;
+              vtep.events.lost += lost;
+            },
           }),
         );
       }
@@ -146,6 +150,7 @@ export class Vtep {
       unclaimed: this.demux.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
       ...(this.config.underlay.offload !== 'off' ? { underlay: this.transport.offloadStats() } : {}),
+      monitor: { lost: this.events.lost, cutOff: this.events.cutOff },
     };
   }
 

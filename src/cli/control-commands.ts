@@ -88,7 +88,7 @@ function statsLines(stats: Record<string, unknown>): string[] {
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ');
   return [
-    `${stats['tap']}: vni ${stats['vni']}, ${n('fdbEntries')} fdb entries`,
+    `${stats['tap']}: vni ${stats['vni']}, ${n('fdbEntries')} fdb entries, ${n('learnFull')} sources not learned (fdb full)`,
     `    RX: datagrams ${n('rxDatagrams')} packets ${n('rxPackets')} bytes ${n('rxBytes')} errors ${n('rxErrors')} (frame ${n('rxFrameErrors')}, length ${n('rxLengthErrors')})`,
     `    TX: frames ${n('txFrames')} encapsulated ${n('txEncapsulated')} packets ${n('txPackets')} bytes ${n('txBytes')} dropped ${n('txDropped')} send errors ${n('sendErrors')}`,
     `    drops: ${drops}`,
@@ -96,6 +96,7 @@ function statsLines(stats: Record<string, unknown>): string[] {
       .filter(([, count]) => count > 0)
       .map(([reason, count]) => `${reason} ${count}`)
       .join(', ') || 'none'}`,
+    `    monitor clients cut off for reading too slowly: ${(stats['monitor'] as { cutOff: number }).cutOff} (events lost ${(stats['monitor'] as { lost: number }).lost})`,
   ];
 }
 
@@ -192,6 +193,11 @@ export function addControlCommands(program: Command): void {
           acknowledged = true;
           if (message['ok'] !== true) refused = String(message['error']);
           return refused === undefined;
+        }
+        // The server's last word when this client read too slowly.
+        if (message['ok'] === false) {
+          refused = String(message['error']);
+          return false;
         }
         say(target.json ? JSON.stringify(message) : describeEvent(message as unknown as VtepEvent));
         return true;

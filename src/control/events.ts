@@ -8,6 +8,10 @@ export type VtepEvent =
 
 export class EventHub {
   private readonly subscribers = new Set<(event: VtepEvent) => void>();
+  /** Events never delivered to a subscriber cut off for reading too slowly. */
+  lost = 0;
+  /** Subscribers cut off for reading too slowly. */
+  cutOff = 0;
 
   /** Returns the function that ends the subscription. */
   subscribe(subscriber: (event: VtepEvent) => void): () => void {

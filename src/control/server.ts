@@ -11,6 +11,10 @@ import { RequestError, type ControlRequest } from './commands.js';
 
 export const CONTROL_DIR = '/run/vxlan-tap';
 const MAX_REQUEST_BYTES = 64 * 1024;
+/** Events a monitor client may leave unread before it is cut off (memory stays bounded). */
+export const MAX_MONITOR_BACKLOG = 10_000;
+/** Time a cut-off client gets to read the message saying so. */
+const CUT_OFF_GRACE_MS = 1000;
 
 // Interface names are per network namespace but /run is not: inside a named namespace
 // (`ip netns exec NAME ...`), sockets live in a folder named after it, which the server
@@ -50,6 +54,30 @@ export interface ControlHandler {
   run(request: ControlRequest): unknown;
   /** Sends each event until the returned function is called; absent: monitor is refused. */
   subscribe?(send: (event: unknown) => void): () => void;
+  /** A monitor client was cut off for reading too slowly; `lost` events never reached it. */
+  cutOff?(lost: number): void;
+}
+
+/**
+ * Streams events to a monitor client. One that leaves MAX_MONITOR_BACKLOG events unread
+ * is cut off: told why, its unread events counted as lost, hung up on.
+ */
+function subscribeMonitor(socket: net.Socket, handler: ControlHandler): () => void {
+  let unread = 0;
+  let unsubscribe = (): void => {};
+  const flushed = (): void => void unread--;
+  unsubscribe = handler.subscribe!((event) => {
+    if (unread < MAX_MONITOR_BACKLOG) {
+      unread++;
+      socket.write(`${JSON.stringify(event)}\n`, flushed);
+      return;
+    }
+    unsubscribe();
+    handler.cutOff?.(unread + 1);
+    socket.end(`${JSON.stringify({ ok: false, error: `monitor cut off: ${unread + 1} events were not read in time` })}\n`);
+    setTimeout(() => socket.destroy(), CUT_OFF_GRACE_MS).unref();
+  });
+  return unsubscribe;
 }
 
 function serve(socket: net.Socket, handler: ControlHandler): void {
@@ -72,7 +100,7 @@ function serve(socket: net.Socket, handler: ControlHandler): void {
         continue;
       }
       if (request.cmd === 'monitor' && handler.subscribe !== undefined) {
-        unsubscribe ??= handler.subscribe(send);
+        unsubscribe ??= subscribeMonitor(socket, handler);
         send({ ok: true });
         continue;
       }

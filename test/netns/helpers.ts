@@ -154,3 +154,27 @@ export function runCli(ns: string, ...args: string[]): { status: number | null; 
 export function linkNames(lab: Lab, ns: string): string[] {
   return (JSON.parse(lab.ip(ns, '-j', 'link', 'show')) as { ifname: string }[]).map((l) => l.ifname);
 }
+
+/** `vxlan-tap stats --json` in `ns` of the VTEP named by `target` (--tap NAME or --control PATH). */
+export function vtepStats(lab: Lab, ns: string, ...target: string[]): Record<string, any> {
+  return JSON.parse(lab.exec(ns, process.execPath, CLI, 'stats', '--json', ...target)) as Record<string, any>;
+}
+
+/** Datagrams the kernel dropped in `ns` because a UDP socket's receive buffer was full. */
+export function udpReceiveBufferErrors(lab: Lab, ns: string): number {
+  const lines = lab.exec(ns, 'cat', '/proc/net/snmp').split('\n').filter((l) => l.startsWith('Udp:'));
+  const [names, values] = lines.map((l) => l.split(/\s+/));
+  return Number(values![names!.indexOf('RcvbufErrors')]);
+}
+
+/**
+ * Runs tools/vxlan-send.mjs in `ns`: `count` datagrams of `kind` to dst:4789 for `vni`,
+ * from the local address `from` if given. Resolves once all are sent.
+ */
+export async function sendVxlan(lab: Lab, ns: string, dst: string, kind: 'macs' | 'move' | 'fuzz', count: number, vni: number, from = '', seed = 1): Promise<void> {
+  const child = lab.spawn(ns, process.execPath, path.join(TOOLS, 'vxlan-send.mjs'), dst, '4789', kind, String(count), String(vni), from, String(seed));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`vxlan-send ${kind} failed (${code}): ${stderr}`);
+}
