@@ -14,7 +14,7 @@ import { Engine, type EngineEvent } from './engine/engine.js';
 import { NeighTable } from './engine/neigh.js';
 import type { EventHub, VtepEvent } from './control/events.js';
 import { Fdb, ZERO_MAC, type FdbState } from './engine/fdb.js';
-import { makeRemote, sameRemote, type Remote } from './engine/remote.js';
+import { makeRemote, type Remote } from './engine/remote.js';
 import { TapDevice } from './io/tap.js';
 import type { UnderlayTransport } from './io/transport.js';
 import { VXLAN_HEADER_LEN } from './vxlan/header.js';
@@ -40,23 +40,39 @@ export function floodTargets(config: SegmentConfig): string[] {
   return config.group === undefined ? config.peers : [config.group];
 }
 
+interface ConfiguredFdb {
+  /** MAC and remote (address, port, VNI) as text: a reload compares by it in linear time. */
+  key: string;
+  mac: Uint8Array;
+  remote: Remote;
+  state: FdbState;
+}
+
 interface ConfiguredEntries {
-  fdb: { mac: Uint8Array; remote: Remote; state: FdbState }[];
+  fdb: ConfiguredFdb[];
   neigh: ConfiguredNeighbour[];
 }
 
 /** What a segment's configuration puts in its tables: the flood list and the file's entries. */
 function configuredEntries(config: SegmentConfig, port: number): ConfiguredEntries {
-  const flood = floodTargets(config).map((dst) => ({ mac: ZERO_MAC, remote: makeRemote(dst, port), state: 'permanent' as FdbState }));
-  const listed = config.fdb.map((e) => ({ mac: parseMac(e.mac)!, remote: makeRemote(e.dst, e.port ?? port, e.vni === config.vni ? undefined : e.vni), state: e.state }));
+  // Many entries share a few remotes: each is made once.
+  const remotes = new Map<string, Remote>();
+  const entry = (mac: string, dst: string, entryPort: number, vni: number | undefined, state: FdbState): ConfiguredFdb => {
+    const remoteKey = `${dst} ${entryPort} ${vni ?? ''}`;
+    let remote = remotes.get(remoteKey);
+    if (remote === undefined) remotes.set(remoteKey, (remote = makeRemote(dst, entryPort, vni)));
+    return { key: `${mac} ${remoteKey}`, mac: parseMac(mac)!, remote, state };
+  };
+  const flood = floodTargets(config).map((dst) => entry(formatMac(ZERO_MAC), dst, port, undefined, 'permanent'));
+  const listed = config.fdb.map((e) => entry(e.mac, e.dst, e.port ?? port, e.vni === config.vni ? undefined : e.vni, e.state));
   return { fdb: [...flood, ...listed], neigh: config.neigh };
 }
 
 /** The all-zeros MAC or a group: a list of remotes, changed with append and del. */
 const isList = (mac: Uint8Array): boolean => isZeroMac(mac, 0) || isMulticastMac(mac, 0);
 
-function sameConfiguredEntry(a: ConfiguredEntries['fdb'][number], b: ConfiguredEntries['fdb'][number]): boolean {
-  return formatMac(a.mac) === formatMac(b.mac) && sameRemote(a.remote, b.remote);
+function neighKey(n: ConfiguredNeighbour): string {
+  return `${n.ip} ${n.lladdr} ${n.router}`;
 }
 
 /** The TAP's persistent MAC; without a machine ID, none (the kernel's random one), said in the log. */
@@ -149,16 +165,18 @@ export class Segment implements RxTarget {
     const problems: string[] = [];
     const wanted = configuredEntries(config, this.port);
     const now = Date.now();
-    for (const old of this.configured.fdb) {
-      if (wanted.fdb.some((w) => sameConfiguredEntry(w, old))) continue;
+    const wantedFdb = new Map(wanted.fdb.map((e) => [e.key, e]));
+    const oldFdb = new Map(this.configured.fdb.map((e) => [e.key, e]));
+    for (const [key, old] of oldFdb) {
+      if (wantedFdb.has(key)) continue;
       // A list (all-zeros, multicast) loses the remote the file listed; a unicast MAC the
       // file listed goes whatever it points to now (a runtime replace included), unless
       // it has been learned since.
       if (isList(old.mac)) fdb.delete(old.mac, old.remote);
       else if (fdb.get(old.mac)?.state !== 'dynamic') fdb.delete(old.mac);
     }
-    for (const entry of wanted.fdb) {
-      if (this.configured.fdb.some((old) => sameConfiguredEntry(old, entry) && old.state === entry.state)) continue;
+    for (const [key, entry] of wantedFdb) {
+      if (oldFdb.get(key)?.state === entry.state) continue;
       try {
         if (isList(entry.mac)) fdb.append(entry.mac, entry.remote, entry.state, now);
         else fdb.replace(entry.mac, entry.remote, entry.state, now);
@@ -166,11 +184,11 @@ export class Segment implements RxTarget {
         problems.push(`fdb ${formatMac(entry.mac)} dst ${entry.remote.address}: ${(err as Error).message}`);
       }
     }
-    for (const old of this.configured.neigh) {
-      if (!wanted.neigh.some((n) => n.ip === old.ip)) neighbours.delete(old.ip);
-    }
+    const wantedIps = new Set(wanted.neigh.map((n) => n.ip));
+    for (const old of this.configured.neigh) if (!wantedIps.has(old.ip)) neighbours.delete(old.ip);
+    const oldNeigh = new Set(this.configured.neigh.map(neighKey));
     for (const n of wanted.neigh) {
-      if (this.configured.neigh.some((old) => old.ip === n.ip && old.lladdr === n.lladdr && old.router === n.router)) continue;
+      if (oldNeigh.has(neighKey(n))) continue;
       neighbours.delete(n.ip);
       neighbours.add(n.ip, parseMac(n.lladdr)!, n.router);
     }

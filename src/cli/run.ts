@@ -60,10 +60,12 @@ function reloadOnHangup(vtep: Vtep, path: string | undefined, log: Logger): () =
   const onHangup = (): void => {
     if (path === undefined) return void log.warn('SIGHUP: no --config to re-read');
     try {
+      const started = performance.now();
       const { needRestart, problems } = vtep.reload(loadConfigFile(path, readSystemDefaults()));
+      const ms = Math.round(performance.now() - started);
       for (const problem of problems) log.warn(problem);
-      if (needRestart.length > 0) log.warn({ ignored: needRestart }, 'reloaded; these changes need a restart');
-      else log.info('reloaded');
+      if (needRestart.length > 0) log.warn({ ignored: needRestart, ms }, 'reloaded; these changes need a restart');
+      else log.info({ ms }, 'reloaded');
     } catch (err) {
       log.error({ reason: (err as Error).message }, 'reload rejected; running configuration kept');
     }
