@@ -124,7 +124,8 @@ export class Segment implements RxTarget {
     };
     const { learning, proxy, l2miss, l3miss } = config;
     const sourcePorts = transport.sourcePorts;
-    const engine = new Engine({ vni, ownMac: tap.mac, learning, proxy, l2miss, l3miss, outer: underlay.outer, sourcePorts }, fdb, new NeighTable(), report);
+    const { acceptFrom } = underlay;
+    const engine = new Engine({ vni, ownMac: tap.mac, learning, proxy, l2miss, l3miss, outer: underlay.outer, sourcePorts, acceptFrom }, fdb, new NeighTable(), report);
     const segment = new Segment(config, tap, engine, underlay.port);
     for (const problem of segment.applyConfigured(config)) vniLog.warn(problem);
     segment.startTransmitting(transport);

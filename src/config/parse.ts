@@ -169,6 +169,11 @@ export function parseIo(text: string, option = '--io'): 'native' | 'dgram' {
   throw new ConfigError(`${option} must be native or dgram, not "${text}"`);
 }
 
+export function parseAcceptFrom(text: string, option = '--accept-from'): 'any' | 'peers' {
+  if (text === 'any' || text === 'peers') return text;
+  throw new ConfigError(`${option} must be any or peers, not "${text}"`);
+}
+
 export function parseOffload(text: string, option = '--offload'): 'on' | 'off' | 'no-coalesce' {
   if (text === 'on' || text === 'off' || text === 'no-coalesce') return text;
   throw new ConfigError(`${option} must be on, off or no-coalesce, not "${text}"`);

@@ -100,6 +100,7 @@ export const configFileSchema = record({
   srcport: text.optional(),
   offload: text.optional(),
   busyPoll: text.optional(),
+  acceptFrom: text.optional(),
   logLevel: text.optional(),
   statsInterval: text.optional(),
   metrics: text.optional(),

@@ -5,6 +5,7 @@ import { ConfigError } from './errors.js';
 import type { OuterHeaderConfig } from '../engine/engine.js';
 import { buildMembership, type MembershipConfig, type RawMembership } from './membership.js';
 import {
+  parseAcceptFrom,
   parseAgeing,
   parseBusyPoll,
   parseCidr,
@@ -55,6 +56,8 @@ export interface UnderlayConfig {
   offload: 'on' | 'off' | 'no-coalesce';
   /** After a batch, keep polling the TAPs and the socket this many µs before sleeping; 0 never. */
   busyPollUs: number;
+  /** Whose datagrams are decapsulated: anyone's (the kernel's way) or known VTEPs' only. */
+  acceptFrom: 'any' | 'peers';
 }
 
 /** One VNI: its TAP and its flood list. */
@@ -144,6 +147,7 @@ export interface RawUnderlay {
   srcport?: string;
   offload?: string;
   busyPoll?: string;
+  acceptFrom?: string;
   logLevel?: string;
   statsInterval?: string;
   metrics?: string;
@@ -215,6 +219,7 @@ export function buildUnderlay(
     io,
     offload: raw.offload === undefined ? 'on' : parseOffload(raw.offload, name('offload')),
     busyPollUs: raw.busyPoll === undefined ? 0 : parseBusyPoll(raw.busyPoll, name('busyPoll')),
+    acceptFrom: raw.acceptFrom === undefined ? 'any' : parseAcceptFrom(raw.acceptFrom, name('acceptFrom')),
     outer: {
       ttl: raw.ttl === undefined ? 'auto' : parseTtl(raw.ttl, name('ttl')),
       tos: raw.tos === undefined ? 0 : parseTos(raw.tos, name('tos')),

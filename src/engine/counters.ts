@@ -5,6 +5,7 @@ export const RX_DROP_REASONS = [
   'tooShort', // shorter than a VXLAN header plus an Ethernet header
   'invalidHeader', // I flag clear
   'unknownVni', // no VTEP here for this VNI
+  'unknownSource', // --accept-from peers: the outer source is no peer and no FDB destination
   'reservedBits', // a reserved header bit set
   'ownMac', // inner source MAC is our own (a loop or multicast echo)
   'invalidSrcMac', // multicast or all-zero inner source MAC, while learning

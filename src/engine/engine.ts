@@ -70,7 +70,14 @@ export interface EngineConfig {
    * gets one by its hash. Default: every port of the outer srcport range.
    */
   sourcePorts?: readonly number[];
+  /**
+   * 'peers': decapsulate only datagrams whose outer source is a remote of some FDB entry
+   * (the flood list's peers among them); 'any' (the kernel's way): from anyone.
+   */
+  acceptFrom?: AcceptFrom;
 }
+
+export type AcceptFrom = 'any' | 'peers';
 
 /** What the engine reports as it goes: learning, and misses a controller may answer. */
 export type EngineEvent =
@@ -193,6 +200,8 @@ export class Engine {
     const c = this.counters;
     c.rxDatagrams++;
     if (length < VXLAN_HEADER_LEN + ETH_HEADER_LEN) return this.dropRx('tooShort');
+    // Before learning: a forged source must not move a MAC to itself.
+    if (this.config.acceptFrom === 'peers' && !this.fdb.hasDestination(sources, sourceOffset)) return this.dropRx('unknownSource');
     if (hasReservedBits(buf, offset)) {
       c.rxFrameErrors++;
       c.rxErrors++;

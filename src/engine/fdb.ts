@@ -3,6 +3,7 @@
 // "dynamic": refreshed by frames from that source MAC, moved when the MAC shows up behind
 // another VTEP, removed by the ageing sweep. "static" and "permanent" entries never age
 // and never move.
+import { AddressSet } from './address-set.js';
 import { MacTable } from './mac-table.js';
 import { isMulticastMac, isZeroMac, macHigh, macLow, MAC_LEN } from '../vxlan/mac.js';
 import { remoteFromBytes, sameRemote, type Remote } from './remote.js';
@@ -53,6 +54,8 @@ export interface FlushResult {
 
 export class Fdb {
   private readonly table = new MacTable<FdbEntry>();
+  /** Every remote address some entry names, kept in step with each change of `remotes`. */
+  private readonly destinations = new AddressSet();
 
   constructor(private readonly options: FdbOptions) {}
 
@@ -62,6 +65,11 @@ export class Fdb {
 
   lookup(buf: Uint8Array, offset: number): FdbEntry | undefined {
     return this.table.get(macHigh(buf, offset), macLow(buf, offset));
+  }
+
+  /** Whether the 16-byte address at buf[offset] is a remote of some entry (a known VTEP). */
+  hasDestination(buf: Uint8Array, offset: number): boolean {
+    return this.destinations.has(buf, offset);
   }
 
   /** The all-zeros entry: where broadcast, multicast and unknown unicast go. */
@@ -80,7 +88,9 @@ export class Fdb {
       if (this.full()) return 'full';
       const mac = buf.slice(offset, offset + MAC_LEN);
       const remote = remoteFromBytes(source, sourceOffset, this.options.learnedPort);
-      this.insert(mac, { mac, state: 'dynamic', remotes: [remote], updated: now });
+      const created: FdbEntry = { mac, state: 'dynamic', remotes: [], updated: now };
+      this.insert(mac, created);
+      this.setRemotes(created, [remote]);
       return 'learned';
     }
     const current = entry.remotes[0];
@@ -89,7 +99,7 @@ export class Fdb {
       return 'refreshed';
     }
     if (entry.state !== 'dynamic') return 'conflict';
-    entry.remotes = [remoteFromBytes(source, sourceOffset, this.options.learnedPort)];
+    this.setRemotes(entry, [remoteFromBytes(source, sourceOffset, this.options.learnedPort)]);
     entry.updated = now;
     return 'moved';
   }
@@ -98,8 +108,9 @@ export class Fdb {
   add(mac: Uint8Array, remote: Remote, state: FdbState, now: number): FdbEntry {
     if (this.get(mac) !== undefined) throw new FdbError(`an entry for this MAC exists already`);
     if (this.full()) throw new FdbError(`the FDB is full (max-address ${this.options.maxAddress})`);
-    const entry: FdbEntry = { mac: Uint8Array.from(mac), state, remotes: [remote], updated: now };
+    const entry: FdbEntry = { mac: Uint8Array.from(mac), state, remotes: [], updated: now };
     this.insert(entry.mac, entry);
+    this.setRemotes(entry, [remote]);
     return entry;
   }
 
@@ -113,7 +124,7 @@ export class Fdb {
     }
     const entry = this.get(mac);
     if (entry === undefined) return this.add(mac, remote, state, now);
-    if (!entry.remotes.some((r) => sameRemote(r, remote))) entry.remotes.push(remote);
+    if (!entry.remotes.some((r) => sameRemote(r, remote))) this.setRemotes(entry, [...entry.remotes, remote]);
     return entry;
   }
 
@@ -127,7 +138,7 @@ export class Fdb {
     }
     const entry = this.get(mac);
     if (entry === undefined) return this.add(mac, remote, state, now);
-    entry.remotes = [remote];
+    this.setRemotes(entry, [remote]);
     entry.state = state;
     entry.updated = now;
     return entry;
@@ -153,10 +164,11 @@ export class Fdb {
       if (!stateMatches) continue;
       const kept = entry.remotes.filter((r) => !remoteMatches(r));
       result.remotes += entry.remotes.length - kept.length;
+      this.setRemotes(entry, kept);
       if (kept.length === 0) {
         this.table.delete(macHigh(entry.mac, 0), macLow(entry.mac, 0));
         result.entries++;
-      } else entry.remotes = kept;
+      }
     }
     return result;
   }
@@ -181,9 +193,10 @@ export class Fdb {
     if (remote !== undefined) {
       const kept = entry.remotes.filter((r) => !sameRemote(r, remote) || (owner !== undefined && r.owner !== owner));
       if (kept.length === entry.remotes.length) return false;
-      entry.remotes = kept;
+      this.setRemotes(entry, kept);
       if (kept.length > 0) return true;
     }
+    this.setRemotes(entry, []);
     return this.table.delete(macHigh(mac, 0), macLow(mac, 0));
   }
 
@@ -194,12 +207,23 @@ export class Fdb {
     for (const entry of this.table) {
       if (entry.state === 'dynamic' && now - entry.updated >= this.options.ageingMs) expired.push(entry);
     }
-    for (const entry of expired) this.table.delete(macHigh(entry.mac, 0), macLow(entry.mac, 0));
+    for (const entry of expired) {
+      // The event for an aged entry names where it pointed: the list stays on the entry.
+      for (const r of entry.remotes) this.destinations.remove(r.bytes);
+      this.table.delete(macHigh(entry.mac, 0), macLow(entry.mac, 0));
+    }
     return expired;
   }
 
   entries(): FdbEntry[] {
     return [...this.table];
+  }
+
+  /** The one place an entry's remotes change: keeps `destinations` in step. */
+  private setRemotes(entry: FdbEntry, remotes: Remote[]): void {
+    for (const r of entry.remotes) this.destinations.remove(r.bytes);
+    for (const r of remotes) this.destinations.add(r.bytes);
+    entry.remotes = remotes;
   }
 
   private insert(mac: Uint8Array, entry: FdbEntry): void {

@@ -28,5 +28,6 @@ export const UNDERLAY_DEFAULTS = {
   io: 'native',
   offload: 'on',
   busyPollUs: 0,
+  acceptFrom: 'any',
   outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
 };

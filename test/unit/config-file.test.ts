@@ -67,6 +67,7 @@ const TWO_VNIS_CONFIG: VtepConfig = {
     io: 'native',
     offload: 'on',
     busyPollUs: 0,
+    acceptFrom: 'any',
     outer: { ttl: 64, tos: 0x10, df: 'set', srcPortMin: 20000, srcPortMax: 20099 },
   },
   segments: [

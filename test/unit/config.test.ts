@@ -564,3 +564,17 @@ describe('--offload', () => {
     expect(() => build({ offload: 'yes' })).toThrow('--offload must be on, off or no-coalesce, not "yes"');
   });
 });
+
+describe('--accept-from', () => {
+  it('is any by default, as the kernel', () => {
+    expect(build({}).underlay.acceptFrom).toBe('any');
+  });
+
+  it.each(['any', 'peers'] as const)('takes %s', (value) => {
+    expect(build({ acceptFrom: value }).underlay.acceptFrom).toBe(value);
+  });
+
+  it('refuses anything else, naming the option', () => {
+    expect(() => build({ acceptFrom: 'friends' })).toThrow('--accept-from must be any or peers, not "friends"');
+  });
+});

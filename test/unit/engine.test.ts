@@ -139,6 +139,40 @@ describe('decap: delivered frames', () => {
     expect(events.map(eventText)).toEqual([`learned ${HOST} ${PEER_1}`]);
   });
 
+  describe('--accept-from peers', () => {
+    const ATTACKER = '203.0.113.66';
+
+    it('drops a datagram from an unknown source before it can move a MAC, and counts it', () => {
+      const { engine, fdb, events } = makeEngine({ vni: VNI, acceptFrom: 'peers' });
+      fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+      expect(decapOne(engine, datagram(), PEER_1).delivered.count).toBe(1);
+      expect(decapOne(engine, datagram(), ATTACKER).delivered.count).toBe(0);
+      expect(fdb.get(mac(HOST))!.remotes[0]!.address).toBe(PEER_1);
+      expect(drops(engine.counters)).toEqual({ unknownSource: 1 });
+      expect(events.map(eventText)).toEqual([`learned ${HOST} ${PEER_1}`]);
+    });
+
+    it('accepts an FDB destination, and stops accepting it once no entry names it', () => {
+      const { engine, fdb } = makeEngine({ vni: VNI, acceptFrom: 'peers' });
+      fdb.add(mac(HOST_B), makeRemote(PEER_2, 4789), 'static', 0);
+      expect(decapOne(engine, datagram(), PEER_2).delivered.count).toBe(1);
+      fdb.delete(mac(HOST_B));
+      // The learned entry for HOST still names PEER_2.
+      expect(decapOne(engine, datagram(), PEER_2).delivered.count).toBe(1);
+      fdb.flush({ dst: PEER_2 });
+      expect(decapOne(engine, datagram(), PEER_2).delivered.count).toBe(0);
+      expect(drops(engine.counters)).toEqual({ unknownSource: 1 });
+    });
+
+    it('accepts anyone with any, as the kernel does: one forged datagram moves the MAC', () => {
+      const { engine, fdb } = makeEngine({ vni: VNI, acceptFrom: 'any' });
+      fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
+      decapOne(engine, datagram(), PEER_1);
+      decapOne(engine, datagram(), ATTACKER);
+      expect(fdb.get(mac(HOST))!.remotes[0]!.address).toBe(ATTACKER);
+    });
+  });
+
   it('carries VLAN-tagged frames unchanged', () => {
     const { engine } = makeEngine({ vni: VNI });
     const { delivered } = decapOne(engine, datagram({ etherType: 0x8100, payloadLength: 4 }), PEER_1);

@@ -202,6 +202,7 @@ export interface EngineSetup {
   proxy?: boolean;
   l2miss?: boolean;
   l3miss?: boolean;
+  acceptFrom?: 'any' | 'peers';
 }
 
 export interface EngineUnderTest {
@@ -225,6 +226,7 @@ export function makeEngine(setup: EngineSetup = {}): EngineUnderTest {
       proxy: setup.proxy,
       l2miss: setup.l2miss,
       l3miss: setup.l3miss,
+      acceptFrom: setup.acceptFrom,
     },
     fdb,
     neighbours,
