@@ -93,9 +93,18 @@ export class Segment implements RxTarget {
     readonly tap: TapDevice,
     readonly engine: Engine,
     private readonly port: number,
+    private readonly limited: RateLimitedLog,
   ) {}
 
-  static open(config: SegmentConfig, underlay: UnderlayConfig, transport: UnderlayTransport, events: EventHub, log: Logger): Segment {
+  /** `onFailure` hears once that the TAP failed (deleted from outside, EIO): reading has stopped. */
+  static open(
+    config: SegmentConfig,
+    underlay: UnderlayConfig,
+    transport: UnderlayTransport,
+    events: EventHub,
+    log: Logger,
+    onFailure: (reason: string) => void,
+  ): Segment {
     const vniLog = log.child({ vni: config.vni });
     const tap = TapDevice.open({
       name: config.tapName,
@@ -126,14 +135,14 @@ export class Segment implements RxTarget {
     const sourcePorts = transport.sourcePorts;
     const { acceptFrom } = underlay;
     const engine = new Engine({ vni, ownMac: tap.mac, learning, proxy, l2miss, l3miss, outer: underlay.outer, sourcePorts, acceptFrom }, fdb, new NeighTable(), report);
-    const segment = new Segment(config, tap, engine, underlay.port);
+    const segment = new Segment(config, tap, engine, underlay.port, limited);
     for (const problem of segment.applyConfigured(config)) vniLog.warn(problem);
-    segment.startTransmitting(transport);
+    segment.startTransmitting(transport, (code) => onFailure(`TAP device ${tap.name} failed (${code})`));
     return segment;
   }
 
   /** TAP -> engine -> underlay: one engine call per frame or train, one send per batch. */
-  private startTransmitting(transport: UnderlayTransport): void {
+  private startTransmitting(transport: UnderlayTransport, onFailure: (code: string) => void): void {
     const { tap, engine } = this;
     const frameCapacity = this.config.mtu + FRAME_OVERHEAD;
     const region = new ArrayBuffer(tap.offload ? OFFLOAD_REGION_BYTES : BATCH * (datagramCapacity(this.config.mtu) + 8));
@@ -141,8 +150,11 @@ export class Segment implements RxTarget {
     const reads = new DatagramBatch(BATCH);
     const sends = new DatagramBatch(BATCH * Math.max(1, this.config.peers.length));
     sends.flush = () => {
+      const sendErrors = transport.sendErrors;
       transport.send(bytes, sends);
       sends.reset();
+      const refused = transport.sendErrors - sendErrors;
+      if (refused > 0) this.limited.write('warn', 'send', { refused }, 'the underlay refused datagrams');
     };
     const proxyReplies = new FrameBatch(BATCH);
     tap.startReading(region, reads, frameCapacity, (count) => {
@@ -152,7 +164,7 @@ export class Segment implements RxTarget {
         tap.writeFrames(bytes, proxyReplies);
         proxyReplies.reset();
       }
-    });
+    }, onFailure);
   }
 
   /**
@@ -214,6 +226,7 @@ export class Segment implements RxTarget {
         bytes -= length;
       }
       this.engine.refusedByTap(refused, bytes);
+      this.limited.write('warn', 'tapWrite', { tap: this.tap.name, refused }, 'the TAP refused frames');
     }
     frames.reset();
   }

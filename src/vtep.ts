@@ -12,6 +12,7 @@ import { startStatsLog } from './control/stats-log.js';
 import { EventHub } from './control/events.js';
 import { ControlServer, defaultControlPath } from './control/server.js';
 import { MetricsServer } from './control/metrics.js';
+import { RateLimitedLog } from './log-rate-limit.js';
 import { RequestError, runCommand } from './control/commands.js';
 import { Membership, type MembersReport } from './membership/membership.js';
 import { SegmentSink } from './membership/segment-sink.js';
@@ -37,12 +38,18 @@ export class Vtep {
   private readonly controls: ControlServer[] = [];
   private metrics: MetricsServer | undefined;
   private membership: Membership | undefined;
+  private readonly limited: RateLimitedLog;
+  private fail: (reason: string) => void = () => {};
+  /** Resolves with the reason once a TAP fails (deleted from outside, EIO): the VTEP cannot go on. */
+  readonly failed = new Promise<string>((resolve) => (this.fail = resolve));
 
   private constructor(
     private config: VtepConfig,
     private readonly transport: UnderlayTransport,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.limited = new RateLimitedLog(log);
+  }
 
   get segments(): readonly Segment[] {
     return this.segmentList;
@@ -51,10 +58,13 @@ export class Vtep {
   static async start(config: VtepConfig, transport: UnderlayTransport, log: Logger): Promise<Vtep> {
     const vtep = new Vtep(config, transport, log);
     // Bind first: a port in use fails before any device exists.
-    await transport.open((buf, batch, count) => vtep.demux.rx(buf, batch, count, Date.now()));
+    await transport.open(
+      (buf, batch, count) => vtep.demux.rx(buf, batch, count, Date.now()),
+      (code) => vtep.limited.write('warn', 'receive', { code }, 'receiving from the underlay failed'),
+    );
     try {
       for (const settings of config.segments) {
-        const segment = Segment.open(settings, config.underlay, transport, vtep.events, log);
+        const segment = Segment.open(settings, config.underlay, transport, vtep.events, log, (reason) => vtep.fail(reason));
         vtep.byVni.set(settings.vni, segment);
         vtep.demux.add(settings.vni, segment);
       }
@@ -149,6 +159,7 @@ export class Vtep {
       ...(segment.tap.offload ? { offload: segment.tap.offloadStats() } : {}),
       unclaimed: this.demux.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
+      receiveErrors: this.transport.receiveErrors,
       ...(this.config.underlay.offload !== 'off' ? { underlay: this.transport.offloadStats() } : {}),
       monitor: { lost: this.events.lost, cutOff: this.events.cutOff },
     };
@@ -159,6 +170,7 @@ export class Vtep {
       vnis: Object.fromEntries(this.segments.map((s) => [s.config.vni, s.engine.counters.snapshot()])),
       unclaimed: this.demux.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
+      receiveErrors: this.transport.receiveErrors,
     };
   }
 
@@ -197,6 +209,7 @@ export class Vtep {
   }
 
   stop(): void {
+    this.limited.flush();
     for (const timer of this.timers) clearInterval(timer);
     this.stopStatsLog?.();
     for (const control of this.controls) control.stop();

@@ -45,7 +45,13 @@ class BatchRegion {
 
   // Hands a batch of `count` to JS as a callback from the event loop. An exception it
   // throws has no JS caller to go to: report it as uncaught, never lose it.
-  void Deliver(Napi::Env env, Napi::Value self, uint32_t count) {
+  void Deliver(Napi::Env env, Napi::Value self, uint32_t count) { Call(env, self, count); }
+
+  // Tells JS the fd failed: the same callback with -errno, after the batch read so far.
+  void DeliverError(Napi::Env env, Napi::Value self, int err) { Call(env, self, -static_cast<double>(err)); }
+
+ private:
+  void Call(Napi::Env env, Napi::Value self, double count) {
     callback_.MakeCallback(self, {Napi::Number::New(env, count)}, *context_);
     if (env.IsExceptionPending()) {
       Napi::Error error = env.GetAndClearPendingException();
@@ -53,7 +59,6 @@ class BatchRegion {
     }
   }
 
- private:
   Napi::Reference<Napi::ArrayBuffer> region_;
   Napi::Reference<Napi::Int32Array> batch_;
   uint8_t* base_ = nullptr;

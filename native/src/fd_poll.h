@@ -1,12 +1,14 @@
 // Watches an fd for readability on Node's event loop (uv_poll, level-triggered) and calls
 // a member function of the owner each time; one that brought packets keeps busy polling
-// going. Shared by the TAP and UDP readers.
+// going. Shared by the TAP and UDP readers. When the fd reports an error (POLLERR: a TAP
+// deleted from outside) libuv stops watching it and OnError gets the errno: never a
+// reader that goes quiet without a word.
 #pragma once
 #include <napi.h>
 #include <uv.h>
 #include "busy_poll.h"
 
-template <typename Owner, bool (Owner::*OnReadable)()>
+template <typename Owner, bool (Owner::*OnReadable)(), void (Owner::*OnError)(int)>
 class FdPoll {
  public:
   // Returns 0 or a negative libuv error code.
@@ -19,7 +21,9 @@ class FdPoll {
     if (rc == 0) {
       handle_->data = owner;
       rc = uv_poll_start(handle_, UV_READABLE, [](uv_poll_t* h, int status, int) {
-        if (status >= 0 && (static_cast<Owner*>(h->data)->*OnReadable)()) busy_poll::Activity();
+        Owner* owner = static_cast<Owner*>(h->data);
+        if (status < 0) return (owner->*OnError)(-status);
+        if ((owner->*OnReadable)()) busy_poll::Activity();
       });
     }
     if (rc != 0) {

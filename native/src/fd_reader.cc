@@ -54,7 +54,14 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
     while (count < max && cursor + kVxlanHeaderLen + frame_capacity_ <= size) {
       ssize_t n = read(fd_, base + cursor + kVxlanHeaderLen, frame_capacity_);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // EAGAIN: drained; other errors: the poll reports them again
+      if (n < 0 && errno != EAGAIN) {
+        // EIO, EBADFD: the poll would call again at once; stop and say so instead.
+        int err = errno;
+        if (count > 0) batch_.Deliver(env, Value(), count);
+        Fail(err);
+        return count > 0;
+      }
+      if (n <= 0) break;  // EAGAIN: drained
       // The TAP reports a frame's full length even when it only fit in part: drop it.
       if (n > static_cast<ssize_t>(frame_capacity_)) continue;
       int32_t* e = batch_.entry(count++);
@@ -70,7 +77,14 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
   int fd_ = -1;
   uint32_t frame_capacity_ = 0;
   BatchRegion batch_;
-  FdPoll<FdReader, &FdReader::Drain> poll_;
+  // Stops reading and tells JS (a TAP deleted from outside, EIO).
+  void Fail(int err) {
+    Napi::HandleScope scope(Env());
+    if (poll_.Stop()) Unref();
+    batch_.DeliverError(Env(), Value(), err);
+  }
+
+  FdPoll<FdReader, &FdReader::Drain, &FdReader::Fail> poll_;
 };
 
 }  // namespace

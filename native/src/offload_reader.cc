@@ -116,6 +116,10 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
         batch_.Deliver(env, Value(), count);
         any = true;
       }
+      if (read_error_ != 0) {
+        Fail(read_error_);
+        return any;
+      }
       if (stopped_) return any;
       if (pending_) continue;  // finish it, whatever the round
       if (drained || !may_read) return any;
@@ -149,6 +153,8 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
     do {
       n = readv(fd_, iov, 2);
     } while (n < 0 && errno == EINTR);
+    // EIO, EBADFD: the poll would call again at once; Drain stops and says so instead.
+    if (n < 0 && errno != EAGAIN) read_error_ = errno;
     if (n <= 0) return false;
     if (static_cast<size_t>(n) < kVnetHdrLen) {
       dropped_++;
@@ -182,9 +188,19 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
     return true;
   }
 
+  // Stops reading and tells JS (a TAP deleted from outside, EIO).
+  void Fail(int err) {
+    Napi::HandleScope scope(Env());
+    read_error_ = 0;
+    stopped_ = true;
+    if (poll_.Stop()) Unref();
+    batch_.DeliverError(Env(), Value(), err);
+  }
+
   int fd_ = -1;
   uint32_t frame_capacity_ = 0;  // the largest plain frame
   bool stopped_ = true;
+  int read_error_ = 0;
   std::vector<uint8_t> scratch_;
   // The super-frame being cut, and the next segment to cut from it.
   tap_offload::Tso tso_;
@@ -192,7 +208,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   uint32_t next_segment_ = 0;
   uint64_t super_frames_ = 0, segments_ = 0, dropped_ = 0;
   BatchRegion batch_;
-  FdPoll<OffloadReader, &OffloadReader::Drain> poll_;
+  FdPoll<OffloadReader, &OffloadReader::Drain, &OffloadReader::Fail> poll_;
 };
 
 }  // namespace

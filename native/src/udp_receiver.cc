@@ -179,6 +179,10 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     do {
       n = recvmmsg(fd_, msgs_.data(), batch, MSG_DONTWAIT, nullptr);
     } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno != EAGAIN) {
+      Fail(errno);  // never spin on a persistent error
+      return false;
+    }
     if (n <= 0) return false;
     for (int i = 0; i < n; i++) {
       int32_t* e = batch_.entry(i);
@@ -206,12 +210,19 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     return true;
   }
 
+  // Stops watching (JS decides whether to start again) and tells JS the errno.
+  void Fail(int err) {
+    Napi::HandleScope scope(Env());
+    if (poll_.Stop()) Unref();
+    batch_.DeliverError(Env(), Value(), err);
+  }
+
   int family_ = AF_INET;
   int fd_ = -1;
   BatchRegion batch_;
   size_t slot_size_ = 0;
   uint64_t gro_trains_ = 0;
-  FdPoll<UdpReceiver, &UdpReceiver::Drain> poll_;
+  FdPoll<UdpReceiver, &UdpReceiver::Drain, &UdpReceiver::Fail> poll_;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
   std::vector<sockaddr_storage> names_;

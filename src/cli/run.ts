@@ -136,16 +136,29 @@ export function addRunCommand(program: Command): void {
       const vtep = await Vtep.start(config, createTransport(config, log), log);
       const stopReloads = reloadOnHangup(vtep, raw.config, log);
       await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          log.info({ signal }, 'stopping');
+        let stopped = false;
+        const stop = (): void => {
+          if (stopped) return;
+          stopped = true;
           stopReloads();
           void vtep.leave().finally(() => {
             vtep.stop();
             resolve();
           });
         };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+          process.once(signal, () => {
+            log.info({ signal }, 'stopping');
+            stop();
+          });
+        }
+        // A failed TAP ends the process: said once, the port and control sockets released
+        // (a restart can bind them), exit 1 for the supervisor to see.
+        void vtep.failed.then((reason) => {
+          log.error({ reason }, 'stopping: the VTEP cannot go on');
+          process.exitCode = 1;
+          stop();
+        });
       });
     });
   run.addHelpText('after', EXAMPLE);

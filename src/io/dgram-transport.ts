@@ -12,6 +12,7 @@ const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 export class DgramTransport implements UnderlayTransport {
   private socket: dgram.Socket | undefined;
   sendErrors = 0;
+  receiveErrors = 0;
   // One-entry batch, reused for every datagram.
   private readonly received = new DatagramBatch(1);
 
@@ -22,7 +23,7 @@ export class DgramTransport implements UnderlayTransport {
     return [this.options.port];
   }
 
-  open(onReceive: ReceiveHandler): Promise<void> {
+  open(onReceive: ReceiveHandler, onError: (code: string) => void = () => {}): Promise<void> {
     const { family, port, local } = this.options;
     const socket = dgram.createSocket({
       type: family === 6 ? 'udp6' : 'udp4',
@@ -44,7 +45,11 @@ export class DgramTransport implements UnderlayTransport {
       });
       socket.bind({ port, address: local, exclusive: true }, () => {
         socket.removeAllListeners('error');
-        socket.on('error', () => this.sendErrors++);
+        // After binding, errors are the socket's (a send's come to its callback).
+        socket.on('error', (err: NodeJS.ErrnoException) => {
+          this.receiveErrors++;
+          onError(err.code ?? err.message);
+        });
         resolve();
       });
     });

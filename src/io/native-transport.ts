@@ -8,13 +8,18 @@
 import { RuntimeError } from '../config/errors.js';
 import { DatagramBatch } from '../engine/batch.js';
 import type { Logger } from '../log.js';
-import { loadNative, type NativeError, type UdpReceiver, type UdpSender } from './native.js';
+import { errnoName, loadNative, type NativeError, type UdpReceiver, type UdpSender } from './native.js';
 import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayOffloadStats, type UnderlayTransport } from './transport.js';
 
 // A GRO train is at most 64 KB: every receive slot must hold one, or the rest is lost.
 const GRO_SLOT_BYTES = 65536;
 
+/** Pause after a receive error before reading again: a persistent error never spins. */
+const RESUME_AFTER_ERROR_MS = 100;
+
 export class NativeTransport implements UnderlayTransport {
+  private resumeTimer: NodeJS.Timeout | undefined;
+  receiveErrors = 0;
   private receiver: UdpReceiver | undefined;
   private sender: UdpSender | undefined;
   sendErrors = 0;
@@ -26,7 +31,7 @@ export class NativeTransport implements UnderlayTransport {
     private readonly log: Logger,
   ) {}
 
-  async open(onReceive: ReceiveHandler): Promise<void> {
+  async open(onReceive: ReceiveHandler, onError: (code: string) => void = () => {}): Promise<void> {
     const native = loadNative();
     const { family, port, local, device, groups, datagramCapacity, offload, srcPortMin, srcPortMax, busyPollUs } = this.options;
     const underlay = { family, port, local: local ?? '', device: device ?? '', groups, busyPollUs };
@@ -35,7 +40,13 @@ export class NativeTransport implements UnderlayTransport {
     const bytes = new Uint8Array(region);
     const received = new DatagramBatch(this.batch);
     try {
-      this.receiver = new native.UdpReceiver(underlay, region, received.words, slotSize, offload, (count) => onReceive(bytes, received, count));
+      this.receiver = new native.UdpReceiver(underlay, region, received.words, slotSize, offload, (count) => {
+        if (count >= 0) return onReceive(bytes, received, count);
+        // The receiver stopped on the error: count it, say it, read again shortly.
+        this.receiveErrors++;
+        onError(errnoName(-count));
+        this.resumeTimer = setTimeout(() => this.receiver?.start(), RESUME_AFTER_ERROR_MS);
+      });
     } catch (err) {
       const e = err as NativeError;
       throw new RuntimeError(explainBindError(e.code, e.message, this.options));
@@ -68,6 +79,7 @@ export class NativeTransport implements UnderlayTransport {
   }
 
   close(): void {
+    clearTimeout(this.resumeTimer);
     this.receiver?.close();
     this.sender?.close();
     this.receiver = undefined;

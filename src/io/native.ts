@@ -1,5 +1,6 @@
 // Loads the N-API addon built by `npm install` and gives its exports types.
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../lab/package-root.js';
 
@@ -97,6 +98,14 @@ export interface UdpSender {
   /** Whether trains still leave as one UDP_SEGMENT send each, and how many did. */
   stats(): { gso: boolean; gsoSends: number };
   close(): void;
+}
+
+/**
+ * The readers call onBatch(count) per batch, or onBatch(-errno) once when their fd failed
+ * (a TAP deleted from outside, EIO); they have stopped reading then.
+ */
+export function errnoName(errno: number): string {
+  return Object.entries(constants.errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
 }
 
 /** A system call failure from the addon: `code` is the errno name (ENOENT, EPERM, ...). */

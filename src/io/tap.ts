@@ -3,7 +3,7 @@
 // With offloads the kernel hands over 64 KB TCP super-frames and takes them back: the
 // addon cuts what it reads into a train of segments (one batch entry, decided on once)
 // and merges what it writes.
-import { loadNative, type FdReader, type NativeError, type OffloadReadStats, type OffloadReader } from './native.js';
+import { errnoName, loadNative, type FdReader, type NativeError, type OffloadReadStats, type OffloadReader } from './native.js';
 import { RuntimeError } from '../config/errors.js';
 import type { Cidr } from '../config/parse.js';
 import type { DatagramBatch, FrameBatch } from '../engine/batch.js';
@@ -95,9 +95,17 @@ export class TapDevice {
    * when it returns. A train that does not fit continues into the next batch, so onBatch
    * may be called several times per readable event.
    */
-  startReading(region: ArrayBuffer, batch: DatagramBatch, frameCapacity: number, onBatch: (count: number) => void): void {
+  startReading(
+    region: ArrayBuffer,
+    batch: DatagramBatch,
+    frameCapacity: number,
+    onBatch: (count: number) => void,
+    /** The device failed (deleted from outside: EBADFD; EIO): reading has stopped. */
+    onFailure: (code: string) => void,
+  ): void {
     const native = loadNative();
-    const args = [this.fd, region, batch.words, frameCapacity, onBatch] as const;
+    const onRead = (count: number): void => (count < 0 ? onFailure(errnoName(-count)) : onBatch(count));
+    const args = [this.fd, region, batch.words, frameCapacity, onRead] as const;
     if (this.offload) this.reader = this.offloadReader = new native.OffloadReader(...args);
     else this.reader = new native.FdReader(...args);
     this.reader.start();

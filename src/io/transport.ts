@@ -10,14 +10,19 @@ import type { DatagramBatch } from '../engine/batch.js';
 export type ReceiveHandler = (buf: Uint8Array, batch: DatagramBatch, count: number) => void;
 
 export interface UnderlayTransport {
-  /** Binds the sockets; rejects with a RuntimeError saying why it could not. */
-  open(onReceive: ReceiveHandler): Promise<void>;
+  /**
+   * Binds the sockets; rejects with a RuntimeError saying why it could not. A receive
+   * error is counted and told to onError (by errno name); receiving resumes shortly after.
+   */
+  open(onReceive: ReceiveHandler, onError?: (code: string) => void): Promise<void>;
   /** Sends every datagram listed (bytes in `buf`); they may be reused once this returns. */
   send(buf: Uint8Array, batch: DatagramBatch): void;
   /** The UDP source ports datagrams can leave from; known once open. */
   readonly sourcePorts: readonly number[];
   /** Datagrams the kernel refused to send. */
   readonly sendErrors: number;
+  /** Receive calls that failed (the socket reported an error). */
+  readonly receiveErrors: number;
   /** What UDP GSO and GRO did, where the transport has them. */
   offloadStats(): UnderlayOffloadStats | undefined;
   close(): void;
