@@ -186,11 +186,12 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     if (n <= 0) return false;
     for (int i = 0; i < n; i++) {
       int32_t* e = batch_.entry(i);
-      // A datagram larger than a slot was cut short: hand on length 0, counted as too short.
+      // A datagram larger than a slot was cut short: its length goes negative (what did
+      // fit is still there to read the VNI from), a drop of its own kind.
       bool truncated = (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-      int32_t len = truncated ? 0 : static_cast<int32_t>(msgs_[i].msg_len);
+      int32_t len = static_cast<int32_t>(msgs_[i].msg_len);
       e[d::offset] = static_cast<int32_t>(i * slot_size_);
-      e[d::length] = e[d::segment] = len;
+      e[d::length] = e[d::segment] = truncated ? -len : len;
       e[d::port] = SockaddrPort(&names_[i]);
       FromSockaddr(&names_[i], reinterpret_cast<uint8_t*>(e + d::address));
       e[d::tos] = 0;
@@ -202,9 +203,9 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
         }
         std::memcpy(&value, CMSG_DATA(c), std::min<size_t>(sizeof(value), c->cmsg_len - CMSG_LEN(0)));
         if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) e[d::tos] = value & 0xff;
-        if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO && value > 0 && len > 0) e[d::segment] = value;
+        if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO && value > 0 && len > 0 && !truncated) e[d::segment] = value;
       }
-      if (e[d::segment] < len) gro_trains_++;
+      if (!truncated && e[d::segment] < len) gro_trains_++;
     }
     batch_.Deliver(env, Value(), n);
     return true;

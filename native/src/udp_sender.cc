@@ -38,6 +38,9 @@ constexpr size_t kMaxGsoBytes = 65535 - 40 - 8;
 
 // Bound ports: how many sockets at most, and how far past a busy port to look.
 constexpr uint32_t kMaxSockets = 32;
+#ifndef IPV6_AUTOFLOWLABEL
+#define IPV6_AUTOFLOWLABEL 70  // linux/in6.h; older libc headers lack it
+#endif
 
 // A socket that only sends: a drop-all filter keeps the kernel from queueing anything
 // that arrives at its port.
@@ -47,8 +50,12 @@ int OpenSender(const UnderlayOptions& o, uint16_t port, std::string* what) {
     *what = "UDP socket";
     return -errno;
   }
-  int on = 1;
-  if (o.family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+  int on = 1, no = 0;
+  if (o.family == AF_INET6) {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    // Flow label 0, as the kernel's vxlan sends by default, not the host's automatic one.
+    setsockopt(fd, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, &no, sizeof(no));
+  }
   sock_filter drop_all = {BPF_RET | BPF_K, 0, 0, 0};
   sock_fprog prog = {1, &drop_all};
   setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));

@@ -12,7 +12,8 @@ import { createLogger, type Logger } from '../log.js';
 import { DgramTransport } from '../io/dgram-transport.js';
 import { NativeTransport } from '../io/native-transport.js';
 import type { UnderlayTransport } from '../io/transport.js';
-import { BATCH, datagramCapacity } from '../segment.js';
+import { BATCH } from '../segment.js';
+import { MAX_UDP_PAYLOAD } from '../io/transport.js';
 import { Vtep } from '../vtep.js';
 
 interface RunOptions extends RawRunOptions {
@@ -32,9 +33,8 @@ const FILE_SETTINGS = [
 function createTransport(config: VtepConfig, log: Logger): UnderlayTransport {
   const { family, port, local, device, io, outer, offload, busyPollUs } = config.underlay;
   const groups = config.segments.map((s) => s.group).filter((g): g is string => g !== undefined);
-  const capacity = Math.max(...config.segments.map((s) => datagramCapacity(s.mtu)));
   const options = {
-    family, port, local, device, groups, datagramCapacity: capacity,
+    family, port, local, device, groups, datagramCapacity: MAX_UDP_PAYLOAD,
     srcPortMin: outer.srcPortMin, srcPortMax: outer.srcPortMax, offload: offload !== 'off', busyPollUs,
   };
   return io === 'native' ? new NativeTransport(options, BATCH, log) : new DgramTransport(options);

@@ -3,6 +3,7 @@
 
 export const RX_DROP_REASONS = [
   'tooShort', // shorter than a VXLAN header plus an Ethernet header
+  'truncated', // larger than the receive buffer: cut short on the way in
   'invalidHeader', // I flag clear
   'unknownVni', // no VTEP here for this VNI
   'unknownSource', // --accept-from peers: the outer source is no peer and no FDB destination

@@ -39,7 +39,12 @@ export class Demux {
       const segment = batch.segment(i);
       const tos = batch.tos(i);
       const source = batch.addressOffset(i);
-      // A datagram cut short by the receive buffer arrives with length 0.
+      // A datagram cut short by the receive buffer arrives with a negative length: what
+      // fit is there, and its VNI, if readable, takes the drop.
+      if (end < offset) {
+        this.dropTruncated(buf, offset, offset - end);
+        continue;
+      }
       if (end === offset || segment <= 0) {
         this.unclaimed.drops.tooShort++;
         continue;
@@ -64,5 +69,11 @@ export class Demux {
     }
     const targets = this.targets;
     for (let i = 0; i < targets.length; i++) targets[i]!.flush(buf);
+  }
+
+  private dropTruncated(buf: Uint8Array, offset: number, available: number): void {
+    const target = available >= VXLAN_HEADER_LEN && hasIFlag(buf, offset) ? this.byVni.get(readVni(buf, offset)) : undefined;
+    if (target !== undefined) target.engine.dropTruncated();
+    else this.unclaimed.drops.truncated++;
   }
 }

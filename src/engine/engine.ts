@@ -237,6 +237,15 @@ export class Engine {
     c.rxBytes += frameLength;
   }
 
+  /** A datagram of this VNI that arrived cut short (larger than any receive buffer). */
+  dropTruncated(): void {
+    const c = this.counters;
+    c.rxDatagrams++;
+    c.rxLengthErrors++;
+    c.rxErrors++;
+    this.dropRx('truncated');
+  }
+
   /** Frames decapsulated into `out` that the TAP then refused: dropped after all. */
   refusedByTap(frames: number, bytes: number): void {
     const c = this.counters;

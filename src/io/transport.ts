@@ -56,6 +56,13 @@ export interface TransportOptions {
   busyPollUs: number;
 }
 
+/**
+ * The largest UDP payload (65535 less the UDP header). The kernel's vxlan delivers inner
+ * frames larger than the device MTU (a peer left at MTU 1500 talking to our 1450), so
+ * every datagram is read whole, whatever the MTU.
+ */
+export const MAX_UDP_PAYLOAD = 65535 - 8;
+
 /** One line saying why the VXLAN port could not be bound. */
 export function explainBindError(code: string | undefined, message: string, options: TransportOptions): string {
   const where = `${options.local ?? (options.family === 6 ? '::' : '0.0.0.0')} port ${options.port}`;

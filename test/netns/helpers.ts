@@ -10,10 +10,10 @@ export const TOOLS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'to
 export const isRoot = process.getuid?.() === 0;
 
 /** Pings and returns how many replies came back (0 when ping fails outright). */
-export function ping(lab: Lab, ns: string, address: string, count = 3, interval = '0.2'): number {
+export function ping(lab: Lab, ns: string, address: string, count = 3, interval = '0.2', size = '56'): number {
   let output: string;
   try {
-    output = lab.exec(ns, 'ping', '-c', String(count), '-i', interval, '-W', '2', address);
+    output = lab.exec(ns, 'ping', '-c', String(count), '-i', interval, '-W', '2', '-s', size, address);
   } catch (err) {
     output = String((err as { stdout?: string }).stdout ?? '');
   }

@@ -3,7 +3,7 @@
 // our outer UDP checksums are right.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/lab/lab.js';
-import { isRoot, ping, tcpTransfer } from './helpers.js';
+import { capture, isRoot, ping, tcpTransfer } from './helpers.js';
 
 describe.skipIf(!isRoot)('IPv6 underlay with a kernel peer', () => {
   const lab = new Lab('v6');
@@ -38,5 +38,14 @@ describe.skipIf(!isRoot)('IPv6 underlay with a kernel peer', () => {
   it('is learned by the kernel behind its IPv6 address', () => {
     const tapMac = JSON.parse(lab.ip(tapHost, '-j', 'link', 'show', 'vxt0'))[0].address as string;
     expect(lab.exec(kernelHost, 'bridge', 'fdb', 'show', 'dev', 'vx0')).toMatch(new RegExp(`${tapMac} dst 2001:db8::2`));
+  });
+
+  it('sends outer flow label 0, as the kernel does by default (not the host automatic one)', async () => {
+    const seen = await capture(lab, kernelHost, 'ul0', '-v', 'ip6 and udp dst port 4789 and src host 2001:db8::2');
+    expect(ping(lab, tapHost, '192.0.2.1', 3, '0.1')).toBe(3);
+    const outer = (await seen.stop()).filter((l) => /^\S.*IP6 \(/.test(l));
+    expect(outer.length).toBeGreaterThanOrEqual(3);
+    // tcpdump -v names a flow label only when it is not 0.
+    for (const line of outer) expect(line).not.toMatch(/flowlabel/);
   });
 });

@@ -173,6 +173,13 @@ describe('decap: delivered frames', () => {
     });
   });
 
+  it('counts a datagram cut short on receive as truncated, a length error of its VNI', () => {
+    const { engine } = makeEngine({ vni: VNI });
+    engine.dropTruncated();
+    expect(drops(engine.counters)).toEqual({ truncated: 1 });
+    expect(engine.counters).toMatchObject({ rxDatagrams: 1, rxLengthErrors: 1, rxErrors: 1, rxPackets: 0 });
+  });
+
   it('carries VLAN-tagged frames unchanged', () => {
     const { engine } = makeEngine({ vni: VNI });
     const { delivered } = decapOne(engine, datagram({ etherType: 0x8100, payloadLength: 4 }), PEER_1);
