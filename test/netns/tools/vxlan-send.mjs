@@ -29,12 +29,12 @@ function header(buf, v, flags = 0x08) {
 
 /** A valid datagram: VXLAN header, broadcast ARP-sized frame from `srcMac`. */
 function frame(srcMac, innerLength = 60) {
-  const buf = Buffer.alloc(8 + innerLength);
+  const buf = Buffer.alloc(8 + Math.max(innerLength, 14));
   header(buf, vni);
   buf.fill(0xff, 8, 14);
   srcMac.copy(buf, 14);
-  if (innerLength >= 22) buf.writeUInt16BE(0x0806, 20);
-  return buf;
+  buf.writeUInt16BE(0x0806, 20);
+  return buf.subarray(0, 8 + innerLength);
 }
 
 const mac = (i) => Buffer.from([0x02, 0x00, (i >>> 24) & 0xff, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff]);
