@@ -96,7 +96,10 @@ export class Segment implements RxTarget {
     private readonly limited: RateLimitedLog,
   ) {}
 
-  /** `onFailure` hears once that the TAP failed (deleted from outside, EIO): reading has stopped. */
+  /**
+   * `onFailure` hears once that the TAP failed (deleted from outside, EIO): reading has
+   * stopped. `inheritedTap`: the open TAP a predecessor handed over, used as it is.
+   */
   static open(
     config: SegmentConfig,
     underlay: UnderlayConfig,
@@ -104,17 +107,15 @@ export class Segment implements RxTarget {
     events: EventHub,
     log: Logger,
     onFailure: (reason: string) => void,
+    inheritedTap?: { fd: number; name: string },
   ): Segment {
     const vniLog = log.child({ vni: config.vni });
-    const tap = TapDevice.open({
-      name: config.tapName,
-      mtu: config.mtu,
-      mac: config.mac === 'random' ? undefined : config.mac === 'persistent' ? (name) => stableMac(name, vniLog) : config.mac,
-      addresses: config.addresses,
-      bridge: config.bridge,
-      offload: underlay.offload !== 'off',
-      coalesce: underlay.offload === 'on',
-    });
+    const offload = { offload: underlay.offload !== 'off', coalesce: underlay.offload === 'on' };
+    const mac = config.mac === 'random' ? undefined : config.mac === 'persistent' ? (name: string) => stableMac(name, vniLog) : config.mac;
+    const tap =
+      inheritedTap === undefined
+        ? TapDevice.open({ name: config.tapName, mtu: config.mtu, mac, addresses: config.addresses, bridge: config.bridge, ...offload })
+        : TapDevice.adopt(inheritedTap.fd, inheritedTap.name, offload);
     const fdb = new Fdb({ learnedPort: underlay.port, ageingMs: config.ageingSeconds * 1000, maxAddress: config.maxAddress });
     const vni = config.vni;
     const limited = new RateLimitedLog(vniLog);

@@ -13,13 +13,17 @@ import { EventHub } from './control/events.js';
 import { ControlServer, defaultControlPath } from './control/server.js';
 import { MetricsServer } from './control/metrics.js';
 import { RateLimitedLog } from './log-rate-limit.js';
-import { RequestError, runCommand } from './control/commands.js';
+import { RuntimeError } from './config/errors.js';
+import { relieve, spawnSuccessor, successorReady, takeStateOver, tellServiceManager, type Inheritance } from './handover.js';
+import { RequestError, runCommand, type ControlRequest } from './control/commands.js';
 import { Membership, type MembersReport } from './membership/membership.js';
 import { SegmentSink } from './membership/segment-sink.js';
 import { underlayAddress } from './membership/underlay-address.js';
 import type { MemberRecord } from './membership/record.js';
 
 const SWEEP_INTERVAL_MS = 10_000;
+/** Control requests any of the process's sockets answers for the whole process. */
+const PROCESS_COMMANDS = new Set(['members', 'handover', 'handover.ready']);
 
 /** The settings of a VNI that only a restart can change. */
 function fixedPart(config: SegmentConfig): Omit<SegmentConfig, 'peers' | 'group' | 'fdb' | 'neigh'> {
@@ -42,6 +46,11 @@ export class Vtep {
   private fail: (reason: string) => void = () => {};
   /** Resolves with the reason once a TAP fails (deleted from outside, EIO): the VTEP cannot go on. */
   readonly failed = new Promise<string>((resolve) => (this.fail = resolve));
+  private handingOver: Promise<number> | undefined;
+  private successorIsReady: (() => void) | undefined;
+  private handOver: (pid: number) => void = () => {};
+  /** Resolves with the successor's pid once it is ready: this process should stop then. */
+  readonly handedOver = new Promise<number>((resolve) => (this.handOver = resolve));
 
   private constructor(
     private config: VtepConfig,
@@ -55,7 +64,11 @@ export class Vtep {
     return this.segmentList;
   }
 
-  static async start(config: VtepConfig, transport: UnderlayTransport, log: Logger): Promise<Vtep> {
+  /**
+   * Opens the sockets and TAPs (or takes over a predecessor's: `inheritance`) and
+   * starts forwarding, then the control sockets and metrics.
+   */
+  static async start(config: VtepConfig, transport: UnderlayTransport, log: Logger, inheritance?: Inheritance): Promise<Vtep> {
     const vtep = new Vtep(config, transport, log);
     // Bind first: a port in use fails before any device exists.
     await transport.open(
@@ -64,18 +77,26 @@ export class Vtep {
     );
     try {
       for (const settings of config.segments) {
-        const segment = Segment.open(settings, config.underlay, transport, vtep.events, log, (reason) => vtep.fail(reason));
+        const inherited = inheritance?.taps.find((t) => t.vni === settings.vni);
+        if (inheritance !== undefined && inherited === undefined) throw new RuntimeError(`the predecessor has no VNI ${settings.vni}: a new VNI needs a restart`);
+        const segment = Segment.open(settings, config.underlay, transport, vtep.events, log, (reason) => vtep.fail(reason), inherited);
         vtep.byVni.set(settings.vni, segment);
         vtep.demux.add(settings.vni, segment);
       }
       vtep.segmentList = [...vtep.byVni.values()];
+      if (inheritance !== undefined) {
+        for (const t of inheritance.taps) await takeStateOver(vtep.byVni.get(t.vni)!, t.control);
+        await tellServiceManager(process.pid);
+        // The predecessor stops reading and removes its control sockets: ours come next.
+        await relieve(inheritance);
+      }
       for (const segment of vtep.segmentList) {
-        const socketPath = segment.config.control ?? defaultControlPath(segment.tap.name);
+        const socketPath = vtep.controlPath(segment);
         const ctx = { segment, port: config.underlay.port, family: config.underlay.family, stats: () => vtep.segmentStats(segment) };
         const vni = segment.config.vni;
         vtep.controls.push(
           await ControlServer.start(socketPath, {
-            run: (request) => (request.cmd === 'members' ? vtep.members() : runCommand(request, ctx)),
+            run: (request) => (PROCESS_COMMANDS.has(request.cmd) ? vtep.runProcessCommand(request) : runCommand(request, ctx)),
             subscribe: (send) => vtep.events.subscribe((event) => event.vni === vni && send(event)),
             cutOff: (lost) => {
               vtep.events.cutOff++;
@@ -147,6 +168,53 @@ export class Vtep {
     if (this.config.statsIntervalSeconds > 0) {
       this.stopStatsLog = startStatsLog(() => this.statsSnapshot(), this.log, this.config.statsIntervalSeconds * 1000);
     }
+  }
+
+  private controlPath(segment: Segment): string {
+    return segment.config.control ?? defaultControlPath(segment.tap.name);
+  }
+
+  /** Requests about the whole process rather than one VNI (see PROCESS_COMMANDS). */
+  private runProcessCommand(request: ControlRequest): unknown {
+    switch (request.cmd) {
+      case 'members':
+        return this.members();
+      case 'handover': // answered once the successor is ready
+        return this.handover().then((pid) => ({ pid }));
+      default: // 'handover.ready'
+        this.successorIsReady?.();
+        return null;
+    }
+  }
+
+  /**
+   * Starts the successor (same command line, the installed version), hands it the TAPs
+   * and the receiving socket and waits until it has taken the state over and is
+   * reading. Resolves with its pid; `handedOver` then tells the caller to stop this
+   * process. (The successor binds send sockets of its own, on free source ports.)
+   */
+  handover(): Promise<number> {
+    if (this.handingOver !== undefined) return this.handingOver;
+    const udpFd = this.transport.receiveFd();
+    if (udpFd === undefined) return Promise.reject(new RuntimeError('a handover needs --io native'));
+    const taps = this.segmentList.map((s) => ({ vni: s.config.vni, fd: s.tap.fd, name: s.tap.name, control: this.controlPath(s) }));
+    const ready = new Promise<void>((resolve) => (this.successorIsReady = resolve));
+    const child = spawnSuccessor(udpFd, taps);
+    this.log.info({ successor: child.pid }, 'handover: successor started');
+    this.handingOver = successorReady(child, ready).then(
+      (pid) => {
+        // After the handover request's answer is written: stopping hangs up on clients.
+        setImmediate(() => this.handOver(pid));
+        return pid;
+      },
+      (err: Error) => {
+        this.handingOver = undefined;
+        this.successorIsReady = undefined;
+        this.log.error({ reason: err.message }, 'handover failed; running on');
+        throw err;
+      },
+    );
+    return this.handingOver;
   }
 
   /** What `vxlan-tap stats` shows for one VNI. */

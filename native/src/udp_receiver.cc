@@ -6,6 +6,7 @@
 #include "sockaddr.h"
 #include "underlay_options.h"
 
+#include <fcntl.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
@@ -63,6 +64,13 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     names_.resize(batch);
     controls_.resize(batch * kControlBytes);
 
+    if (options.adopt_fd >= 0) {
+      // A predecessor's socket: bound, groups joined, options set. Ours from now on.
+      fd_ = options.adopt_fd;
+      fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
+      fcntl(fd_, F_SETFD, FD_CLOEXEC);
+      return;
+    }
     sockaddr_storage addr;
     socklen_t len = 0;
     // With groups to join, bind the any-address as the kernel's vxlan does: a socket bound

@@ -17,6 +17,7 @@ struct UnderlayOptions {
   unsigned ifindex = 0;  // of device, 0 when none
   std::vector<std::string> groups;
   uint32_t busy_poll_us = 0;
+  int adopt_fd = -1;  // a bound UDP socket handed over by a predecessor (fd), used as it is
 
   // Returns 0, or an errno (ENODEV when the device does not exist).
   int Read(const Napi::Object& o) {
@@ -27,6 +28,7 @@ struct UnderlayOptions {
     Napi::Array list = o.Get("groups").As<Napi::Array>();
     for (uint32_t i = 0; i < list.Length(); i++) groups.push_back(list.Get(i).As<Napi::String>().Utf8Value());
     busy_poll_us = o.Get("busyPollUs").As<Napi::Number>().Uint32Value();
+    if (o.Get("fd").IsNumber()) adopt_fd = o.Get("fd").As<Napi::Number>().Int32Value();
     if (device.empty()) return 0;
     ifindex = if_nametoindex(device.c_str());
     return ifindex == 0 ? ENODEV : 0;

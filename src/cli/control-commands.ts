@@ -183,6 +183,13 @@ export function addControlCommands(program: Command): void {
       membersLines(report).forEach(say);
     });
 
+  addTargetOptions(program.command('handover'))
+    .description('restart the VTEP without losing a frame: its successor (the installed version, same arguments) takes the sockets and state over')
+    .action(async (target: Target) => {
+      const { pid } = (await request(socketOf(target), { cmd: 'handover' })) as { pid: number };
+      say(target.json ? JSON.stringify({ pid }) : `handed over to pid ${pid}`);
+    });
+
   addTargetOptions(program.command('monitor'))
     .description('stream FDB learn/move/age events and l2miss/l3miss notifications, one per line (as `ip monitor`)')
     .action(async (target: Target) => {

@@ -15,6 +15,7 @@ import type { UnderlayTransport } from '../io/transport.js';
 import { BATCH } from '../segment.js';
 import { MAX_UDP_PAYLOAD } from '../io/transport.js';
 import { Vtep } from '../vtep.js';
+import { takeInheritance } from '../handover.js';
 
 interface RunOptions extends RawRunOptions {
   config?: string;
@@ -30,12 +31,12 @@ const FILE_SETTINGS = [
   ...MEMBERSHIP_SETTINGS,
 ];
 
-function createTransport(config: VtepConfig, log: Logger): UnderlayTransport {
+function createTransport(config: VtepConfig, log: Logger, inheritedFd: number | undefined): UnderlayTransport {
   const { family, port, local, device, io, outer, offload, busyPollUs } = config.underlay;
   const groups = config.segments.map((s) => s.group).filter((g): g is string => g !== undefined);
   const options = {
     family, port, local, device, groups, datagramCapacity: MAX_UDP_PAYLOAD,
-    srcPortMin: outer.srcPortMin, srcPortMax: outer.srcPortMax, offload: offload !== 'off', busyPollUs,
+    srcPortMin: outer.srcPortMin, srcPortMax: outer.srcPortMax, offload: offload !== 'off', busyPollUs, inheritedFd,
   };
   return io === 'native' ? new NativeTransport(options, BATCH, log) : new DgramTransport(options);
 }
@@ -133,13 +134,18 @@ export function addRunCommand(program: Command): void {
       const config = readConfig(raw);
       if (raw.logFormat !== 'json' && raw.logFormat !== 'pretty') throw new ConfigError(`--log-format must be json or pretty, not "${raw.logFormat}"`);
       const log = createLogger(config.logLevel, raw.logFormat);
-      const vtep = await Vtep.start(config, createTransport(config, log), log);
+      const inheritance = takeInheritance();
+      const vtep = await Vtep.start(config, createTransport(config, log, inheritance?.udpFd), log, inheritance);
       const stopReloads = reloadOnHangup(vtep, raw.config, log);
+      // SIGUSR2, as nginx: start the successor (the installed version) and hand over to it.
+      const onUsr2 = (): void => void vtep.handover().catch(() => {});
+      process.on('SIGUSR2', onUsr2);
       await new Promise<void>((resolve) => {
         let stopped = false;
         const stop = (): void => {
           if (stopped) return;
           stopped = true;
+          process.off('SIGUSR2', onUsr2);
           stopReloads();
           void vtep.leave().finally(() => {
             vtep.stop();
@@ -157,6 +163,10 @@ export function addRunCommand(program: Command): void {
         void vtep.failed.then((reason) => {
           log.error({ reason }, 'stopping: the VTEP cannot go on');
           process.exitCode = 1;
+          stop();
+        });
+        void vtep.handedOver.then((successor) => {
+          log.info({ successor }, 'handed over; stopping');
           stop();
         });
       });

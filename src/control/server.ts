@@ -15,6 +15,8 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 export const MAX_MONITOR_BACKLOG = 10_000;
 /** Time a cut-off client gets to read the message saying so. */
 const CUT_OFF_GRACE_MS = 1000;
+/** Time clients get at stop to read their last answer (a handover's). */
+const HANG_UP_GRACE_MS = 1000;
 
 // Interface names are per network namespace but /run is not: inside a named namespace
 // (`ip netns exec NAME ...`), sockets live in a folder named after it, which the server
@@ -152,10 +154,16 @@ export class ControlServer {
     return control;
   }
 
-  /** Stops listening, hangs up on every client (monitors included), removes the file. */
+  /**
+   * Stops listening, hangs up on every client (monitors included) once what was written
+   * to it is sent, removes the file.
+   */
   stop(): void {
     this.server.close();
-    for (const client of this.clients) client.destroy();
+    for (const client of this.clients) {
+      client.end();
+      setTimeout(() => client.destroy(), HANG_UP_GRACE_MS).unref();
+    }
     // A namespace's folder under /run/vxlan-tap goes with its last socket; no other folder.
     const folder = path.dirname(this.socketPath);
     const ours = path.dirname(folder) === CONTROL_DIR && path.basename(folder).startsWith('netns-');

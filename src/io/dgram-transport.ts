@@ -75,6 +75,11 @@ export class DgramTransport implements UnderlayTransport {
     return undefined;
   }
 
+  /** node:dgram keeps its fd to itself: no handover with --io dgram. */
+  receiveFd(): undefined {
+    return undefined;
+  }
+
   close(): void {
     this.socket?.close();
     this.socket = undefined;

@@ -33,8 +33,8 @@ export class NativeTransport implements UnderlayTransport {
 
   async open(onReceive: ReceiveHandler, onError: (code: string) => void = () => {}): Promise<void> {
     const native = loadNative();
-    const { family, port, local, device, groups, datagramCapacity, offload, srcPortMin, srcPortMax, busyPollUs } = this.options;
-    const underlay = { family, port, local: local ?? '', device: device ?? '', groups, busyPollUs };
+    const { family, port, local, device, groups, datagramCapacity, offload, srcPortMin, srcPortMax, busyPollUs, inheritedFd } = this.options;
+    const underlay = { family, port, local: local ?? '', device: device ?? '', groups, busyPollUs, fd: inheritedFd };
     const slotSize = offload ? GRO_SLOT_BYTES : (datagramCapacity + 7) & ~7;
     const region = new ArrayBuffer(slotSize * this.batch);
     const bytes = new Uint8Array(region);
@@ -76,6 +76,10 @@ export class NativeTransport implements UnderlayTransport {
   offloadStats(): UnderlayOffloadStats | undefined {
     if (this.sender === undefined || this.receiver === undefined) return undefined;
     return { ...this.sender.stats(), ...this.receiver.stats() };
+  }
+
+  receiveFd(): number | undefined {
+    return this.receiver?.fd();
   }
 
   close(): void {

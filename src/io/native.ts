@@ -81,6 +81,8 @@ export interface UnderlayOptions {
   groups: string[];
   /** SO_BUSY_POLL for the receiving socket, in µs (0: none). */
   busyPollUs: number;
+  /** A bound UDP socket handed over by a predecessor: the receiver uses it as it is. */
+  fd?: number;
 }
 
 export interface UdpReceiver {
@@ -88,6 +90,8 @@ export interface UdpReceiver {
   /** Receives that returned a train of several datagrams (UDP GRO). */
   stats(): { groTrains: number };
   close(): void;
+  /** The socket, to hand over to a successor. */
+  fd(): number;
 }
 
 export interface UdpSender {

@@ -126,6 +126,15 @@ export class TapDevice {
     return native.writeFrames(this.fd, buf, frames.words, frames.count);
   }
 
+  /**
+   * A TAP a predecessor opened and configured, handed over as the open fd: used as it is
+   * (same name, MTU, addresses, offload flags), never set up again.
+   */
+  static adopt(fd: number, name: string, options: Pick<TapOptions, 'offload' | 'coalesce'>): TapDevice {
+    const mac = new Uint8Array(loadNative().getMac(name));
+    return new TapDevice(fd, name, mac, options.offload, options.offload && options.coalesce);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -25,6 +25,8 @@ export interface UnderlayTransport {
   readonly receiveErrors: number;
   /** What UDP GSO and GRO did, where the transport has them. */
   offloadStats(): UnderlayOffloadStats | undefined;
+  /** The receiving socket's fd, for a successor to inherit; undefined when it cannot be handed over. */
+  receiveFd(): number | undefined;
   close(): void;
 }
 
@@ -54,6 +56,8 @@ export interface TransportOptions {
   offload: boolean;
   /** Busy polling after each batch, in µs (0: sleep at once). */
   busyPollUs: number;
+  /** The bound receiving socket a predecessor handed over, used instead of binding a new one. */
+  inheritedFd?: number;
 }
 
 /**

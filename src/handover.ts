@@ -1,0 +1,109 @@
+// Restarts that lose nothing (as nginx upgrades its binary): the running VTEP starts its
+// successor, the installed version with the same arguments, handing it the open TAP
+// and UDP sockets as inherited file descriptors. The successor takes the FDB, the
+// neighbour entries and the counters over the control socket, starts reading (both
+// processes read the same sockets for a moment: each frame is read by one of them),
+// then says it is ready; the predecessor stops reading and exits. Nothing is closed in
+// between, so no frame is lost and no device disappears.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { RuntimeError } from './config/errors.js';
+import { request } from './control/client.js';
+import type { FdbRow, NeighRow } from './control/commands.js';
+import { makeRemote } from './engine/remote.js';
+import type { Segment } from './segment.js';
+import { isMulticastMac, isZeroMac, parseMac } from './vxlan/mac.js';
+
+/** The environment variable that tells a process it is a successor, and what it inherits. */
+export const HANDOVER_ENV = 'VXLAN_TAP_HANDOVER';
+/** How long a successor may take to get ready before it is given up. */
+const READY_TIMEOUT_MS = 30_000;
+const GONE_POLL_MS = 20;
+
+/** What a successor inherits: the UDP socket, and per VNI its TAP and the predecessor's control socket. */
+export interface Inheritance {
+  udpFd: number;
+  taps: { vni: number; fd: number; name: string; control: string }[];
+}
+
+/** The inheritance this process was started with, if it is a successor (read once). */
+export function takeInheritance(): Inheritance | undefined {
+  const text = process.env[HANDOVER_ENV];
+  // Not passed on to this process's own successor or any other child.
+  delete process.env[HANDOVER_ENV];
+  return text === undefined ? undefined : (JSON.parse(text) as Inheritance);
+}
+
+/** Starts the successor with the sockets at fds 3, 4, ... and the same command line. Its log lines go where ours go. */
+export function spawnSuccessor(udpFd: number, taps: { vni: number; fd: number; name: string; control: string }[]): ChildProcess {
+  const inheritance: Inheritance = { udpFd: 3, taps: taps.map((t, i) => ({ ...t, fd: 4 + i })) };
+  return spawn(process.execPath, process.argv.slice(1), {
+    stdio: ['ignore', 'inherit', 'inherit', udpFd, ...taps.map((t) => t.fd)],
+    env: { ...process.env, [HANDOVER_ENV]: JSON.stringify(inheritance) },
+  });
+}
+
+/** Waits for the successor's "ready", or rejects when it exits first or takes too long. */
+export function successorReady(child: ChildProcess, ready: Promise<void>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new RuntimeError(`the successor (pid ${child.pid}) was not ready within ${READY_TIMEOUT_MS / 1000} s`));
+    }, READY_TIMEOUT_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new RuntimeError(`the successor (pid ${child.pid}) exited with ${code} before it was ready`));
+    });
+    void ready.then(() => {
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      // The successor lives on after we exit: nothing of it may keep us running.
+      child.unref();
+      resolve(child.pid!);
+    });
+  });
+}
+
+/** Copies the predecessor's FDB, neighbour entries and counters for one VNI into `segment`. */
+export async function takeStateOver(segment: Segment, control: string): Promise<void> {
+  const { fdb, neighbours, counters } = segment.engine;
+  const now = Date.now();
+  for (const row of (await request(control, { cmd: 'fdb.show' })) as FdbRow[]) {
+    const mac = parseMac(row.mac)!;
+    const remote = makeRemote(row.dst, row.port, row.vni === segment.config.vni ? undefined : row.vni);
+    // Learned entries keep their age; the ageing sweep goes on where it was.
+    const updated = now - (row.age ?? 0) * 1000;
+    if (isZeroMac(mac, 0) || isMulticastMac(mac, 0)) fdb.append(mac, remote, row.state, updated);
+    else fdb.replace(mac, remote, row.state, updated);
+  }
+  for (const n of (await request(control, { cmd: 'neigh.show' })) as NeighRow[]) {
+    neighbours.delete(n.ip);
+    neighbours.add(n.ip, parseMac(n.lladdr)!, n.router);
+  }
+  const stats = (await request(control, { cmd: 'stats' })) as Record<string, unknown>;
+  for (const key of Object.keys(counters) as (keyof typeof counters)[]) {
+    const value = stats[key];
+    if (typeof value === 'number') (counters as unknown as Record<string, number>)[key] = value;
+  }
+  Object.assign(counters.drops, stats['drops']);
+}
+
+/** Tells the predecessor we are ready, then waits until it is gone (its control sockets removed). */
+export async function relieve(predecessor: Inheritance): Promise<void> {
+  await request(predecessor.taps[0]!.control, { cmd: 'handover.ready', pid: process.pid });
+  const end = Date.now() + READY_TIMEOUT_MS;
+  while (predecessor.taps.some((t) => existsSync(t.control))) {
+    if (Date.now() > end) throw new RuntimeError('the predecessor did not stop after the handover');
+    await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
+  }
+}
+
+/**
+ * Under systemd (NOTIFY_SOCKET set, NotifyAccess=all in the unit): tells it the
+ * successor is the service's main process now, so that the predecessor's exit does not
+ * end the service.
+ */
+export function tellServiceManager(pid: number): Promise<void> {
+  if (process.env['NOTIFY_SOCKET'] === undefined) return Promise.resolve();
+  return new Promise((resolve) => execFile('systemd-notify', [`MAINPID=${pid}`], () => resolve()));
+}
