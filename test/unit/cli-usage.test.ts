@@ -43,7 +43,7 @@ describe('vxlan-tap --help', () => {
 });
 
 describe('mistyped commands', () => {
-  const COMMANDS = '(commands: run, demo, fdb, neigh, stats, members, monitor, check, agent, help)';
+  const COMMANDS = '(commands: run, demo, fdb, neigh, stats, members, handover, monitor, check, agent, help)';
 
   it.each([
     [['bogus'], `unknown command 'bogus' ${COMMANDS}`],
