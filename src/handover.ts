@@ -10,9 +10,8 @@ import { existsSync } from 'node:fs';
 import { RuntimeError } from './config/errors.js';
 import { request } from './control/client.js';
 import type { FdbRow, NeighRow } from './control/commands.js';
-import { makeRemote } from './engine/remote.js';
 import type { Segment } from './segment.js';
-import { isMulticastMac, isZeroMac, parseMac } from './vxlan/mac.js';
+import { applySnapshot } from './state-snapshot.js';
 
 /** The environment variable that tells a process it is a successor, and what it inherits. */
 export const HANDOVER_ENV = 'VXLAN_TAP_HANDOVER';
@@ -66,20 +65,10 @@ export function successorReady(child: ChildProcess, ready: Promise<void>): Promi
 
 /** Copies the predecessor's FDB, neighbour entries and counters for one VNI into `segment`. */
 export async function takeStateOver(segment: Segment, control: string): Promise<void> {
-  const { fdb, neighbours, counters } = segment.engine;
-  const now = Date.now();
-  for (const row of (await request(control, { cmd: 'fdb.show' })) as FdbRow[]) {
-    const mac = parseMac(row.mac)!;
-    const remote = makeRemote(row.dst, row.port, row.vni === segment.config.vni ? undefined : row.vni);
-    // Learned entries keep their age; the ageing sweep goes on where it was.
-    const updated = now - (row.age ?? 0) * 1000;
-    if (isZeroMac(mac, 0) || isMulticastMac(mac, 0)) fdb.append(mac, remote, row.state, updated);
-    else fdb.replace(mac, remote, row.state, updated);
-  }
-  for (const n of (await request(control, { cmd: 'neigh.show' })) as NeighRow[]) {
-    neighbours.delete(n.ip);
-    neighbours.add(n.ip, parseMac(n.lladdr)!, n.router);
-  }
+  const fdb = (await request(control, { cmd: 'fdb.show' })) as FdbRow[];
+  const neigh = (await request(control, { cmd: 'neigh.show' })) as NeighRow[];
+  applySnapshot(segment, { fdb, neigh });
+  const { counters } = segment.engine;
   const stats = (await request(control, { cmd: 'stats' })) as Record<string, unknown>;
   for (const key of Object.keys(counters) as (keyof typeof counters)[]) {
     const value = stats[key];

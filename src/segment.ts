@@ -114,7 +114,7 @@ export class Segment implements RxTarget {
     const mac = config.mac === 'random' ? undefined : config.mac === 'persistent' ? (name: string) => stableMac(name, vniLog) : config.mac;
     const tap =
       inheritedTap === undefined
-        ? TapDevice.open({ name: config.tapName, mtu: config.mtu, mac, addresses: config.addresses, bridge: config.bridge, ...offload })
+        ? TapDevice.open({ name: config.tapName, mtu: config.mtu, mac, addresses: config.addresses, bridge: config.bridge, persist: underlay.persist, ...offload })
         : TapDevice.adopt(inheritedTap.fd, inheritedTap.name, offload);
     const fdb = new Fdb({ learnedPort: underlay.port, ageingMs: config.ageingSeconds * 1000, maxAddress: config.maxAddress });
     const vni = config.vni;

@@ -14,6 +14,7 @@ import { ControlServer, defaultControlPath } from './control/server.js';
 import { MetricsServer } from './control/metrics.js';
 import { RateLimitedLog } from './log-rate-limit.js';
 import { RuntimeError } from './config/errors.js';
+import { applySnapshot, savedStatePath, saveSnapshot, snapshotOf, takeSavedSnapshot } from './state-snapshot.js';
 import { relieve, spawnSuccessor, successorReady, takeStateOver, tellServiceManager, type Inheritance } from './handover.js';
 import { RequestError, runCommand, type ControlRequest } from './control/commands.js';
 import { Membership, type MembersReport } from './membership/membership.js';
@@ -46,6 +47,8 @@ export class Vtep {
   private fail: (reason: string) => void = () => {};
   /** Resolves with the reason once a TAP fails (deleted from outside, EIO): the VTEP cannot go on. */
   readonly failed = new Promise<string>((resolve) => (this.fail = resolve));
+  /** Started fully (and not stopped yet): only then is there state worth saving. */
+  private running = false;
   private handingOver: Promise<number> | undefined;
   private successorIsReady: (() => void) | undefined;
   private handOver: (pid: number) => void = () => {};
@@ -84,6 +87,7 @@ export class Vtep {
         vtep.demux.add(settings.vni, segment);
       }
       vtep.segmentList = [...vtep.byVni.values()];
+      if (config.underlay.persist && inheritance === undefined) vtep.restoreSavedState();
       if (inheritance !== undefined) {
         for (const t of inheritance.taps) await takeStateOver(vtep.byVni.get(t.vni)!, t.control);
         await tellServiceManager(process.pid);
@@ -112,6 +116,7 @@ export class Vtep {
       throw err;
     }
     vtep.startTimers();
+    vtep.running = true;
     for (const { config: c, tap } of vtep.segments) {
       if (c.peers.length === 0 && c.group === undefined) {
         log.warn({ vni: c.vni }, 'no peer and no group: broadcast, multicast and unknown unicast frames have nowhere to go');
@@ -167,6 +172,27 @@ export class Vtep {
     }
     if (this.config.statsIntervalSeconds > 0) {
       this.stopStatsLog = startStatsLog(() => this.statsSnapshot(), this.log, this.config.statsIntervalSeconds * 1000);
+    }
+  }
+
+  /** --persist: the state the last stop saved, back in the tables. */
+  private restoreSavedState(): void {
+    for (const segment of this.segmentList) {
+      const snapshot = takeSavedSnapshot(savedStatePath(this.controlPath(segment)));
+      if (snapshot === undefined) continue;
+      applySnapshot(segment, snapshot);
+      this.log.info({ vni: segment.config.vni, fdb: snapshot.fdb.length, neigh: snapshot.neigh.length }, 'saved state restored');
+    }
+  }
+
+  /** --persist: the state to restore at the next start (not after a handover: the successor has it). */
+  private saveState(): void {
+    for (const segment of this.segmentList) {
+      try {
+        saveSnapshot(savedStatePath(this.controlPath(segment)), snapshotOf(segment));
+      } catch (err) {
+        this.log.error({ vni: segment.config.vni, reason: (err as Error).message }, 'cannot save the state');
+      }
     }
   }
 
@@ -278,6 +304,8 @@ export class Vtep {
 
   stop(): void {
     this.limited.flush();
+    if (this.config.underlay.persist && this.running && this.handingOver === undefined) this.saveState();
+    this.running = false;
     for (const timer of this.timers) clearInterval(timer);
     this.stopStatsLog?.();
     for (const control of this.controls) control.stop();

@@ -1,6 +1,6 @@
 // Creating a TAP device (IFF_TAP | IFF_NO_PI, plus IFF_VNET_HDR and TSO for offloads) and
 // setting its MTU, MAC, link state and addresses with the classic SIOC* ioctls. Closing
-// the returned fd removes the device, because it is never made persistent.
+// the returned fd removes the device, unless setPersist (--persist) made it persistent.
 #include "tap_device.h"
 #include "batch_layout.h"
 #include "batch_region.h"
@@ -192,6 +192,16 @@ Napi::Value AddToBridge(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// setPersist(fd, on): with on, the TAP outlives its last open fd (TUNSETPERSIST), so
+// that a stop and start keep the device, its addresses and its place in a bridge.
+Napi::Value SetPersist(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  unsigned long on = info[1].ToBoolean().Value() ? 1 : 0;
+  if (ioctl(fd, TUNSETPERSIST, on) < 0) return ThrowSysError(env, "TUNSETPERSIST", errno);
+  return env.Undefined();
+}
+
 Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   close(info[0].As<Napi::Number>().Int32Value());
   return info.Env().Undefined();
@@ -237,6 +247,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("addAddress", Napi::Function::New(env, AddAddress));
   exports.Set("addToBridge", Napi::Function::New(env, AddToBridge));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  exports.Set("setPersist", Napi::Function::New(env, SetPersist));
   exports.Set("writeFrames", Napi::Function::New(env, WriteFrames));
 }
 }  // namespace tap_device

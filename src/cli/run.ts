@@ -27,7 +27,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 // Options that describe the VTEP itself: with --config they belong in the file.
 const FILE_SETTINGS = [
   ...['vni', 'peer', 'group', 'dev', 'bridge', 'port', 'local', 'tap', 'mtu', 'mac', 'address', 'learning', 'ageing', 'maxAddress'] as const,
-  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'busyPoll', 'acceptFrom', 'statsInterval', 'metrics'] as const,
+  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'busyPoll', 'acceptFrom', 'persist', 'statsInterval', 'metrics'] as const,
   ...MEMBERSHIP_SETTINGS,
 ];
 
@@ -118,6 +118,7 @@ export function addRunCommand(program: Command): void {
     .option('--l2miss', 'report unicast destinations with no FDB entry and no default entry (vxlan-tap monitor)')
     .option('--l3miss', 'report proxied addresses with no neighbour entry (vxlan-tap monitor)')
     .option('--max-address <n>', 'most FDB entries, every kind counted (0: no limit)')
+    .option('--persist', 'keep the TAP across a stop and start, with the learned FDB and neighbour entries (saved at stop, restored at start)')
     .option('--accept-from <any|peers>', 'decapsulate datagrams from anyone (any, default, as the kernel) or only from peers and FDB destinations (peers)')
     .option('--control <path>', 'control socket (default /run/vxlan-tap/<tap>.sock, or /run/vxlan-tap/netns-NAME/<tap>.sock in a named namespace)')
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')

@@ -58,6 +58,8 @@ export interface UnderlayConfig {
   busyPollUs: number;
   /** Whose datagrams are decapsulated: anyone's (the kernel's way) or known VTEPs' only. */
   acceptFrom: 'any' | 'peers';
+  /** TAPs outlive the process, and learned state is saved at stop and restored at start. */
+  persist: boolean;
 }
 
 /** One VNI: its TAP and its flood list. */
@@ -148,6 +150,7 @@ export interface RawUnderlay {
   offload?: string;
   busyPoll?: string;
   acceptFrom?: string;
+  persist?: boolean;
   logLevel?: string;
   statsInterval?: string;
   metrics?: string;
@@ -220,6 +223,7 @@ export function buildUnderlay(
     offload: raw.offload === undefined ? 'on' : parseOffload(raw.offload, name('offload')),
     busyPollUs: raw.busyPoll === undefined ? 0 : parseBusyPoll(raw.busyPoll, name('busyPoll')),
     acceptFrom: raw.acceptFrom === undefined ? 'any' : parseAcceptFrom(raw.acceptFrom, name('acceptFrom')),
+    persist: raw.persist ?? false,
     outer: {
       ttl: raw.ttl === undefined ? 'auto' : parseTtl(raw.ttl, name('ttl')),
       tos: raw.tos === undefined ? 0 : parseTos(raw.tos, name('tos')),

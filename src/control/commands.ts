@@ -76,14 +76,15 @@ function remoteOf(entry: { dst: IpAddress; port?: number; vni?: number }, ctx: C
   return makeRemote(underlayAddress(entry.dst, ctx), entry.port ?? ctx.port, entry.vni === ctx.segment.config.vni ? undefined : entry.vni);
 }
 
-function rows(entries: FdbEntry[], ctx: ControlContext, now: number): FdbRow[] {
+/** `fdb show` rows of `entries` (all of the segment's by default), one per remote. */
+export function fdbRows(segment: Segment, now: number, entries: FdbEntry[] = segment.engine.fdb.entries()): FdbRow[] {
   return entries.flatMap((entry) =>
     entry.remotes.map((remote) => ({
       mac: formatMac(entry.mac),
       dst: remote.address,
       port: remote.port,
-      vni: remote.vni ?? ctx.segment.config.vni,
-      dev: ctx.segment.tap.name,
+      vni: remote.vni ?? segment.config.vni,
+      dev: segment.tap.name,
       state: entry.state,
       ...(entry.state === 'dynamic' ? { age: Math.floor((now - entry.updated) / 1000) } : {}),
       ...(remote.owner === undefined ? {} : { owner: remote.owner }),
@@ -100,13 +101,18 @@ function fdbCall(call: () => unknown): void {
   }
 }
 
+/** `neigh show` rows of the segment. */
+export function neighRows(segment: Segment): NeighRow[] {
+  return segment.engine.neighbours.list().map((n): NeighRow => ({ ip: n.ip, lladdr: formatMac(n.mac), router: n.router, dev: segment.tap.name, ...(n.owner === undefined ? {} : { owner: n.owner }) }));
+}
+
 /** Carries out one request (all but `monitor`, which streams) and returns its result. */
 export function runCommand(request: ControlRequest, ctx: ControlContext): unknown {
   const { fdb, neighbours } = ctx.segment.engine;
   const now = Date.now();
   switch (request.cmd) {
     case 'fdb.show':
-      return rows(fdb.entries(), ctx, now);
+      return fdbRows(ctx.segment, now);
     case 'fdb.add':
     case 'fdb.append':
     case 'fdb.replace': {
@@ -115,7 +121,7 @@ export function runCommand(request: ControlRequest, ctx: ControlContext): unknow
       const remote = remoteOf(entry, ctx);
       const op = request.cmd.slice(4) as 'add' | 'append' | 'replace';
       fdbCall(() => fdb[op](mac, remote, entry.state ?? 'permanent', now));
-      return rows([fdb.get(mac)!], ctx, now);
+      return fdbRows(ctx.segment, now, [fdb.get(mac)!]);
     }
     case 'fdb.del': {
       const entry = fields(fdbDeleteSchema, request);
@@ -136,7 +142,7 @@ export function runCommand(request: ControlRequest, ctx: ControlContext): unknow
       });
     }
     case 'neigh.show':
-      return neighbours.list().map((n): NeighRow => ({ ip: n.ip, lladdr: formatMac(n.mac), router: n.router, dev: ctx.segment.tap.name, ...(n.owner === undefined ? {} : { owner: n.owner }) }));
+      return neighRows(ctx.segment);
     case 'neigh.add': {
       const entry = fields(neighEntrySchema, request);
       fdbCall(() => neighbours.add(entry.ip.address, parseMac(entry.lladdr)!, entry.router ?? false));

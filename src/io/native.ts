@@ -45,6 +45,8 @@ export interface NativeAddon {
   closeFd(fd: number): void;
   /** Writes frames (frame layout); returns how many the TAP took and negates the length of each refused one. */
   writeFrames(fd: number, bytes: Uint8Array, frames: Int32Array, count: number): number;
+  /** TUNSETPERSIST: the TAP outlives its last fd. */
+  setPersist(fd: number, on: boolean): void;
   /** writeFrames for an offload TAP: a virtio_net_hdr before each frame, same-flow TCP segments merged if `coalesce`. */
   writeFramesOffload(fd: number, bytes: Uint8Array, frames: Int32Array, count: number, coalesce: boolean): number;
   /** Reads a plain TAP: one frame per datagram entry. */

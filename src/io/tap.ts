@@ -27,6 +27,11 @@ export interface TapOptions {
    * super-frame per write. Some kernels had bugs in that path, so it can be turned off.
    */
   coalesce: boolean;
+  /**
+   * The TAP outlives the process (TUNSETPERSIST): a stop and start find it as it was,
+   * its addresses (and bridge port) already in place.
+   */
+  persist?: boolean;
 }
 
 /** Says in one line why the kernel refused, and what to do about it. */
@@ -75,12 +80,22 @@ export class TapDevice {
     let opened: { fd: number; name: string } | undefined;
     try {
       opened = native.openTap(options.name, options.offload);
+      if (options.persist) native.setPersist(opened.fd, true);
       native.setMtu(opened.name, options.mtu);
       const mac = typeof options.mac === 'function' ? options.mac(opened.name) : options.mac;
       if (mac !== undefined) native.setMac(opened.name, Buffer.from(mac));
-      for (const cidr of options.addresses) native.addAddress(opened.name, cidr.address, cidr.prefixLength);
+      const name = opened.name;
+      // A persistent TAP found again has its addresses and bridge already.
+      const unlessKept = (step: () => void): void => {
+        try {
+          step();
+        } catch (err) {
+          if (!options.persist || !['EEXIST', 'EBUSY'].includes((err as NativeError).code ?? '')) throw err;
+        }
+      };
+      for (const cidr of options.addresses) unlessKept(() => native.addAddress(name, cidr.address, cidr.prefixLength));
       native.setUp(opened.name, true);
-      if (options.bridge !== undefined) native.addToBridge(options.bridge, opened.name);
+      if (options.bridge !== undefined) unlessKept(() => native.addToBridge(options.bridge!, name));
       return new TapDevice(opened.fd, opened.name, new Uint8Array(native.getMac(opened.name)), options.offload, options.offload && options.coalesce);
     } catch (err) {
       if (opened !== undefined) native.closeFd(opened.fd);

@@ -29,5 +29,6 @@ export const UNDERLAY_DEFAULTS = {
   offload: 'on',
   busyPollUs: 0,
   acceptFrom: 'any',
+  persist: false,
   outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
 };

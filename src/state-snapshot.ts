@@ -1,0 +1,56 @@
+// A VNI's learned and runtime state as `fdb show` and `neigh show` list it: what a
+// successor takes over in a handover, and what --persist keeps across a stop and start.
+// Entries the membership store owns are left out: the store programs them again.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fdbRows, neighRows, type FdbRow, type NeighRow } from './control/commands.js';
+import { makeRemote } from './engine/remote.js';
+import type { Segment } from './segment.js';
+import { isMulticastMac, isZeroMac, parseMac } from './vxlan/mac.js';
+
+export interface StateSnapshot {
+  fdb: FdbRow[];
+  neigh: NeighRow[];
+}
+
+export function snapshotOf(segment: Segment, now = Date.now()): StateSnapshot {
+  return { fdb: fdbRows(segment, now).filter((r) => r.owner === undefined), neigh: neighRows(segment).filter((n) => n.owner === undefined) };
+}
+
+/** Writes the snapshot's entries into the segment's tables; learned entries keep their age. */
+export function applySnapshot(segment: Segment, snapshot: StateSnapshot, now = Date.now()): void {
+  const { fdb, neighbours } = segment.engine;
+  for (const row of snapshot.fdb) {
+    if (row.owner !== undefined) continue;
+    const mac = parseMac(row.mac)!;
+    const remote = makeRemote(row.dst, row.port, row.vni === segment.config.vni ? undefined : row.vni);
+    const updated = now - (row.age ?? 0) * 1000;
+    if (isZeroMac(mac, 0) || isMulticastMac(mac, 0)) fdb.append(mac, remote, row.state, updated);
+    else fdb.replace(mac, remote, row.state, updated);
+  }
+  for (const n of snapshot.neigh) {
+    if (n.owner !== undefined) continue;
+    neighbours.delete(n.ip);
+    neighbours.add(n.ip, parseMac(n.lladdr)!, n.router);
+  }
+}
+
+/** --persist: where a VNI's state waits between a stop and the next start. */
+export function savedStatePath(controlPath: string): string {
+  return controlPath.replace(/\.sock$/, '') + '.state.json';
+}
+
+export function saveSnapshot(path: string, snapshot: StateSnapshot): void {
+  writeFileSync(path, JSON.stringify(snapshot), { mode: 0o600 });
+}
+
+/** The saved snapshot, removed as it is read (a state is restored once); undefined if none. */
+export function takeSavedSnapshot(path: string): StateSnapshot | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  rmSync(path, { force: true });
+  return JSON.parse(text) as StateSnapshot;
+}
