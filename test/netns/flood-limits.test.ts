@@ -1,21 +1,17 @@
 // An attacker on the underlay floods 100,000 source MACs at a VTEP with --max-address,
 // while a `monitor` client stops reading: the FDB stops at its limit and counts what it
 // refused, the slow client is cut off with its loss counted, and memory stays bounded.
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { rssKb } from '../../src/lab/process-watch.js';
 import { isRoot, ping, sendVxlan, udpReceiveBufferErrors, vtepStats, waitFor } from './helpers.js';
 
 const MACS = 100_000;
 const MAX_ADDRESS = 20_000;
 const RSS_LIMIT_KB = 300 * 1024;
-
-function rssKb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-}
 
 describe.skipIf(!isRoot)('a MAC flood and a stalled monitor client', () => {
   const lab = new Lab('mflood');

@@ -3,15 +3,14 @@
 // process stays up, every datagram is accounted for (decapsulated or dropped for a
 // reason, or dropped by the kernel with the socket buffer full), memory stays bounded,
 // and a ping goes through afterwards.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { rssKb } from '../../src/lab/process-watch.js';
 import { isRoot, ping, sendVxlan, udpReceiveBufferErrors, vtepStats, waitFor } from './helpers.js';
 
 const DATAGRAMS = 1_000_000;
 const RSS_GROWTH_LIMIT_KB = 150 * 1024;
 
-const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
 describe.skipIf(!isRoot)('receive fuzz', () => {

@@ -3,6 +3,7 @@
 // exits. A ping every 10 ms across the handover loses no reply.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/lab/lab.js';
+import { isAlive, terminate } from '../../src/lab/process-watch.js';
 import { isRoot, ping, pingAsync, vtepStats, waitFor } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
@@ -19,25 +20,11 @@ describe.skipIf(!isRoot)('handover', () => {
   });
   afterAll(async () => {
     // Successors are not the lab's children: ended here, by pid.
-    for (const pid of successors) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // gone already
-      }
-    }
+    successors.forEach(terminate);
     await new Promise((resolve) => setTimeout(resolve, 500));
     await lab.cleanup();
   });
 
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
 
   it.each(['command', 'SIGUSR2'])('hands over by %s under a 10 ms ping without losing a reply, keeping the FDB and counters', async (how) => {
     const vtep = await lab.vtep(tapHost, '--vni', '42', '--peer', '198.51.100.1', '--tap', 'vxt0', '--address', '192.0.2.2/24', '--mac', '02:00:00:00:00:02');
@@ -59,7 +46,7 @@ describe.skipIf(!isRoot)('handover', () => {
     try {
       expect(await waitFor(() => vtep.child.exitCode !== null, 10_000), vtep.stderr()).toBe(true);
       expect(vtep.child.exitCode).toBe(0);
-      expect(alive(successor)).toBe(true);
+      expect(isAlive(successor)).toBe(true);
       expect(await pings).toBe(PINGS);
 
       // The successor answers on the same control socket, with what the predecessor knew.
@@ -71,6 +58,6 @@ describe.skipIf(!isRoot)('handover', () => {
     } finally {
       process.kill(successor, 'SIGTERM');
     }
-    expect(await waitFor(() => !alive(successor), 5000)).toBe(true);
+    expect(await waitFor(() => !isAlive(successor), 5000)).toBe(true);
   });
 });
