@@ -22,6 +22,8 @@ export interface DatagramLayout {
   readonly tos: number;
   /** Send: 1 sets DF (IPv4 underlay). */
   readonly df: number;
+  /** Receive: 1 when the datagram was sent to a multicast group. */
+  readonly toGroup: number;
   /** Four words: the remote's 16-byte address (IPv4 mapped). */
   readonly address: number;
 }
@@ -43,7 +45,7 @@ function checked<T extends object>(name: string, fields: Record<string, unknown>
 const exported = loadNative().layout;
 
 export const DATAGRAM = checked<DatagramLayout>('datagram', exported.datagram, [
-  'stride', 'offset', 'length', 'segment', 'port', 'srcPort', 'ttl', 'tos', 'df', 'address',
+  'stride', 'offset', 'length', 'segment', 'port', 'srcPort', 'ttl', 'tos', 'df', 'toGroup', 'address',
 ]);
 
 export const FRAME = checked<FrameLayout>('frame', exported.frame, ['stride', 'offset', 'length']);

@@ -19,7 +19,7 @@ namespace {
 
 namespace d = layout::datagram;
 constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
-constexpr size_t kControlBytes = 64;
+constexpr size_t kControlBytes = 160;  // TOS or traffic class, GRO segment size, packet info
 #ifndef UDP_GRO
 #define UDP_GRO 104
 #endif
@@ -86,11 +86,14 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
       return;
     }
     int on = 1;
+    // The destination address of each datagram tells a group's traffic from unicast.
     if (family_ == AF_INET) {
       setsockopt(fd_, IPPROTO_IP, IP_RECVTOS, &on, sizeof(on));
+      setsockopt(fd_, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
     } else {
       setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof(on));
+      setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
     }
     SetBuffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF);
     // UDP GRO: consecutive datagrams of one sender arrive as one train with their size.
@@ -203,8 +206,21 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
       e[d::port] = SockaddrPort(&names_[i]);
       FromSockaddr(&names_[i], reinterpret_cast<uint8_t*>(e + d::address));
       e[d::tos] = 0;
+      e[d::toGroup] = 0;
       for (cmsghdr* c = CMSG_FIRSTHDR(&msgs_[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs_[i].msg_hdr, c)) {
         int value = 0;
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+          in_pktinfo info;
+          std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+          e[d::toGroup] = IN_MULTICAST(ntohl(info.ipi_addr.s_addr)) ? 1 : 0;
+          continue;
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+          in6_pktinfo info;
+          std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+          e[d::toGroup] = IN6_IS_ADDR_MULTICAST(&info.ipi6_addr) ? 1 : 0;
+          continue;
+        }
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
           e[d::tos] = *CMSG_DATA(c);
           continue;

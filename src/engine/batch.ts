@@ -47,6 +47,11 @@ export class DatagramBatch {
     return this.words[i * D.stride + D.tos]!;
   }
 
+  /** Receive: whether entry i was sent to a multicast group. */
+  toGroup(i: number): boolean {
+    return this.words[i * D.stride + D.toGroup] === 1;
+  }
+
   /** Any other word of entry i (the outer fields the engine chose: port, srcPort, ttl, df). */
   field(i: number, name: Exclude<keyof DatagramLayout, 'stride' | 'address'>): number {
     return this.words[i * D.stride + D[name]]!;
@@ -84,6 +89,7 @@ export class DatagramBatch {
     w[at + D.segment] = segment;
     w[at + D.port] = port;
     w[at + D.tos] = tos;
+    w[at + D.toGroup] = 0;
   }
 
   reset(): void {

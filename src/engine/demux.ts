@@ -58,7 +58,7 @@ export class Demux {
             const target = this.byVni.get(readVni(buf, at));
             if (target !== undefined) {
               if (target.deliveries.count === target.deliveries.capacity) target.flush(buf);
-              target.engine.decap(buf, at, length, sources, source, tos, now, target.deliveries);
+              target.engine.decap(buf, at, length, sources, source, tos, now, target.deliveries, batch.toGroup(i));
               continue;
             }
             reason = 'unknownVni';

@@ -72,7 +72,8 @@ export interface EngineConfig {
   sourcePorts?: readonly number[];
   /**
    * 'peers': decapsulate only datagrams whose outer source is a remote of some FDB entry
-   * (the flood list's peers among them); 'any' (the kernel's way): from anyone.
+   * (the flood list's peers among them), or that were sent to the group (in group mode
+   * the VTEPs are its senders); 'any' (the kernel's way): from anyone.
    */
   acceptFrom?: AcceptFrom;
 }
@@ -196,12 +197,14 @@ export class Engine {
     tos: number,
     now: number,
     out: FrameBatch,
+    /** Sent to the multicast group (not to our unicast address). */
+    toGroup = false,
   ): void {
     const c = this.counters;
     c.rxDatagrams++;
     if (length < VXLAN_HEADER_LEN + ETH_HEADER_LEN) return this.dropRx('tooShort');
     // Before learning: a forged source must not move a MAC to itself.
-    if (this.config.acceptFrom === 'peers' && !this.fdb.hasDestination(sources, sourceOffset)) return this.dropRx('unknownSource');
+    if (this.config.acceptFrom === 'peers' && !toGroup && !this.fdb.hasDestination(sources, sourceOffset)) return this.dropRx('unknownSource');
     if (hasReservedBits(buf, offset)) {
       c.rxFrameErrors++;
       c.rxErrors++;

@@ -1,10 +1,11 @@
 // Multicast flooding: three hosts on one underlay switch, kernel VTEPs with
-// `group 239.1.1.1 dev ul0` mixed with vxlan-tap --group 239.1.1.1 --dev ul0.
+// `group 239.1.1.1 dev ul0` mixed with vxlan-tap --group 239.1.1.1 --dev ul0. Also with
+// --accept-from peers, where the senders to the group are the VTEPs to accept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/lab/lab.js';
 import { capture, isRoot, ping } from './helpers.js';
 
-describe.skipIf(!isRoot)('multicast group flooding, kernel and vxlan-tap mixed', () => {
+describe.skipIf(!isRoot).each(['any', 'peers'])('multicast group flooding, kernel and vxlan-tap mixed, --accept-from %s', (acceptFrom) => {
   const lab = new Lab('mcast');
   const underlay = ['198.51.100.1', '198.51.100.2', '198.51.100.3'];
   const overlay = ['192.0.2.1', '192.0.2.2', '192.0.2.3'];
@@ -21,7 +22,7 @@ describe.skipIf(!isRoot)('multicast group flooding, kernel and vxlan-tap mixed',
       } else {
         // Host 3 also names its --local address: group traffic must still arrive.
         const local = i === 2 ? ['--local', underlay[i]!] : [];
-        await lab.vtep(ns, '--vni', '42', '--group', '239.1.1.1', '--dev', 'ul0', ...local, '--tap', 'vxt0', '--address', `${overlay[i]}/24`);
+        await lab.vtep(ns, '--vni', '42', '--group', '239.1.1.1', '--dev', 'ul0', ...local, '--tap', 'vxt0', '--address', `${overlay[i]}/24`, '--accept-from', acceptFrom);
       }
     }
   });

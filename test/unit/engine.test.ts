@@ -164,6 +164,22 @@ describe('decap: delivered frames', () => {
       expect(drops(engine.counters)).toEqual({ unknownSource: 1 });
     });
 
+    it('accepts a sender to the group (group mode), learns it, and then its unicast too', () => {
+      const { engine, fdb } = makeEngine({ vni: VNI, acceptFrom: 'peers' });
+      fdb.append(ZERO_MAC, makeRemote('239.1.1.1', 4789), 'permanent', 0);
+      const frame = datagram();
+      const buf = new Uint8Array(frame);
+      const sources = ip(PEER_2);
+      const out = new FrameBatch(2);
+      engine.decap(buf, 0, buf.length, sources, 0, 0, 0, out, true);
+      expect(out.count).toBe(1);
+      expect(fdb.get(mac(HOST))!.remotes[0]!.address).toBe(PEER_2);
+      // Learned, the sender is known: its unicast datagrams pass too.
+      expect(decapOne(engine, datagram({ src: HOST_B }), PEER_2).delivered.count).toBe(1);
+      expect(decapOne(engine, datagram({ src: HOST_B }), PEER_3).delivered.count).toBe(0);
+      expect(drops(engine.counters)).toEqual({ unknownSource: 1 });
+    });
+
     it('accepts anyone with any, as the kernel does: one forged datagram moves the MAC', () => {
       const { engine, fdb } = makeEngine({ vni: VNI, acceptFrom: 'any' });
       fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'permanent', 0);
