@@ -24,6 +24,8 @@ export interface DatagramLayout {
   readonly df: number;
   /** Receive: 1 when the datagram was sent to a multicast group. */
   readonly toGroup: number;
+  /** Send: the outer IPv6 flow label (20 bits). */
+  readonly flowLabel: number;
   /** Four words: the remote's 16-byte address (IPv4 mapped). */
   readonly address: number;
 }
@@ -45,7 +47,7 @@ function checked<T extends object>(name: string, fields: Record<string, unknown>
 const exported = loadNative().layout;
 
 export const DATAGRAM = checked<DatagramLayout>('datagram', exported.datagram, [
-  'stride', 'offset', 'length', 'segment', 'port', 'srcPort', 'ttl', 'tos', 'df', 'toGroup', 'address',
+  'stride', 'offset', 'length', 'segment', 'port', 'srcPort', 'ttl', 'tos', 'df', 'toGroup', 'flowLabel', 'address',
 ]);
 
 export const FRAME = checked<FrameLayout>('frame', exported.frame, ['stride', 'offset', 'length']);

@@ -24,6 +24,7 @@
   X(tos)     /* outer TOS / traffic class, ECN included */                       \
   X(df)      /* send: 1 to set DF (IPv4) */                                      \
   X(toGroup) /* receive: 1 when sent to a multicast group (not to us) */         \
+  X(flowLabel) /* send: the outer IPv6 flow label (20 bits) */                   \
   X(address) /* 4 words: the remote's 16-byte address, IPv4 mapped */
 
 #define VXT_FRAME_FIELDS(X) \

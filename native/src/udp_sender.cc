@@ -41,6 +41,8 @@ constexpr uint32_t kMaxSockets = 32;
 #ifndef IPV6_AUTOFLOWLABEL
 #define IPV6_AUTOFLOWLABEL 70  // linux/in6.h; older libc headers lack it
 #endif
+// linux/in6.h (which clashes with netinet/in.h): the flow label of sin6_flowinfo is sent.
+constexpr int kFlowInfoSend = 33;  // IPV6_FLOWINFO_SEND
 
 // A socket that only sends: a drop-all filter keeps the kernel from queueing anything
 // that arrives at its port.
@@ -53,8 +55,10 @@ int OpenSender(const UnderlayOptions& o, uint16_t port, std::string* what) {
   int on = 1, no = 0;
   if (o.family == AF_INET6) {
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-    // Flow label 0, as the kernel's vxlan sends by default, not the host's automatic one.
+    // Flow label 0, as the kernel's vxlan sends by default, not the host's automatic one;
+    // a chosen one (--flowlabel) comes with each destination.
     setsockopt(fd, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, &no, sizeof(no));
+    setsockopt(fd, IPPROTO_IPV6, kFlowInfoSend, &on, sizeof(on));
   }
   sock_filter drop_all = {BPF_RET | BPF_K, 0, 0, 0};
   sock_fprog prog = {1, &drop_all};
@@ -260,6 +264,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       size_t k = NextMessage();
       iovs_[k] = {data + at, bytes};
       ToSockaddr(family_, reinterpret_cast<const uint8_t*>(e + d::address), static_cast<uint16_t>(e[d::port]), &names_[k]);
+      if (family_ == AF_INET6) reinterpret_cast<sockaddr_in6*>(&names_[k])->sin6_flowinfo = htonl(static_cast<uint32_t>(e[d::flowLabel]) & 0xfffff);
       segs_[k] = static_cast<uint32_t>((bytes + seg - 1) / seg);
       seg_size_[k] = static_cast<uint16_t>(std::min<size_t>(seg, 0xffff));
       mmsghdr& m = msgs_[k];

@@ -27,7 +27,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 // Options that describe the VTEP itself: with --config they belong in the file.
 const FILE_SETTINGS = [
   ...['vni', 'peer', 'group', 'dev', 'bridge', 'port', 'local', 'tap', 'mtu', 'mac', 'address', 'learning', 'ageing', 'maxAddress'] as const,
-  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'busyPoll', 'acceptFrom', 'persist', 'statsInterval', 'metrics'] as const,
+  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'busyPoll', 'acceptFrom', 'persist', 'flowlabel', 'statsInterval', 'metrics'] as const,
   ...MEMBERSHIP_SETTINGS,
 ];
 
@@ -113,6 +113,7 @@ export function addRunCommand(program: Command): void {
     .option('--ttl <n|auto|inherit>', 'outer TTL: a number, auto (default: 64, or 1 to multicast) or inherit (the inner TTL)')
     .option('--tos <n|inherit>', 'outer TOS: a number (default 0) or inherit (the inner DS field); ECN always follows the inner packet')
     .option('--df <unset|set|inherit>', 'outer DF bit: unset (default), set, or inherit (an inner IPv4 DF; always for inner IPv6)')
+    .option('--flowlabel <n|inherit>', 'outer IPv6 flow label: a number (default 0, as the kernel) or inherit (the inner IPv6 packet\'s)')
     .option('--srcport <min-max>', 'UDP source port range, chosen per inner flow (default: ip_local_port_range)')
     .option('--proxy', 'answer ARP and IPv6 neighbour solicitations from the neighbour table (vxlan-tap neigh)')
     .option('--l2miss', 'report unicast destinations with no FDB entry and no default entry (vxlan-tap monitor)')

@@ -169,6 +169,14 @@ export function parseIo(text: string, option = '--io'): 'native' | 'dgram' {
   throw new ConfigError(`${option} must be native or dgram, not "${text}"`);
 }
 
+/** A flow label (20 bits, decimal or 0x hex as iproute2 reads it) or inherit. */
+export function parseFlowLabel(text: string, option = '--flowlabel'): number | 'inherit' {
+  if (text === 'inherit') return text;
+  const n = /^0x[0-9a-f]{1,5}$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 0 && n <= 0xfffff)) throw new ConfigError(`${option} must be 0 to 1048575 (or 0x0 to 0xfffff) or inherit, not "${text}"`);
+  return n;
+}
+
 export function parseAcceptFrom(text: string, option = '--accept-from'): 'any' | 'peers' {
   if (text === 'any' || text === 'peers') return text;
   throw new ConfigError(`${option} must be any or peers, not "${text}"`);

@@ -101,6 +101,7 @@ export const configFileSchema = record({
   offload: text.optional(),
   busyPoll: text.optional(),
   acceptFrom: text.optional(),
+  flowlabel: text.optional(),
   persist: flag.optional(),
   logLevel: text.optional(),
   statsInterval: text.optional(),

@@ -6,6 +6,7 @@ import type { OuterHeaderConfig } from '../engine/engine.js';
 import { buildMembership, type MembershipConfig, type RawMembership } from './membership.js';
 import {
   parseAcceptFrom,
+  parseFlowLabel,
   parseAgeing,
   parseBusyPoll,
   parseCidr,
@@ -150,6 +151,7 @@ export interface RawUnderlay {
   offload?: string;
   busyPoll?: string;
   acceptFrom?: string;
+  flowlabel?: string;
   persist?: boolean;
   logLevel?: string;
   statsInterval?: string;
@@ -178,7 +180,7 @@ const ENCAP_OVERHEAD = { 4: 50, 6: 70 } as const;
 // node:dgram sends every datagram from the bound port with the socket's TTL and TOS,
 // cannot bind to a device or join a group on one, and delivers only through its own
 // callbacks (nothing to busy-poll).
-const NATIVE_ONLY = ['ttl', 'tos', 'df', 'srcport', 'dev', 'busyPoll'] as const;
+const NATIVE_ONLY = ['ttl', 'tos', 'df', 'srcport', 'flowlabel', 'dev', 'busyPoll'] as const;
 
 /** Names a setting of the i-th VNI (options and file fields name them differently). */
 export type SegmentNamer = (index: number, setting: string) => string;
@@ -230,6 +232,7 @@ export function buildUnderlay(
       df: raw.df === undefined ? 'unset' : parseDf(raw.df, name('df')),
       srcPortMin: srcPorts.min,
       srcPortMax: srcPorts.max,
+      flowLabel: raw.flowlabel === undefined ? 0 : parseFlowLabel(raw.flowlabel, name('flowlabel')),
     },
   };
 }

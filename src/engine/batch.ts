@@ -63,7 +63,7 @@ export class DatagramBatch {
   }
 
   /** Lists a train to send to `remote` with the outer header fields chosen for it. */
-  push(offset: number, length: number, segment: number, remote: Remote, srcPort: number, ttl: number, tos: number, df: number): void {
+  push(offset: number, length: number, segment: number, remote: Remote, srcPort: number, ttl: number, tos: number, df: number, flowLabel = 0): void {
     if (this.count === this.capacity) this.allocate(Math.max(8, this.count * 2));
     const i = this.count++;
     const w = this.words;
@@ -76,6 +76,7 @@ export class DatagramBatch {
     w[at + D.ttl] = ttl;
     w[at + D.tos] = tos;
     w[at + D.df] = df;
+    w[at + D.flowLabel] = flowLabel;
     this.bytes.set(remote.bytes, (at + D.address) * 4);
     this.remotes[i] = remote;
   }

@@ -24,6 +24,7 @@ import {
   dsField,
   encapEcn,
   flowHash,
+  flowLabel,
   flowIpOffset,
   hopLimit,
   inheritsDf,
@@ -41,6 +42,8 @@ export interface OuterHeaderConfig {
   /** UDP source ports, chosen per inner flow from this range. */
   srcPortMin: number;
   srcPortMax: number;
+  /** Outer IPv6 flow label: a fixed one (0 by default, as the kernel) or 'inherit' (the inner IPv6 packet's). */
+  flowLabel?: number | 'inherit';
 }
 
 export const DEFAULT_TTL = 64;
@@ -155,6 +158,7 @@ export class Engine {
     const srcPort = this.sourcePorts[portFromHash(flowHash(buf, frameOffset, first, flowIpOffset(buf, frameOffset, first)), 0, this.sourcePorts.length - 1)]!;
     // An inherited TTL of 0 falls back to the default, as the kernel's route hop limit.
     const inheritedTtl = (ip < 0 ? 0 : hopLimit(buf, ip)) || DEFAULT_TTL;
+    const label = o.flowLabel === 'inherit' ? (ip < 0 ? 0 : flowLabel(buf, ip)) : (o.flowLabel ?? 0);
 
     const remotes = entry.remotes;
     let written = -1;
@@ -173,7 +177,7 @@ export class Engine {
         written = vni;
       }
       const ttl = o.ttl === 'auto' ? (remote.multicast ? 1 : DEFAULT_TTL) : o.ttl === 'inherit' ? inheritedTtl : o.ttl;
-      out.push(offset, length, segment, remote, srcPort, ttl, tos, df);
+      out.push(offset, length, segment, remote, srcPort, ttl, tos, df, label);
       sent++;
       c.txPackets += frames;
       c.txBytes += frameBytes;

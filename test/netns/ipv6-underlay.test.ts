@@ -2,7 +2,7 @@
 // The kernel rejects zero-checksum UDP over IPv6 by default, so this also proves that
 // our outer UDP checksums are right.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab, type VtepProcess } from '../../src/lab/lab.js';
 import { capture, isRoot, ping, tcpTransfer } from './helpers.js';
 
 describe.skipIf(!isRoot)('IPv6 underlay with a kernel peer', () => {
@@ -47,5 +47,57 @@ describe.skipIf(!isRoot)('IPv6 underlay with a kernel peer', () => {
     expect(outer.length).toBeGreaterThanOrEqual(3);
     // tcpdump -v names a flow label only when it is not 0.
     for (const line of outer) expect(line).not.toMatch(/flowlabel/);
+  });
+});
+
+describe.skipIf(!isRoot)('outer IPv6 flow label, --flowlabel', () => {
+  const lab = new Lab('v6fl');
+  let kernelHost: string;
+  let tapHost: string;
+
+  beforeAll(() => {
+    kernelHost = lab.namespace('k');
+    tapHost = lab.namespace('t');
+    lab.link(kernelHost, '2001:db8::1/64', tapHost, '2001:db8::2/64');
+    lab.kernelVxlan(kernelHost, { vni: 42, remote: '2001:db8::2', local: '2001:db8::1', dev: 'ul0', address: '2001:db8:42::1/64' });
+  });
+  afterAll(() => lab.cleanup());
+
+  /** Each captured outer header's flow label with that of the inner IPv6 header after it ('0' when tcpdump names none). */
+  async function labels(send: () => void): Promise<{ outer: string; inner: string }[]> {
+    const seen = await capture(lab, kernelHost, 'ul0', '-v', 'ip6 and udp dst port 4789 and src host 2001:db8::2');
+    send();
+    const lines = await seen.stop();
+    const label = (line: string): string => /flowlabel (0x[0-9a-f]+),/.exec(line)?.[1] ?? '0';
+    return lines.flatMap((line, i) => (/^\S.*IP6 \(.*VXLAN/.test(line) && /ICMP6, echo request/.test(lines[i + 1] ?? '') ? [{ outer: label(line), inner: label(lines[i + 1]!) }] : []));
+  }
+
+  // One MAC for both runs: the kernel host's neighbour cache outlives the first.
+  const run = (flowlabel: string): Promise<VtepProcess> =>
+    lab.vtep(tapHost, '--vni', '42', '--peer', '2001:db8::1', '--tap', 'vxt0', '--address', '2001:db8:42::2/64', '--mac', '02:00:00:00:00:02', '--flowlabel', flowlabel);
+
+  it('--flowlabel 0x54321 sends that label', async () => {
+    const vtep = await run('0x54321');
+    try {
+      const seen = await labels(() => expect(ping(lab, tapHost, '2001:db8:42::1', 3, '0.1')).toBe(3));
+      expect(seen.length).toBeGreaterThanOrEqual(3);
+      for (const { outer } of seen) expect(outer).toBe('0x54321');
+    } finally {
+      expect(await vtep.stop()).toBe(0);
+    }
+  });
+
+  it('--flowlabel inherit copies the inner IPv6 label (the host sets one of its own)', async () => {
+    const vtep = await run('inherit');
+    try {
+      const seen = await labels(() => expect(ping(lab, tapHost, '2001:db8:42::1', 3, '0.1')).toBe(3));
+      expect(seen.length).toBeGreaterThanOrEqual(3);
+      for (const { outer, inner } of seen) {
+        expect(inner).not.toBe('0');
+        expect(outer).toBe(inner);
+      }
+    } finally {
+      expect(await vtep.stop()).toBe(0);
+    }
   });
 });

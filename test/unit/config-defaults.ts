@@ -30,5 +30,5 @@ export const UNDERLAY_DEFAULTS = {
   busyPollUs: 0,
   acceptFrom: 'any',
   persist: false,
-  outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 },
+  outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999, flowLabel: 0 },
 };

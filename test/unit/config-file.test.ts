@@ -69,7 +69,7 @@ const TWO_VNIS_CONFIG: VtepConfig = {
     busyPollUs: 0,
     acceptFrom: 'any',
     persist: false,
-    outer: { ttl: 64, tos: 0x10, df: 'set', srcPortMin: 20000, srcPortMax: 20099 },
+    outer: { ttl: 64, tos: 0x10, df: 'set', srcPortMin: 20000, srcPortMax: 20099, flowLabel: 0 },
   },
   segments: [
     {

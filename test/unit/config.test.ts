@@ -389,13 +389,14 @@ describe('buildVtepConfig: outer header options (--ttl, --tos, --df, --srcport) 
   });
 
   it('keeps the other outer fields at their defaults when one is given', () => {
-    expect(build({ ttl: '9' }).underlay.outer).toEqual({ ttl: 9, tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999 });
+    expect(build({ ttl: '9' }).underlay.outer).toEqual({ ttl: 9, tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999, flowLabel: 0 });
     expect(build({ tos: 'inherit', df: 'inherit' }).underlay.outer).toEqual({
       ttl: 'auto',
       tos: 'inherit',
       df: 'inherit',
       srcPortMin: 40000,
       srcPortMax: 40999,
+      flowLabel: 0,
     });
   });
 
@@ -404,9 +405,22 @@ describe('buildVtepConfig: outer header options (--ttl, --tos, --df, --srcport) 
   });
 
   it('accepts every outer option with --io native', () => {
-    const { underlay } = build({ io: 'native', ttl: 'inherit', tos: '0x20', df: 'set', srcport: '20000-20099' });
+    const { underlay } = build({ io: 'native', ttl: 'inherit', tos: '0x20', df: 'set', srcport: '20000-20099', flowlabel: '0x12345' });
     expect(underlay.io).toBe('native');
-    expect(underlay.outer).toEqual({ ttl: 'inherit', tos: 0x20, df: 'set', srcPortMin: 20000, srcPortMax: 20099 });
+    expect(underlay.outer).toEqual({ ttl: 'inherit', tos: 0x20, df: 'set', srcPortMin: 20000, srcPortMax: 20099, flowLabel: 0x12345 });
+  });
+
+  it.each([
+    ['0', 0],
+    ['1048575', 0xfffff],
+    ['0xfffff', 0xfffff],
+    ['inherit', 'inherit'],
+  ] as const)('takes --flowlabel %s', (flowlabel, expected) => {
+    expect(build({ flowlabel }).underlay.outer.flowLabel).toBe(expected);
+  });
+
+  it.each(['1048576', '0x100000', '-1', 'auto'])('refuses --flowlabel %s', (flowlabel) => {
+    expectConfigError({ vni: '42', flowlabel }, `--flowlabel must be 0 to 1048575 (or 0x0 to 0xfffff) or inherit, not "${flowlabel}"`);
   });
 
   it('accepts --group and --dev with --io native', () => {

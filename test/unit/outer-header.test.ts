@@ -576,3 +576,28 @@ describe('encap: every copy of a flooded frame', () => {
     ]);
   });
 });
+
+describe('encap: outer IPv6 flow label', () => {
+  const v6: [string, number][] = [['2001:db8::2', 4789]];
+  const labelsOf = (outer: EngineSetup['outer'], frame: Uint8Array): number[] => {
+    const { engine } = engineTo(v6, outer);
+    const { sent } = encapOne(engine, frame);
+    return Array.from({ length: sent.count }, (_, i) => sent.field(i, 'flowLabel'));
+  };
+
+  it('is 0 by default, as the kernel sends', () => {
+    expect(labelsOf({}, ipv6Frame({ flowLabel: 0xabcde }))).toEqual([0]);
+  });
+
+  it('is the fixed one given', () => {
+    expect(labelsOf({ flowLabel: 0x12345 }, ipv6Frame({ flowLabel: 0xabcde }))).toEqual([0x12345]);
+  });
+
+  it.each([
+    ['the inner IPv6 flow label', 0xabcde, ipv6Frame({ flowLabel: 0xabcde })],
+    ['0 for inner IPv4', 0, ipv4Frame()],
+    ['0 for a non-IP frame (ARP)', 0, arpFrame()],
+  ])('inherit copies %s', (_, expected, frame) => {
+    expect(labelsOf({ flowLabel: 'inherit' }, frame)).toEqual([expected]);
+  });
+});
