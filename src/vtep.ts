@@ -117,14 +117,6 @@ export class Vtep {
     }
     vtep.startTimers();
     vtep.running = true;
-    for (const { config: c, tap } of vtep.segments) {
-      if (c.peers.length === 0 && c.group === undefined) {
-        log.warn({ vni: c.vni }, 'no peer and no group: broadcast, multicast and unknown unicast frames have nowhere to go');
-      }
-      const { port, io } = config.underlay;
-      const control = c.control ?? defaultControlPath(tap.name);
-      log.info({ tap: tap.name, vni: c.vni, peers: c.peers, group: c.group, port, mtu: c.mtu, mac: formatMac(tap.mac), io, control }, 'ready');
-    }
     return vtep;
   }
 
@@ -193,6 +185,22 @@ export class Vtep {
       } catch (err) {
         this.log.error({ vni: segment.config.vni, reason: (err as Error).message }, 'cannot save the state');
       }
+    }
+  }
+
+  /**
+   * Logs `ready` per VNI (what supervisors and tests wait for): called once the caller
+   * handles SIGTERM, so that a stop asked for right after it is a clean one.
+   */
+  reportReady(): void {
+    const { port, io } = this.config.underlay;
+    for (const segment of this.segments) {
+      const { config: c, tap } = segment;
+      if (c.peers.length === 0 && c.group === undefined) {
+        this.log.warn({ vni: c.vni }, 'no peer and no group: broadcast, multicast and unknown unicast frames have nowhere to go');
+      }
+      const control = this.controlPath(segment);
+      this.log.info({ tap: tap.name, vni: c.vni, peers: c.peers, group: c.group, port, mtu: c.mtu, mac: formatMac(tap.mac), io, control }, 'ready');
     }
   }
 

@@ -171,6 +171,7 @@ export function addRunCommand(program: Command): void {
           log.info({ successor }, 'handed over; stopping');
           stop();
         });
+        vtep.reportReady();
       });
     });
   run.addHelpText('after', EXAMPLE);

@@ -46,8 +46,8 @@ describe.skipIf(!isRoot)('--persist', () => {
 
     // Started without --persist, the TAP goes with the process again.
     lab.ip(tapHost, 'tuntap', 'del', 'vxt0', 'mode', 'tap');
+    // Stopped right after `ready`: the signal is handled by then.
     const plain = await lab.vtep(tapHost, ...RUN);
-    expect(ping(lab, tapHost, '192.0.2.1', 1)).toBe(1);
     expect(await plain.stop()).toBe(0);
     expect(linkNames(lab, tapHost)).not.toContain('vxt0');
   });
