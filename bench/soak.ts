@@ -1,10 +1,12 @@
 // Soak test, on demand (root; not part of `npm test`): three vxlan-tap VTEPs on one
-// underlay switch with loss, delay and reordering (tc netem), carrying TCP, UDP and ICMP
+// underlay switch with loss, delay and reordering (tc netem, or where the kernel lacks
+// sch_netem the lab's HTB + BPF impairment: loss and reordering), carrying TCP, UDP and ICMP
 // for a while, with a handover of one VTEP half-way. Passes when no process died, the
 // memory of each grew less than 10 % after the warm-up, and every VTEP's counters add up.
 //   npm run soak [-- --minutes 10]      (node dist/bench/soak.js)
 import { parseArgs } from 'node:util';
 import { BUILT_MAIN, Lab, type VtepProcess } from '../src/lab/lab.js';
+import { impairUnderlay } from '../src/lab/impairment.js';
 import { isAlive, rssKb, terminate } from '../src/lab/process-watch.js';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
@@ -13,6 +15,7 @@ if (!(minutes > 0)) throw new Error(`--minutes must be a positive number, not ${
 const seconds = Math.round(minutes * 60);
 const warmUpSeconds = Math.min(60, Math.round(seconds / 5));
 const NETEM = ['delay', '2ms', '1ms', 'loss', '0.5%', 'reorder', '5%', '50%'];
+const [FALLBACK_LOSS, FALLBACK_REORDER] = [0.5, 5]; // percent, as NETEM's
 const RSS_GROWTH_LIMIT = 0.1;
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -44,8 +47,9 @@ try {
     try {
       lab.exec(ns, 'tc', 'qdisc', 'add', 'dev', 'ul0', 'root', 'netem', ...NETEM);
     } catch {
-      // Some kernels are built without sch_netem: soak on a clean underlay, and say so.
-      impairment = 'none (this kernel has no sch_netem)';
+      // Some kernels are built without sch_netem: lose and reorder with HTB + BPF instead.
+      impairUnderlay(lab, ns, 'ul0', FALLBACK_LOSS, FALLBACK_REORDER);
+      impairment = `no sch_netem here: HTB + BPF, loss ${FALLBACK_LOSS} %, reorder ${FALLBACK_REORDER} %, no delay`;
     }
     const peers = underlay.filter((_, j) => j !== i).flatMap((p) => ['--peer', p]);
     vteps.push(await lab.vtep(ns, '--vni', '42', ...peers, '--tap', 'vxt0', '--address', `192.0.2.${i + 1}/24`));

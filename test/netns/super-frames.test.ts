@@ -5,7 +5,8 @@
 // Ping and UDP keep working beside a transfer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/lab/lab.js';
-import { clearImpairment, impairUnderlay, isRoot, pingAsync, tcpTransfer, udpDatagrams } from './helpers.js';
+import { clearImpairment, impairUnderlay } from '../../src/lab/impairment.js';
+import { isRoot, pingAsync, tcpTransfer, udpDatagrams } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
 const MEGABYTES = 2;
