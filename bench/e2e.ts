@@ -24,7 +24,7 @@ import {
   type RowResult,
   type RunResults,
 } from './e2e/results.js';
-import { benchSetups, buildSetup, type Setup } from './e2e/setups.js';
+import { benchSetups, buildSetup, vethEnds, type Setup } from './e2e/setups.js';
 import { formatTable } from './table.js';
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -46,7 +46,7 @@ function rowOf(setup: Setup): RowResult {
     baseline: setup.baseline ?? false,
     ...(setup.ends ? { ends: [...setup.ends] } : {}),
     vtepArgs: [...(setup.vtepArgs ?? [])],
-    vethOffloads: setup.offloads,
+    veth: vethEnds(setup),
     heap: [],
   };
 }
@@ -140,8 +140,8 @@ async function main(): Promise<void> {
   say(formatResults(rows, baselineRow(results)));
   say();
   METHOD.forEach((line) => say(line));
-  const withOffloads = rows.filter((row) => row.vethOffloads).map((row) => row.label);
-  say(`Underlay veth keeps checksum offloads for: ${withOffloads.join('; ')}. The others complete checksums on the wire.`);
+  const completing = rows.filter((row) => row.veth.some((end) => !end.txChecksum)).map((row) => row.label);
+  say(`Underlay veth: GRO on and checksum offload kept at both ends, except the kernel vxlan's end in: ${completing.join('; ')} (it completes checksums, as a NIC would, for its userspace peer).`);
   const heapLines = rows.flatMap((row) => row.heap.map((line) => `  ${row.label}, ${line}`));
   if (heapLines.length > 0) {
     say();

@@ -6,6 +6,7 @@ import { packageRoot } from '../../src/lab/package-root.js';
 import type { CpuSpent } from './cpu.js';
 import type { Machine } from './machine.js';
 import type { Latency, Transfer } from './measure.js';
+import type { VethEnd } from '../../src/lab/lab.js';
 import type { TunnelEnd } from './setups.js';
 
 export interface RowCpu {
@@ -42,8 +43,8 @@ export interface RowResult {
   /** Tunnel ends in a (client) and b (server); absent for the raw veth. */
   ends?: readonly TunnelEnd[];
   vtepArgs: readonly string[];
-  /** Whether the underlay veth kept its checksum offloads. */
-  vethOffloads: boolean;
+  /** The underlay veth's ends in a and b: checksum offload kept, GRO on. */
+  veth: readonly VethEnd[];
   /** Why the row was not measured. */
   skipped?: string;
   error?: string;

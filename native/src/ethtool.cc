@@ -1,7 +1,9 @@
-// The legacy ethtool commands (ETHTOOL_GTXCSUM/STXCSUM, ETHTOOL_GTSO) on a device in a
-// network namespace given by its file (/run/netns/NAME, "" for this thread's own): the
-// same as `ethtool -k` / `ethtool -K <dev> tx on|off`. Setting tx off makes the kernel
-// complete checksums in software, which a veth otherwise leaves unfinished.
+// The legacy ethtool commands (ETHTOOL_GTXCSUM/STXCSUM, ETHTOOL_GTSO/STSO,
+// ETHTOOL_GGRO/SGRO) on a device in a network namespace given by its file
+// (/run/netns/NAME, "" for this thread's own): the same as `ethtool -k` / `ethtool -K
+// <dev> tx|tso|gro on|off`. Setting tx off makes the kernel complete checksums in
+// software, which a veth otherwise leaves unfinished; gro on gives a veth the receive
+// coalescing a NIC's driver does.
 #include "ethtool.h"
 #include "errors.h"
 
@@ -85,7 +87,7 @@ std::string EthtoolValue(const std::string& netns_path, const std::string& ifnam
   return "";
 }
 
-// The ethtool commands for a feature name: 'tx' (checksums) or 'tso'; false if unknown.
+// The ethtool commands for a feature name: 'tx' (checksums), 'tso' or 'gro'; false if unknown.
 bool Commands(const std::string& feature, uint32_t* get, uint32_t* set) {
   if (feature == "tx") {
     *get = ETHTOOL_GTXCSUM;
@@ -93,6 +95,9 @@ bool Commands(const std::string& feature, uint32_t* get, uint32_t* set) {
   } else if (feature == "tso") {
     *get = ETHTOOL_GTSO;
     *set = ETHTOOL_STSO;
+  } else if (feature == "gro") {
+    *get = ETHTOOL_GGRO;
+    *set = ETHTOOL_SGRO;
   } else {
     return false;
   }
@@ -108,7 +113,7 @@ Napi::Value OffloadFeature(const Napi::CallbackInfo& info) {
   uint32_t get = 0;
   uint32_t set = 0;
   if (!Commands(info[2].As<Napi::String>().Utf8Value(), &get, &set)) {
-    Napi::TypeError::New(env, "feature must be 'tx' or 'tso'").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "feature must be 'tx', 'tso' or 'gro'").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   if (info.Length() > 3 && !info[3].IsUndefined()) {

@@ -67,12 +67,14 @@ export interface NativeAddon {
   /** UDP sockets on up to 32 ports of [srcPortMin, srcPortMax]; onGsoOff is told once why GSO stopped. */
   UdpSender: new (options: UnderlayOptions, srcPortMin: number, srcPortMax: number, gso: boolean, onGsoOff: (reason: string) => void) => UdpSender;
   /**
-   * A device's transmit checksum ('tx') or TCP segmentation ('tso') offload, as `ethtool -k`
+   * A device's transmit checksum ('tx'), TCP segmentation ('tso') or receive coalescing ('gro') offload, as `ethtool -k`
    * shows it, set first when `on` is given (`ethtool -K`). `netnsPath` is the namespace's
    * file (/run/netns/NAME), or '' for this process's own.
    */
-  offloadFeature(netnsPath: string, ifname: string, feature: 'tx' | 'tso', on?: boolean): boolean;
+  offloadFeature(netnsPath: string, ifname: string, feature: OffloadFeature, on?: boolean): boolean;
 }
+
+export type OffloadFeature = 'tx' | 'tso' | 'gro';
 
 /** Underlay settings shared by the UDP receiver and sender; '' means none. */
 export interface UnderlayOptions {

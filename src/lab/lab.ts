@@ -4,7 +4,7 @@
 // deletes every namespace it made, whatever state things are in.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { loadNative } from '../io/native.js';
+import { loadNative, type OffloadFeature } from '../io/native.js';
 import { packageRoot } from './package-root.js';
 
 /** The built CLI, whether this module runs from src/ (tests) or dist/ (demo). */
@@ -21,6 +21,31 @@ export function runOffersOption(option: string): boolean {
 }
 
 let labCounter = 0;
+
+/** How one end of a veth treats what passes it. */
+export interface VethEnd {
+  /**
+   * Keep the veth's transmit checksum offload: checksums the sender leaves to "hardware"
+   * stay unfinished, which only a kernel receiver accepts (a NIC would complete them).
+   */
+  txChecksum: boolean;
+  /** Coalesce what arrives (GRO), as a NIC's driver does; a veth does it only when asked. */
+  gro: boolean;
+}
+
+/** A plain wire: every checksum completed by the sender, nothing coalesced. */
+export const WIRE_END: VethEnd = { txChecksum: false, gro: false };
+
+/**
+ * A veth end as a NIC would be: GRO on receive, checksums left to the "hardware" on send.
+ * The one exception is forced by correctness: a kernel vxlan leaves its inner TCP/UDP
+ * checksums to that hardware, which a veth is not, so where its peer is a userspace VTEP
+ * (which reads them as they are) its end completes them in software, as a NIC would on
+ * the wire. vxlan-tap completes every inner checksum itself: its end needs nothing.
+ */
+export function nicEnd(kernelVxlanToUserspace: boolean): VethEnd {
+  return { txChecksum: !kernelVxlanToUserspace, gro: true };
+}
 
 export interface VtepProcess {
   readonly child: ChildProcess;
@@ -84,14 +109,15 @@ export class Lab {
   }
 
   /**
-   * A veth pair between two namespaces, each end named `dev`, with addresses, up.
-   * Like a real wire, it completes checksums on send (see wireChecksums) unless
-   * `offloads` keeps the veth's checksum offload (for kernel-only baselines).
+   * A veth pair between two namespaces, each end named `dev`, with addresses, up. Each end
+   * behaves as `ends` says; by default as a wire that completes every checksum (see
+   * wireChecksums) and coalesces nothing on receive.
    */
-  link(nsA: string, addressA: string, nsB: string, addressB: string, options: { dev?: string; offloads?: boolean } = {}): void {
+  link(nsA: string, addressA: string, nsB: string, addressB: string, options: { dev?: string; ends?: readonly [VethEnd, VethEnd] } = {}): void {
     const dev = options.dev ?? 'ul0';
     this.ip(nsA, 'link', 'add', dev, 'type', 'veth', 'peer', 'name', dev, 'netns', nsB);
-    for (const [ns, address] of [[nsA, addressA], [nsB, addressB]] as const) this.underlayEnd(ns, dev, address, options.offloads);
+    const ends = options.ends ?? [WIRE_END, WIRE_END];
+    for (const [i, [ns, address]] of ([[nsA, addressA], [nsB, addressB]] as const).entries()) this.underlayEnd(ns, dev, address, ends[i]!);
   }
 
   /**
@@ -105,13 +131,14 @@ export class Lab {
   }
 
   /** A device's offload feature, as `ethtool -k` shows it; set first when `on` is given (`ethtool -K`). */
-  offload(ns: string, dev: string, feature: 'tx' | 'tso', on?: boolean): boolean {
+  offload(ns: string, dev: string, feature: OffloadFeature, on?: boolean): boolean {
     return loadNative().offloadFeature(`/run/netns/${ns}`, dev, feature, on);
   }
 
-  private underlayEnd(ns: string, dev: string, address: string, offloads = false): void {
+  private underlayEnd(ns: string, dev: string, address: string, end: VethEnd = WIRE_END): void {
     this.ip(ns, 'addr', 'add', address, 'dev', dev);
-    if (!offloads) this.wireChecksums(ns, dev);
+    if (!end.txChecksum) this.wireChecksums(ns, dev);
+    if (end.gro) this.offload(ns, dev, 'gro', true);
     this.ip(ns, 'link', 'set', dev, 'up');
   }
 

@@ -4,7 +4,7 @@ import { axisStep, renderSvg } from '../../bench/chart/svg.js';
 import { processTicks, systemTicks } from '../../bench/e2e/cpu.js';
 import { percentile } from '../../bench/e2e/percentile.js';
 import { resultsFileName, rowCpu, type RowResult, type RunResults } from '../../bench/e2e/results.js';
-import { benchSetups } from '../../bench/e2e/setups.js';
+import { benchSetups, vethEnds } from '../../bench/e2e/setups.js';
 import { runOffersOption } from '../../src/lab/lab.js';
 
 describe('percentile', () => {
@@ -71,7 +71,7 @@ function row(label: string, figures: { tcp?: number; parallel?: number; p50?: nu
     label,
     baseline: false,
     vtepArgs: [],
-    vethOffloads: false,
+    veth: [],
     heap: [],
     ...(figures.tcp === undefined ? {} : { tcp: { bitsPerSecond: figures.tcp, bytes: figures.tcp } }),
     ...(figures.parallel === undefined ? {} : { tcpParallel: { bitsPerSecond: figures.parallel, bytes: figures.parallel } }),
@@ -177,6 +177,15 @@ describe('the setups', () => {
     expect(needing[0]!.needsOption).toBe('--busy-poll');
     expect(needing[0]!.vtepArgs).toEqual(['--io', 'native', '--offload', 'on', '--busy-poll', '50']);
     expect(needing[0]!.label).toBe('vxlan-tap <-> vxlan-tap --io native --offload on --busy-poll 50');
+  });
+
+  it('give every veth end GRO and checksum offload, but a kernel vxlan end whose peer is a vxlan-tap', () => {
+    const ends = new Map(benchSetups().map((setup) => [setup.label, vethEnds(setup)]));
+    const nic = { txChecksum: true, gro: true };
+    expect(ends.get('raw veth (no tunnel)')).toEqual([nic, nic]);
+    expect(ends.get('kernel vxlan <-> kernel vxlan')).toEqual([nic, nic]);
+    expect(ends.get('vxlan-tap <-> vxlan-tap --io native --offload on')).toEqual([nic, nic]);
+    expect(ends.get('vxlan-tap <-> kernel vxlan --offload on')).toEqual([nic, { txChecksum: false, gro: true }]);
   });
 });
 
