@@ -16,6 +16,7 @@ import { BATCH } from '../segment.js';
 import { MAX_UDP_PAYLOAD } from '../io/transport.js';
 import { Vtep } from '../vtep.js';
 import { takeInheritance } from '../handover.js';
+import { tierUpEarly } from '../tier-up.js';
 
 interface RunOptions extends RawRunOptions {
   config?: string;
@@ -137,6 +138,7 @@ export function addRunCommand(program: Command): void {
       if (raw.logFormat !== 'json' && raw.logFormat !== 'pretty') throw new ConfigError(`--log-format must be json or pretty, not "${raw.logFormat}"`);
       const log = createLogger(config.logLevel, raw.logFormat);
       const inheritance = takeInheritance();
+      tierUpEarly();
       const vtep = await Vtep.start(config, createTransport(config, log, inheritance?.udpFd), log, inheritance);
       const stopReloads = reloadOnHangup(vtep, raw.config, log);
       // SIGUSR2, as nginx: start the successor (the installed version) and hand over to it.
