@@ -141,7 +141,8 @@ async function main(): Promise<void> {
   say();
   METHOD.forEach((line) => say(line));
   const completing = rows.filter((row) => row.veth.some((end) => !end.txChecksum)).map((row) => row.label);
-  say(`Underlay veth: GRO on and checksum offload kept at both ends, except the kernel vxlan's end in: ${completing.join('; ')} (it completes checksums, as a NIC would, for its userspace peer).`);
+  say('Underlay veth: GRO on and checksum offload kept at both ends, as a NIC would be.');
+  if (completing.length > 0) say(`Except where a kernel vxlan's peer is a vxlan-tap: its end completes checksums on the wire (${completing.join('; ')}).`);
   const heapLines = rows.flatMap((row) => row.heap.map((line) => `  ${row.label}, ${line}`));
   if (heapLines.length > 0) {
     say();
