@@ -16,6 +16,13 @@ export default defineConfig({
       },
       {
         test: {
+          // The addon's packet code compiled with sanitizers, checked and fuzzed on its own.
+          name: 'native',
+          include: ['test/native/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
           name: 'netns',
           include: ['test/netns/**/*.test.ts'],
           fileParallelism: false,

@@ -1,6 +1,7 @@
 // Standalone checks of tap_offload (no Node needed): super-frames of many shapes are cut
 // into segments, each checked with a naive RFC 1071 checksum independent of checksum.h,
-// then merged back and compared byte for byte with the original. From the repository:
+// then merged back and compared byte for byte with the original. `npm test` builds and
+// runs it with sanitizers (test/native/tap-offload.test.ts); by hand, from the repository:
 //   g++ -O2 -std=c++17 -Wall -Wextra -fsanitize=address,undefined -Inative/src
 //       native/test/tap_offload_test.cc native/src/tap_offload.cc -o /tmp/t && /tmp/t
 #include "tap_offload.h"
