@@ -1,5 +1,6 @@
 #include "tap_offload.h"
 #include "checksum.h"
+#include "wire.h"
 
 #include <algorithm>
 #include <cstring>
@@ -7,35 +8,18 @@
 namespace tap_offload {
 namespace {
 
-constexpr uint16_t kEthIpv4 = 0x0800;
-constexpr uint16_t kEthIpv6 = 0x86dd;
-constexpr uint16_t kEthVlan = 0x8100;
-constexpr uint16_t kEthQinQ = 0x88a8;
-constexpr uint8_t kProtoTcp = 6;
-constexpr size_t kEthLen = 14;
-
-constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10, kUrg = 0x20, kCwr = 0x80;
-
-uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t Be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
-void Put16(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void Put32(uint8_t* p, uint32_t v) {
-  Put16(p, v >> 16);
-  Put16(p + 2, v);
-}
+using namespace wire;
 
 // Sum of the pseudo-header of the TCP segment whose IP header is at `iph`.
 uint64_t TcpPseudo(const uint8_t* iph, bool v6, uint32_t l4_len) {
-  return v6 ? csum::Pseudo(iph + 8, 16, kProtoTcp, l4_len) : csum::Pseudo(iph + 12, 4, kProtoTcp, l4_len);
+  return v6 ? csum::Pseudo(iph + kIpv6Addresses, 16, kProtoTcp, l4_len)
+            : csum::Pseudo(iph + kIpv4Addresses, 4, kProtoTcp, l4_len);
 }
 
 // Rewrites an IPv4 header's checksum (ihl words).
 void SetIpv4Checksum(uint8_t* iph) {
-  iph[10] = iph[11] = 0;
-  csum::Store(iph + 10, csum::Add(iph, (iph[0] & 0xf) * 4u, 0));
+  iph[kIpv4Checksum] = iph[kIpv4Checksum + 1] = 0;
+  csum::Store(iph + kIpv4Checksum, csum::Add(iph, (iph[0] & 0xf) * 4u, 0));
 }
 
 }  // namespace
@@ -44,33 +28,33 @@ bool ParseTso(const virtio_net_hdr& h, const uint8_t* frame, size_t len, Tso* ou
   int type = h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
   if (type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6) return false;
   bool v6 = type == VIRTIO_NET_HDR_GSO_TCPV6;
-  if (len < kEthLen || len > kMaxSuperFrame) return false;
+  if (len < kEthHeaderLen || len > kMaxSuperFrame) return false;
   // The kernel puts VLAN tags of bridged frames into the frame: step over them.
-  size_t ip = kEthLen;
-  uint16_t ether = Be16(frame + 12);
-  while (ether == kEthVlan || ether == kEthQinQ) {
-    if (ip + 4 > len) return false;
+  size_t ip = kEthHeaderLen;
+  uint16_t ether = Be16(frame + kEthTypeOffset);
+  while (ether == kEtherTypeVlan || ether == kEtherTypeQinQ) {
+    if (ip + kVlanTagLen > len) return false;
     ether = Be16(frame + ip + 2);
-    ip += 4;
+    ip += kVlanTagLen;
   }
-  if (ether != (v6 ? kEthIpv6 : kEthIpv4)) return false;
-  size_t min_ip = v6 ? 40 : 20;
+  if (ether != (v6 ? kEtherTypeIpv6 : kEtherTypeIpv4)) return false;
+  size_t min_ip = v6 ? kIpv6HeaderLen : kIpv4MinHeaderLen;
   if (ip + min_ip > len || (frame[ip] >> 4) != (v6 ? 6 : 4)) return false;
   // csum_start is where the TCP header starts; hdr_len is recomputed from it, not trusted.
   size_t l4;
   if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
     l4 = h.csum_start;
   } else if (v6) {
-    if (frame[ip + 6] != kProtoTcp) return false;
-    l4 = ip + 40;
+    if (frame[ip + kIpv6NextHeader] != kProtoTcp) return false;
+    l4 = ip + kIpv6HeaderLen;
   } else {
     l4 = ip + (frame[ip] & 0xf) * 4u;
   }
   if (l4 < ip + min_ip) return false;
-  if (!v6 && ((frame[ip] & 0xf) * 4u != l4 - ip || frame[ip + 9] != kProtoTcp)) return false;
-  if (l4 + 20 > len) return false;
-  size_t doff = (frame[l4 + 12] >> 4) * 4u;
-  if (doff < 20 || l4 + doff > len || l4 + doff > kMaxHeaders) return false;
+  if (!v6 && ((frame[ip] & 0xf) * 4u != l4 - ip || frame[ip + kIpv4Protocol] != kProtoTcp)) return false;
+  if (l4 + kTcpMinHeaderLen > len) return false;
+  size_t doff = (frame[l4 + kTcpDataOffset] >> 4) * 4u;
+  if (doff < kTcpMinHeaderLen || l4 + doff > len || l4 + doff > kMaxHeaders) return false;
   if (h.gso_size == 0) return false;
   out->frame = frame;
   out->len = len;
@@ -96,23 +80,23 @@ size_t WriteSegment(const Tso& t, uint32_t i, uint8_t* dst, size_t cap) {
 
   uint8_t* iph = dst + t.ip;
   if (t.v6) {
-    Put16(iph + 4, static_cast<uint32_t>(seg_len - t.ip - 40));
+    Put16(iph + kIpv6PayloadLen, static_cast<uint32_t>(seg_len - t.ip - kIpv6HeaderLen));
   } else {
-    Put16(iph + 2, static_cast<uint32_t>(seg_len - t.ip));
-    Put16(iph + 4, Be16(iph + 4) + i);  // the kernel's TSO numbers segments id, id+1, ...
+    Put16(iph + kIpv4TotalLen, static_cast<uint32_t>(seg_len - t.ip));
+    Put16(iph + kIpv4Id, Be16(iph + kIpv4Id) + i);  // the kernel's TSO numbers segments id, id+1, ...
     SetIpv4Checksum(iph);
   }
 
   uint8_t* th = dst + t.l4;
-  Put32(th + 4, Be32(th + 4) + static_cast<uint32_t>(off));
-  uint8_t flags = th[13];
-  if (i + 1 < t.segments) flags &= ~(kFin | kPsh);  // the end of the data is the last segment's
-  if (i > 0) flags &= ~kCwr;                        // CWR goes out once, on the first
-  th[13] = flags;
-  th[16] = th[17] = 0;
+  Put32(th + kTcpSeq, Be32(th + kTcpSeq) + static_cast<uint32_t>(off));
+  uint8_t flags = th[kTcpFlags];
+  if (i + 1 < t.segments) flags &= ~(kTcpFin | kTcpPsh);  // the end of the data is the last segment's
+  if (i > 0) flags &= ~kTcpCwr;                        // CWR goes out once, on the first
+  th[kTcpFlags] = flags;
+  th[kTcpChecksum] = th[kTcpChecksum + 1] = 0;
   uint32_t l4_len = static_cast<uint32_t>(seg_len - t.l4);
   // The data starts at an even offset from the TCP header (its length is whole words).
-  csum::Store(th + 16, csum::Add(th, t.hdr_len - t.l4, csum::Combine(TcpPseudo(iph, t.v6, l4_len), data_sum)));
+  csum::Store(th + kTcpChecksum, csum::Add(th, t.hdr_len - t.l4, csum::Combine(TcpPseudo(iph, t.v6, l4_len), data_sum)));
   return seg_len;
 }
 
@@ -127,38 +111,40 @@ bool CompleteChecksum(const virtio_net_hdr& h, uint8_t* frame, size_t len) {
 }
 
 bool ParseTcpSegment(const uint8_t* frame, size_t len, TcpSegment* out) {
-  if (len < kEthLen + 20 + 20 || len > kMaxSuperFrame) return false;
-  const uint8_t* iph = frame + kEthLen;
-  uint16_t ether = Be16(frame + 12);
+  if (len < kEthHeaderLen + kIpv4MinHeaderLen + kTcpMinHeaderLen || len > kMaxSuperFrame) return false;
+  const uint8_t* iph = frame + kEthHeaderLen;
+  uint16_t ether = Be16(frame + kEthTypeOffset);
   bool v6;
   size_t l4;
-  if (ether == kEthIpv4) {
+  if (ether == kEtherTypeIpv4) {
     // Options or fragments would have to match too: such segments go out as they are.
-    if (iph[0] != 0x45 || iph[9] != kProtoTcp || (Be16(iph + 6) & 0x3fff) != 0) return false;
-    if (Be16(iph + 2) != len - kEthLen) return false;  // no Ethernet padding, nothing cut
-    if (!csum::Valid(csum::Add(iph, 20, 0))) return false;
+    if (iph[0] != 0x45 || iph[kIpv4Protocol] != kProtoTcp || (Be16(iph + kIpv4Flags) & 0x3fff) != 0) return false;
+    if (Be16(iph + kIpv4TotalLen) != len - kEthHeaderLen) return false;  // no Ethernet padding, nothing cut
+    if (!csum::Valid(csum::Add(iph, kIpv4MinHeaderLen, 0))) return false;
     v6 = false;
-    l4 = kEthLen + 20;
-  } else if (ether == kEthIpv6) {
-    if (len < kEthLen + 40 + 20 || (iph[0] >> 4) != 6 || iph[6] != kProtoTcp) return false;
-    if (Be16(iph + 4) != len - kEthLen - 40) return false;
+    l4 = kEthHeaderLen + kIpv4MinHeaderLen;
+  } else if (ether == kEtherTypeIpv6) {
+    if (len < kEthHeaderLen + kIpv6HeaderLen + kTcpMinHeaderLen || (iph[0] >> 4) != 6 || iph[kIpv6NextHeader] != kProtoTcp) {
+      return false;
+    }
+    if (Be16(iph + kIpv6PayloadLen) != len - kEthHeaderLen - kIpv6HeaderLen) return false;
     v6 = true;
-    l4 = kEthLen + 40;
+    l4 = kEthHeaderLen + kIpv6HeaderLen;
   } else {
     return false;
   }
   const uint8_t* th = frame + l4;
-  size_t doff = (th[12] >> 4) * 4u;
-  if (doff < 20 || l4 + doff >= len) return false;  // pure ACKs are not merged
-  uint8_t flags = th[13];
-  if ((flags & (kSyn | kFin | kRst | kUrg | kCwr)) || !(flags & kAck)) return false;
+  size_t doff = (th[kTcpDataOffset] >> 4) * 4u;
+  if (doff < kTcpMinHeaderLen || l4 + doff >= len) return false;  // pure ACKs are not merged
+  uint8_t flags = th[kTcpFlags];
+  if ((flags & (kTcpSyn | kTcpFin | kTcpRst | kTcpUrg | kTcpCwr)) || !(flags & kTcpAck)) return false;
   uint32_t l4_len = static_cast<uint32_t>(len - l4);
   if (!csum::Valid(csum::Add(th, l4_len, TcpPseudo(iph, v6, l4_len)))) return false;
   out->v6 = v6;
   out->l4 = l4;
   out->hdr_len = l4 + doff;
   out->payload = static_cast<uint32_t>(len - out->hdr_len);
-  out->seq = Be32(th + 4);
+  out->seq = Be32(th + kTcpSeq);
   out->flags = flags;
   return true;
 }
@@ -166,48 +152,57 @@ bool ParseTcpSegment(const uint8_t* frame, size_t len, TcpSegment* out) {
 bool SameFlow(const uint8_t* first, const TcpSegment& a, const uint8_t* next, const TcpSegment& b, uint32_t next_seq,
               uint32_t index) {
   if (a.v6 != b.v6 || a.hdr_len != b.hdr_len || b.seq != next_seq) return false;
-  if (std::memcmp(first, next, 12) != 0) return false;  // MAC addresses
-  const uint8_t* f = first + kEthLen;
-  const uint8_t* n = next + kEthLen;
+  if (std::memcmp(first, next, kEthTypeOffset) != 0) return false;  // MAC addresses
+  const uint8_t* f = first + kEthHeaderLen;
+  const uint8_t* n = next + kEthHeaderLen;
   if (a.v6) {
     // Traffic class, flow label, hop limit and addresses.
-    if (std::memcmp(f, n, 4) != 0 || f[7] != n[7] || std::memcmp(f + 8, n + 8, 32) != 0) return false;
+    if (std::memcmp(f, n, kIpv6PayloadLen) != 0 || f[kIpv6HopLimit] != n[kIpv6HopLimit] ||
+        std::memcmp(f + kIpv6Addresses, n + kIpv6Addresses, 32) != 0) {
+      return false;
+    }
   } else {
-    if (f[1] != n[1] || f[8] != n[8] || (f[6] & 0x40) != (n[6] & 0x40) || std::memcmp(f + 12, n + 12, 8) != 0) return false;
+    if (f[kIpv4Tos] != n[kIpv4Tos] || f[kIpv4Ttl] != n[kIpv4Ttl] || (f[kIpv4Flags] & kIpv4FlagDf) != (n[kIpv4Flags] & kIpv4FlagDf) ||
+        std::memcmp(f + kIpv4Addresses, n + kIpv4Addresses, 8) != 0) {
+      return false;
+    }
     // Without DF the id numbers the packets: keep it what the kernel's TSO would rebuild.
-    if (!(f[6] & 0x40) && Be16(n + 4) != static_cast<uint16_t>(Be16(f + 4) + index)) return false;
+    if (!(f[kIpv4Flags] & kIpv4FlagDf) && Be16(n + kIpv4Id) != static_cast<uint16_t>(Be16(f + kIpv4Id) + index)) return false;
   }
   const uint8_t* ft = first + a.l4;
   const uint8_t* nt = next + b.l4;
   // Ports, ACK, flags apart from PSH, window (as the kernel's GRO) and options.
-  if (std::memcmp(ft, nt, 4) != 0 || std::memcmp(ft + 8, nt + 8, 4) != 0) return false;
-  if (ft[12] != nt[12] || (ft[13] & ~kPsh) != (nt[13] & ~kPsh) || std::memcmp(ft + 14, nt + 14, 2) != 0) return false;
-  return std::memcmp(ft + 20, nt + 20, a.hdr_len - a.l4 - 20) == 0;
+  if (std::memcmp(ft, nt, kTcpSeq) != 0 || std::memcmp(ft + kTcpAckSeq, nt + kTcpAckSeq, 4) != 0) return false;
+  if (ft[kTcpDataOffset] != nt[kTcpDataOffset] || (ft[kTcpFlags] & ~kTcpPsh) != (nt[kTcpFlags] & ~kTcpPsh) ||
+      std::memcmp(ft + kTcpWindow, nt + kTcpWindow, 2) != 0) {
+    return false;
+  }
+  return std::memcmp(ft + kTcpMinHeaderLen, nt + kTcpMinHeaderLen, a.hdr_len - a.l4 - kTcpMinHeaderLen) == 0;
 }
 
 uint32_t MaxCoalescedPayload(const TcpSegment& a) {
   // IPv4 total length or IPv6 payload length: 16 bits.
-  return static_cast<uint32_t>(65535 - (a.hdr_len - kEthLen - (a.v6 ? 40 : 0)));
+  return static_cast<uint32_t>(kIpMaxPacket - (a.hdr_len - kEthHeaderLen - (a.v6 ? kIpv6HeaderLen : 0)));
 }
 
 size_t BuildCoalescedHeaders(const uint8_t* first, const TcpSegment& a, uint32_t total_payload, uint16_t gso_size,
                              bool psh, uint8_t* out) {
   uint8_t* hdr = out + kVnetHdrLen;
   std::memcpy(hdr, first, a.hdr_len);
-  uint8_t* iph = hdr + kEthLen;
+  uint8_t* iph = hdr + kEthHeaderLen;
   if (a.v6) {
-    Put16(iph + 4, static_cast<uint32_t>(a.hdr_len - kEthLen - 40 + total_payload));
+    Put16(iph + kIpv6PayloadLen, static_cast<uint32_t>(a.hdr_len - kEthHeaderLen - kIpv6HeaderLen + total_payload));
   } else {
-    Put16(iph + 2, static_cast<uint32_t>(a.hdr_len - kEthLen + total_payload));
+    Put16(iph + kIpv4TotalLen, static_cast<uint32_t>(a.hdr_len - kEthHeaderLen + total_payload));
     SetIpv4Checksum(iph);  // the kernel checks it on receive, before any segmenting
   }
   uint8_t* th = hdr + a.l4;
-  if (psh) th[13] |= kPsh;
+  if (psh) th[kTcpFlags] |= kTcpPsh;
   // NEEDS_CSUM: the field holds the pseudo-header sum (not complemented), the kernel or
   // the receiving stack sums the rest.
   uint32_t l4_len = static_cast<uint32_t>(a.hdr_len - a.l4 + total_payload);
   uint16_t partial = csum::Fold(TcpPseudo(iph, a.v6, l4_len));
-  std::memcpy(th + 16, &partial, 2);
+  std::memcpy(th + kTcpChecksum, &partial, 2);
 
   virtio_net_hdr v{};
   v.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -215,7 +210,7 @@ size_t BuildCoalescedHeaders(const uint8_t* first, const TcpSegment& a, uint32_t
   v.hdr_len = static_cast<uint16_t>(a.hdr_len);
   v.gso_size = gso_size;
   v.csum_start = static_cast<uint16_t>(a.l4);
-  v.csum_offset = 16;
+  v.csum_offset = kTcpChecksum;
   std::memcpy(out, &v, kVnetHdrLen);
   return kVnetHdrLen + a.hdr_len;
 }

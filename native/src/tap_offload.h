@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "wire.h"
+
 // struct virtio_net_hdr and its constants, as in linux/virtio_net.h (which C++ cannot
 // include: it names a field `class`). Host byte order: a TAP's default (legacy virtio).
 struct virtio_net_hdr {
@@ -34,9 +36,10 @@ namespace tap_offload {
 // 10 bytes: the header without num_buffers (TUNSETVNETHDRSZ 10).
 constexpr size_t kVnetHdrLen = sizeof(virtio_net_hdr);
 // The largest frame a TAP with TSO hands over: 64 KB of IP packet, Ethernet and two tags.
-constexpr size_t kMaxSuperFrame = 65535 + 14 + 8;
+constexpr size_t kMaxSuperFrame = wire::kIpMaxPacket + wire::kEthHeaderLen + 2 * wire::kVlanTagLen;
 // Ethernet + the largest IPv4 or IPv6 (+ extension) headers we accept + the largest TCP header.
-constexpr size_t kMaxHeaders = 14 + 8 + 120 + 60;
+constexpr size_t kMaxHeaders =
+    wire::kEthHeaderLen + 2 * wire::kVlanTagLen + wire::kIpMaxHeaderLen + wire::kTcpMaxHeaderLen;
 
 // A TCP super-frame, parsed once and then cut segment by segment.
 struct Tso {

@@ -36,7 +36,7 @@ namespace {
 // merging code proves nothing.
 uint64_t cut_count = 0, merged_count = 0;
 
-uint32_t Be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+using wire::Be32;
 
 // Input: a virtio_net_hdr, then the super-frame.
 void FuzzSegmentation(const uint8_t* data, size_t size) {
@@ -86,7 +86,7 @@ void FuzzMerge(const uint8_t* data, size_t size) {
   REQUIRE(a.hdr_len < first.size() && a.payload == first.size() - a.hdr_len && a.payload > 0);
   // The run as offload_writer gathers it: no PSH on the first, every segment but the last
   // exactly gso_size, PSH or a shorter segment ends it.
-  if (a.flags & 0x08) return;
+  if (a.flags & wire::kTcpPsh) return;
   std::vector<uint8_t> data_run(first.begin() + static_cast<long>(a.hdr_len), first.end());
   bool psh = false;
   for (uint32_t run = 1; k + run < frames.size() && run < 64; run++) {
@@ -98,8 +98,8 @@ void FuzzMerge(const uint8_t* data, size_t size) {
       break;
     }
     data_run.insert(data_run.end(), next.begin() + static_cast<long>(b.hdr_len), next.end());
-    if (b.payload < a.payload || (b.flags & 0x08)) {
-      psh = (b.flags & 0x08) != 0;
+    if (b.payload < a.payload || (b.flags & wire::kTcpPsh)) {
+      psh = (b.flags & wire::kTcpPsh) != 0;
       break;
     }
   }
@@ -196,7 +196,7 @@ class Generator {
     size_t options = 0;
     uint32_t seq = 0;
     uint16_t id = 0;
-    uint8_t flags = 0x10;
+    uint8_t flags = wire::kTcpAck;
     size_t Ip() const { return 14 + (vlan ? 4 : 0); }
     size_t L4() const { return Ip() + (v6 ? 40 : 20); }
     size_t HeaderLen() const { return L4() + 20 + options; }
@@ -212,14 +212,11 @@ class Generator {
     f.options = 4 * Below(11);
     f.seq = static_cast<uint32_t>(rng_());
     f.id = static_cast<uint16_t>(rng_());
-    f.flags = static_cast<uint8_t>(Below(4) ? 0x10 | (Below(2) ? 0x08 : 0) : Byte());
+    f.flags = static_cast<uint8_t>(Below(4) ? wire::kTcpAck | (Below(2) ? wire::kTcpPsh : 0) : Byte());
     return f;
   }
 
-  static void Put16(uint8_t* p, size_t v) {
-    p[0] = static_cast<uint8_t>(v >> 8);
-    p[1] = static_cast<uint8_t>(v);
-  }
+  static void Put16(uint8_t* p, size_t v) { wire::Put16(p, static_cast<uint32_t>(v)); }
 
   static uint32_t Sum(const uint8_t* p, size_t n, uint32_t s) {
     for (size_t i = 0; i + 1 < n; i += 2) s += uint32_t(p[i]) << 8 | p[i + 1];
@@ -237,7 +234,7 @@ class Generator {
     std::vector<uint8_t> fr(f.HeaderLen() + payload);
     for (int i = 0; i < 12; i++) fr[i] = static_cast<uint8_t>(0x10 + i);
     if (f.vlan) Put16(&fr[12], 0x8100);
-    Put16(&fr[ip - 2], f.v6 ? 0x86dd : 0x0800);
+    Put16(&fr[ip - 2], f.v6 ? wire::kEtherTypeIpv6 : wire::kEtherTypeIpv4);
     uint8_t* h = &fr[ip];
     if (f.v6) {
       h[0] = 0x60;

@@ -24,7 +24,10 @@ int fails = 0;
     }                                                               \
   } while (0)
 
-constexpr uint8_t kAck = 0x10, kPsh = 0x08, kFin = 0x01;
+using wire::Be16;
+using wire::Be32;
+using wire::Put16;
+constexpr uint8_t kAck = wire::kTcpAck, kPsh = wire::kTcpPsh, kFin = wire::kTcpFin;
 
 uint32_t Naive(const uint8_t* p, size_t n, uint32_t s = 0) {
   for (size_t i = 0; i + 1 < n; i += 2) s += p[i] << 8 | p[i + 1];
@@ -42,13 +45,6 @@ uint32_t Pseudo(const uint8_t* ip, bool v6, uint32_t l4_len) {
 bool TcpValid(const uint8_t* f, size_t len, size_t ip, size_t l4, bool v6) {
   return Fold(Naive(f + l4, len - l4, Pseudo(f + ip, v6, static_cast<uint32_t>(len - l4)))) == 0xffff;
 }
-void Put16(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-uint32_t Be16(const uint8_t* p) { return uint32_t(p[0]) << 8 | p[1]; }
-uint32_t Be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
-
 // Ethernet (+ VLAN tag) + IPv4/IPv6 + TCP (+ options) + random payload; sequence number
 // close to 2^32 so that segments wrap.
 std::vector<uint8_t> MakeFrame(bool v6, bool vlan, size_t payload, uint8_t flags, size_t optlen) {

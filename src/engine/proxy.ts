@@ -3,20 +3,33 @@
 // over the request in its own slot, and never tunnelled. Allocates nothing per request
 // but the table lookup's key.
 import type { NeighEntry, NeighTable } from './neigh.js';
-import { ETH_DST, ETH_HEADER_LEN, ETH_SRC, ETHERTYPE_ARP, ETHERTYPE_IPV6, etherType } from '../vxlan/ethernet.js';
+import { ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, EthernetFrame, IPV6_HEADER_LEN } from '../vxlan/ethernet.js';
 import { ADDRESS_LEN, formatAddress } from '../vxlan/address.js';
+import {
+  ARP_ETHERNET_IPV4_LEN,
+  ARP_HARDWARE_ETHERNET,
+  ARP_HARDWARE_IEEE802,
+  ARP_REPLY,
+  ARP_REQUEST,
+  ArpPacket,
+} from '../vxlan/arp.js';
+import { Ipv6Packet } from '../vxlan/ipv6.js';
+import {
+  ND_ADVERT,
+  ND_LLADDR_OPTION_LEN,
+  ND_MESSAGE_LEN,
+  ND_OPT_SOURCE_LLADDR,
+  ND_OPT_TARGET_LLADDR,
+  ND_SOLICIT,
+  NeighbourMessage,
+  PROTO_ICMPV6,
+} from '../vxlan/nd.js';
+import { MAC_LEN } from '../vxlan/mac.js';
 
-const ARP_LEN = 28;
-const ARP_REQUEST = 1;
-const ARP_REPLY = 2;
-const IPV6_LEN = 40;
-const PROTO_ICMPV6 = 58;
-const ND_SOLICIT = 135;
-const ND_ADVERT = 136;
-const ND_MSG_LEN = 24; // type, code, checksum, flags, target
-const ND_OPT_SOURCE_LLADDR = 1;
-const ND_OPT_TARGET_LLADDR = 2;
-const NA_LEN = ND_MSG_LEN + 8; // with the target link-layer address option
+const IPV4_LEN = 4;
+/** The advertisement: the message and its target link-layer address option. */
+const NA_LEN = ND_MESSAGE_LEN + ND_LLADDR_OPTION_LEN;
+const ND_HOP_LIMIT = 255;
 
 /** What the proxy did with a frame it takes. */
 export interface ProxyOutcome {
@@ -26,22 +39,31 @@ export interface ProxyOutcome {
   missed: string | undefined;
 }
 
+// The views isProxied reads through: made once, pointed at each frame.
+const classifyEth = new EthernetFrame();
+const classifyIp = new Ipv6Packet();
+const classifyNd = new NeighbourMessage();
+
 /** True for the frames the proxy takes: every ARP frame, and Neighbour Solicitations. */
 export function isProxied(buf: Uint8Array, frame: number, length: number): boolean {
-  if (length < ETH_HEADER_LEN) return false;
-  const type = etherType(buf, frame);
+  if (!classifyEth.wrap(buf, frame, length)) return false;
+  const type = classifyEth.etherType;
   if (type === ETHERTYPE_ARP) return true;
-  if (type !== ETHERTYPE_IPV6 || length < ETH_HEADER_LEN + IPV6_LEN + ND_MSG_LEN) return false;
-  const ip = frame + ETH_HEADER_LEN;
-  const icmp = ip + IPV6_LEN;
-  return buf[ip + 6] === PROTO_ICMPV6 && buf[icmp] === ND_SOLICIT && buf[icmp + 1] === 0;
+  if (type !== ETHERTYPE_IPV6 || !classifyIp.wrap(buf, classifyEth.payloadOffset, classifyEth.payloadLength)) return false;
+  if (classifyIp.nextHeader !== PROTO_ICMPV6) return false;
+  if (!classifyNd.wrap(buf, classifyIp.payloadOffset, classifyEth.payloadLength - IPV6_HEADER_LEN)) return false;
+  return classifyNd.type === ND_SOLICIT && classifyNd.code === 0;
 }
 
 export class Proxy {
   private readonly address = new Uint8Array(ADDRESS_LEN);
   private readonly requester = new Uint8Array(ADDRESS_LEN);
-  private readonly requesterMac = new Uint8Array(6);
+  private readonly requesterMac = new Uint8Array(MAC_LEN);
   private readonly outcome: ProxyOutcome = { replyLength: 0, missed: undefined };
+  private readonly eth = new EthernetFrame();
+  private readonly arp = new ArpPacket();
+  private readonly ip = new Ipv6Packet();
+  private readonly nd = new NeighbourMessage();
 
   constructor(private readonly neighbours: NeighTable) {}
 
@@ -49,107 +71,89 @@ export class Proxy {
   answer(buf: Uint8Array, frame: number, length: number): ProxyOutcome {
     this.outcome.replyLength = 0;
     this.outcome.missed = undefined;
-    if (etherType(buf, frame) === ETHERTYPE_ARP) this.answerArp(buf, frame, length);
-    else this.answerSolicitation(buf, frame, length);
+    const eth = this.eth;
+    eth.wrap(buf, frame, length);
+    if (eth.etherType === ETHERTYPE_ARP) this.answerArp(buf);
+    else this.answerSolicitation(buf);
     return this.outcome;
   }
 
-  private answerArp(buf: Uint8Array, frame: number, length: number): void {
-    const arp = frame + ETH_HEADER_LEN;
-    if (length < ETH_HEADER_LEN + ARP_LEN) return;
-    const hardware = (buf[arp]! << 8) | buf[arp + 1]!;
-    const protocol = (buf[arp + 2]! << 8) | buf[arp + 3]!;
-    const op = (buf[arp + 6]! << 8) | buf[arp + 7]!;
-    if ((hardware !== 1 && hardware !== 6) || protocol !== 0x0800 || buf[arp + 4] !== 6 || buf[arp + 5] !== 4 || op !== ARP_REQUEST) return;
-    const target = arp + 24;
+  private answerArp(buf: Uint8Array): void {
+    const { eth, arp } = this;
+    if (!arp.wrap(buf, eth.payloadOffset, eth.payloadLength)) return;
+    const hardware = arp.hardwareType;
+    if (hardware !== ARP_HARDWARE_ETHERNET && hardware !== ARP_HARDWARE_IEEE802) return;
+    if (arp.protocolType !== ETHERTYPE_IPV4 || arp.hardwareLength !== MAC_LEN || arp.protocolLength !== IPV4_LEN) return;
+    if (arp.operation !== ARP_REQUEST) return;
+    const target = arp.targetProtocolOffset;
     // Loopback and multicast targets are never answered (as the kernel).
     if (buf[target] === 127 || (buf[target]! & 0xf0) === 0xe0) return;
+    // The table's key: the IPv4-mapped form.
     this.address.fill(0, 0, 10);
     this.address[10] = 0xff;
     this.address[11] = 0xff;
-    this.address.set(buf.subarray(target, target + 4), 12);
+    this.address.set(buf.subarray(target, target + IPV4_LEN), 12);
     const neighbour = this.neighbours.lookup(this.address, 0);
     if (neighbour === undefined) {
       this.outcome.missed = formatAddress(this.address, 0);
       return;
     }
     // The reply goes back to the asker: its MAC and IP become the target.
-    this.requesterMac.set(buf.subarray(arp + 8, arp + 14));
-    this.requester.set(buf.subarray(arp + 14, arp + 18));
-    buf.set(this.requesterMac, frame + ETH_DST);
-    buf.set(neighbour.mac, frame + ETH_SRC);
-    buf[arp + 7] = ARP_REPLY;
-    buf.set(neighbour.mac, arp + 8);
-    buf.set(this.address.subarray(12, 16), arp + 14);
-    buf.set(this.requesterMac, arp + 18);
-    buf.set(this.requester.subarray(0, 4), arp + 24);
-    this.outcome.replyLength = ETH_HEADER_LEN + ARP_LEN;
+    const sha = arp.senderHardwareOffset;
+    const spa = arp.senderProtocolOffset;
+    this.requesterMac.set(buf.subarray(sha, sha + MAC_LEN));
+    this.requester.set(buf.subarray(spa, spa + IPV4_LEN));
+    eth.setDestination(this.requesterMac);
+    eth.setSource(neighbour.mac);
+    arp.operation = ARP_REPLY;
+    arp.setSenderHardware(neighbour.mac);
+    arp.setSenderProtocol(this.address.subarray(12, 16));
+    arp.setTargetHardware(this.requesterMac);
+    arp.setTargetProtocol(this.requester.subarray(0, IPV4_LEN));
+    this.outcome.replyLength = ETH_HEADER_LEN + ARP_ETHERNET_IPV4_LEN;
   }
 
-  /** The solicitation's source link-layer address option, which the kernel prefers. */
-  private sourceLinkAddress(buf: Uint8Array, frame: number, length: number): Uint8Array | undefined {
-    const end = frame + length;
-    for (let opt = frame + ETH_HEADER_LEN + IPV6_LEN + ND_MSG_LEN; opt + 8 <= end; ) {
-      const size = buf[opt + 1]! * 8;
-      if (size === 0) return undefined;
-      if (buf[opt] === ND_OPT_SOURCE_LLADDR && size === 8) return buf.subarray(opt + 2, opt + 8);
-      opt += size;
-    }
-    return undefined;
-  }
-
-  private answerSolicitation(buf: Uint8Array, frame: number, length: number): void {
-    const ip = frame + ETH_HEADER_LEN;
-    const icmp = ip + IPV6_LEN;
-    const target = icmp + 8;
-    const destination = ip + 24;
-    const loopback = buf.subarray(destination, destination + 15).every((b) => b === 0) && buf[destination + 15] === 1;
+  private answerSolicitation(buf: Uint8Array): void {
+    const { eth, ip, nd } = this;
+    ip.wrap(buf, eth.payloadOffset, eth.payloadLength);
+    nd.wrap(buf, ip.payloadOffset, eth.payloadLength - IPV6_HEADER_LEN);
     // Multicast and IPv4-mapped targets are never answered (the latter would hit ARP entries).
-    const mapped = buf.subarray(target, target + 10).every((b) => b === 0) && buf[target + 10] === 0xff && buf[target + 11] === 0xff;
-    if (loopback || mapped || buf[target] === 0xff) return;
+    if (ip.destinationIsLoopback || nd.targetIsMapped || nd.targetIsMulticast) return;
+    const target = nd.targetOffset;
     this.address.set(buf.subarray(target, target + ADDRESS_LEN));
     const neighbour = this.neighbours.lookup(this.address, 0);
     if (neighbour === undefined) {
       this.outcome.missed = formatAddress(this.address, 0);
       return;
     }
-    this.requesterMac.set(this.sourceLinkAddress(buf, frame, length) ?? buf.subarray(frame + ETH_SRC, frame + ETH_SRC + 6));
-    this.requester.set(buf.subarray(ip + 8, ip + 24));
-    this.writeAdvertisement(buf, frame, neighbour);
-    this.outcome.replyLength = ETH_HEADER_LEN + IPV6_LEN + NA_LEN;
+    // The solicitation's source link-layer address option, which the kernel prefers.
+    const option = nd.linkAddressOffset(ND_OPT_SOURCE_LLADDR);
+    const mac = option >= 0 ? option : eth.sourceOffset;
+    this.requesterMac.set(buf.subarray(mac, mac + MAC_LEN));
+    const source = ip.sourceOffset;
+    this.requester.set(buf.subarray(source, source + ADDRESS_LEN));
+    this.writeAdvertisement(neighbour);
+    this.outcome.replyLength = ETH_HEADER_LEN + IPV6_HEADER_LEN + NA_LEN;
   }
 
   /** A Neighbour Advertisement (S and O set, R from the entry) over the solicitation. */
-  private writeAdvertisement(buf: Uint8Array, frame: number, neighbour: NeighEntry): void {
-    const ip = frame + ETH_HEADER_LEN;
-    const icmp = ip + IPV6_LEN;
-    buf.set(this.requesterMac, frame + ETH_DST);
-    buf.set(neighbour.mac, frame + ETH_SRC);
-    buf.set([0x60, 0, 0, 0, 0, NA_LEN, PROTO_ICMPV6, 255], ip);
-    buf.set(this.address, ip + 8); // from the target address
-    buf.set(this.requester, ip + 24); // to the asker
-    buf.fill(0, icmp, icmp + NA_LEN);
-    buf[icmp] = ND_ADVERT;
-    buf[icmp + 4] = (neighbour.router ? 0x80 : 0) | 0x40 | 0x20;
-    buf.set(this.address, icmp + 8);
-    buf[icmp + ND_MSG_LEN] = ND_OPT_TARGET_LLADDR;
-    buf[icmp + ND_MSG_LEN + 1] = 1;
-    buf.set(neighbour.mac, icmp + ND_MSG_LEN + 2);
-    const check = icmpv6Checksum(buf, ip, icmp, NA_LEN);
-    buf[icmp + 2] = check >> 8;
-    buf[icmp + 3] = check & 0xff;
+  private writeAdvertisement(neighbour: NeighEntry): void {
+    const { eth, ip, nd } = this;
+    eth.setDestination(this.requesterMac);
+    eth.setSource(neighbour.mac);
+    ip.setFirstWord(0, 0);
+    ip.payloadLength = NA_LEN;
+    ip.nextHeader = PROTO_ICMPV6;
+    ip.hopLimit = ND_HOP_LIMIT;
+    ip.setSource(this.address); // from the target address
+    ip.setDestination(this.requester); // to the asker
+    nd.wrap(ip.buf, ip.payloadOffset, NA_LEN);
+    nd.type = ND_ADVERT;
+    nd.code = 0;
+    nd.checksum = 0;
+    nd.setFlags(neighbour.router, true, true);
+    nd.setTarget(this.address);
+    nd.setLinkAddressOption(ND_OPT_TARGET_LLADDR, neighbour.mac);
+    nd.fillChecksum(ip);
   }
-}
-
-/** ICMPv6 checksum: the pseudo-header (addresses, length, next header) and the message. */
-function icmpv6Checksum(buf: Uint8Array, ip: number, icmp: number, length: number): number {
-  let sum = 0;
-  const add = (from: number, to: number): void => {
-    for (let i = from; i < to; i += 2) sum += (buf[i]! << 8) | (i + 1 < to ? buf[i + 1]! : 0);
-  };
-  add(ip + 8, ip + 40);
-  sum += length + PROTO_ICMPV6;
-  add(icmp, icmp + length);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
 }

@@ -1,6 +1,7 @@
 // The 8-byte VXLAN header (RFC 7348): word 0 = flags (only the I bit, 0x08, in the top
 // byte), word 1 = VNI << 8. Reserved bits are zero on send; on receive the Linux kernel
 // drops packets with any reserved bit set, and so do we.
+import { WireView } from './view.js';
 
 export const VXLAN_HEADER_LEN = 8;
 export const VXLAN_FLAG_I = 0x08;
@@ -28,4 +29,40 @@ export function hasIFlag(buf: Uint8Array, offset: number): boolean {
 /** Any bit other than the I flag and the VNI is set. */
 export function hasReservedBits(buf: Uint8Array, offset: number): boolean {
   return ((buf[offset]! & ~VXLAN_FLAG_I) | buf[offset + 1]! | buf[offset + 2]! | buf[offset + 3]! | buf[offset + 7]!) !== 0;
+}
+
+/** The VXLAN header as a view, over the functions above. */
+export class VxlanHeader extends WireView {
+  protected checkLength(): boolean {
+    return this.length >= VXLAN_HEADER_LEN;
+  }
+
+  get flags(): number {
+    return this.u8(0);
+  }
+
+  get hasIFlag(): boolean {
+    return hasIFlag(this.buf, this.start);
+  }
+
+  get vni(): number {
+    return readVni(this.buf, this.start);
+  }
+
+  get hasReservedBits(): boolean {
+    return hasReservedBits(this.buf, this.start);
+  }
+
+  /** Writes the whole header: the I flag, `vni`, every reserved bit zero. */
+  emit(vni: number): void {
+    writeVxlanHeader(this.buf, this.start, vni);
+  }
+
+  get payloadOffset(): number {
+    return this.start + VXLAN_HEADER_LEN;
+  }
+
+  get payloadLength(): number {
+    return this.length - VXLAN_HEADER_LEN;
+  }
 }

@@ -1,9 +1,10 @@
 // Reading (and, for ECN, writing) the inner IP header of a frame: what the outer header
 // inherits (DS field, TTL, DF), the flow hash behind the UDP source port, and RFC 6040
 // ECN decapsulation. Pure functions over a buffer; nothing allocates.
-import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherType } from './ethernet.js';
+import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN, EthernetFrame } from './ethernet.js';
+import { Ipv4Packet } from './ipv4.js';
+import { Ipv6Packet } from './ipv6.js';
 
-const ETHERTYPE_VLAN = 0x8100;
 const VLAN_TAG_LEN = 4;
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
@@ -12,16 +13,22 @@ export const ECN_NOT_ECT = 0;
 export const ECN_ECT0 = 2;
 export const ECN_CE = 3;
 
+// The views every function here reads through: made once, pointed at each packet.
+const eth = new EthernetFrame();
+const v4 = new Ipv4Packet();
+const v6 = new Ipv6Packet();
+
 function ipOffset(buf: Uint8Array, frame: number, length: number, throughVlan: boolean): number {
-  let type = etherType(buf, frame);
-  let ip = frame + ETH_HEADER_LEN;
-  if (throughVlan && type === ETHERTYPE_VLAN && length >= ETH_HEADER_LEN + VLAN_TAG_LEN) {
+  if (!eth.wrap(buf, frame, length)) return -1;
+  let type = eth.etherType;
+  let ip = eth.payloadOffset;
+  if (throughVlan && type === ETHERTYPE_VLAN && eth.payloadLength >= VLAN_TAG_LEN) {
     type = (buf[ip + 2]! << 8) | buf[ip + 3]!;
     ip += VLAN_TAG_LEN;
   }
-  const end = frame + length;
-  if (type === ETHERTYPE_IPV4 && end - ip >= 20 && buf[ip]! >> 4 === 4) return ip;
-  if (type === ETHERTYPE_IPV6 && end - ip >= 40 && buf[ip]! >> 4 === 6) return ip;
+  const rest = frame + length - ip;
+  if (type === ETHERTYPE_IPV4 && v4.wrap(buf, ip, rest) && v4.version === 4) return ip;
+  if (type === ETHERTYPE_IPV6 && v6.wrap(buf, ip, rest) && v6.version === 6) return ip;
   return -1;
 }
 
@@ -39,16 +46,20 @@ export function flowIpOffset(buf: Uint8Array, frame: number, length: number): nu
   return ipOffset(buf, frame, length, true);
 }
 
+// The functions below take an offset ipOffset returned, so the header is whole: the
+// views are pointed at the rest of the buffer.
 const isV4 = (buf: Uint8Array, ip: number): boolean => buf[ip]! >> 4 === 4;
+const ipv4At = (buf: Uint8Array, ip: number): Ipv4Packet => (v4.wrap(buf, ip, buf.length - ip), v4);
+const ipv6At = (buf: Uint8Array, ip: number): Ipv6Packet => (v6.wrap(buf, ip, buf.length - ip), v6);
 
 /** The DS field (TOS / traffic class), ECN bits included. */
 export function dsField(buf: Uint8Array, ip: number): number {
-  return isV4(buf, ip) ? buf[ip + 1]! : ((buf[ip]! & 0x0f) << 4) | (buf[ip + 1]! >> 4);
+  return isV4(buf, ip) ? ipv4At(buf, ip).dsField : ipv6At(buf, ip).trafficClass;
 }
 
 /** TTL (IPv4) or hop limit (IPv6). */
 export function hopLimit(buf: Uint8Array, ip: number): number {
-  return isV4(buf, ip) ? buf[ip + 8]! : buf[ip + 7]!;
+  return isV4(buf, ip) ? ipv4At(buf, ip).ttl : ipv6At(buf, ip).hopLimit;
 }
 
 /** The IPv6 flow label (20 bits); an IPv4 packet has none: 0. */
@@ -58,7 +69,7 @@ export function flowLabel(buf: Uint8Array, ip: number): number {
 
 /** What `df inherit` sets: IPv4 with DF, or any IPv6 (which never fragments en route). */
 export function inheritsDf(buf: Uint8Array, ip: number): boolean {
-  return isV4(buf, ip) ? (buf[ip + 6]! & 0x40) !== 0 : true;
+  return isV4(buf, ip) ? ipv4At(buf, ip).dontFragment : true;
 }
 
 /** RFC 6040 encapsulation: the outer ECN field copies the inner, except CE goes out as ECT(0). */
@@ -86,16 +97,18 @@ export function flowHash(buf: Uint8Array, frame: number, length: number, ip: num
   let proto: number;
   let l4: number;
   if (isV4(buf, ip)) {
-    h = mixRange(h, buf, ip + 12, ip + 20);
-    proto = buf[ip + 9]!;
-    const fragmented = ((buf[ip + 6]! & 0x3f) | buf[ip + 7]!) !== 0;
-    l4 = fragmented ? -1 : ip + (buf[ip]! & 0x0f) * 4;
+    const p = ipv4At(buf, ip);
+    h = mixRange(h, buf, p.sourceOffset, p.destinationOffset + 4);
+    proto = p.protocol;
+    l4 = p.isFragment ? -1 : p.payloadOffset;
   } else {
-    h = mixRange(h, buf, ip + 8, ip + 40);
-    proto = buf[ip + 6]!;
-    l4 = ip + 40;
+    const p = ipv6At(buf, ip);
+    h = mixRange(h, buf, p.sourceOffset, p.destinationOffset + 16);
+    proto = p.nextHeader;
+    l4 = p.payloadOffset;
   }
   h = mix(h, proto);
+  // The ports: the first 4 bytes of TCP and UDP.
   if ((proto === PROTO_TCP || proto === PROTO_UDP) && l4 >= 0 && l4 + 4 <= frame + length) h = mixRange(h, buf, l4, l4 + 4);
   return finish(h);
 }
@@ -121,19 +134,10 @@ export function decapCe(buf: Uint8Array, ip: number): boolean {
   const ecn = dsField(buf, ip) & 3;
   if (ecn === ECN_NOT_ECT) return false;
   if (ecn === ECN_CE) return true;
-  if (isV4(buf, ip)) {
-    const old = (buf[ip]! << 8) | buf[ip + 1]!;
-    buf[ip + 1] = buf[ip + 1]! | ECN_CE;
-    const now = (buf[ip]! << 8) | buf[ip + 1]!;
-    // Incremental checksum update (RFC 1624): HC' = ~(~HC + ~m + m').
-    let sum = (~((buf[ip + 10]! << 8) | buf[ip + 11]!) & 0xffff) + (~old & 0xffff) + now;
-    sum = (sum & 0xffff) + (sum >>> 16);
-    sum = (sum & 0xffff) + (sum >>> 16);
-    const check = ~sum & 0xffff;
-    buf[ip + 10] = check >> 8;
-    buf[ip + 11] = check & 0xff;
-  } else {
-    buf[ip + 1] = buf[ip + 1]! | (ECN_CE << 4);
+  if (isV4(buf, ip)) ipv4At(buf, ip).markCe();
+  else {
+    const p = ipv6At(buf, ip);
+    p.trafficClass = p.trafficClass | ECN_CE;
   }
   return true;
 }
