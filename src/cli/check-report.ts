@@ -1,11 +1,12 @@
 // `vxlan-tap check`, the pure part: what the probes found (and the /proc text they read)
 // turned into findings, a recommendation and an exit code. No I/O here; see check.ts.
 
+import { DEFAULT_MTU } from '../config/vtep-config.js';
+import { ENCAP_OVERHEAD, MIN_MTU } from '../vxlan/header.js';
+
 export const TUN_PATH = '/dev/net/tun';
 
-// Outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14; an IPv6 outer header is 20 longer.
-export const ENCAP_OVERHEAD = { ipv4: 50, ipv6: 70 } as const;
-const MIN_MTU = 68;
+const OVERHEAD = { ipv4: ENCAP_OVERHEAD[4], ipv6: ENCAP_OVERHEAD[6] } as const;
 
 const CAP_NET_ADMIN = 12n;
 
@@ -156,7 +157,7 @@ function underlayFinding(probe: UnderlayProbe): Pick<CheckReport, 'underlay' | '
   // An explicit device may carry either family; a default route has its own.
   const families: Family[] = probe.source === 'dev' ? ['ipv4', 'ipv6'] : probe.source === 'ipv4-default-route' ? ['ipv4'] : ['ipv6'];
   const overlayMtu: { ipv4?: number; ipv6?: number } = {};
-  for (const family of families) overlayMtu[family] = probe.mtu - ENCAP_OVERHEAD[family];
+  for (const family of families) overlayMtu[family] = probe.mtu - OVERHEAD[family];
   return { underlay: { device: probe.device, mtu: probe.mtu, source: probe.source, detail: `${probe.mtu} (${probe.device}, ${where})` }, overlayMtu };
 }
 
@@ -220,14 +221,14 @@ export function buildReport(probes: Probes): CheckReport {
 function overlayText(report: CheckReport): string {
   const { overlayMtu, underlay } = report;
   if (overlayMtu === null) {
-    return underlay.source === 'none' ? 'unknown (without --dev, vxlan-tap uses 1450 over IPv4, 1430 over IPv6)' : 'unknown';
+    return underlay.source === 'none' ? `unknown (without --dev, vxlan-tap uses ${DEFAULT_MTU[4]} over IPv4, ${DEFAULT_MTU[6]} over IPv6)` : 'unknown';
   }
   return (['ipv4', 'ipv6'] as const)
     .filter((family) => overlayMtu[family] !== undefined)
     .map((family) => {
       const mtu = overlayMtu[family]!;
       const low = mtu < MIN_MTU ? `; below the minimum ${MIN_MTU}` : '';
-      return `${mtu} over ${family === 'ipv4' ? 'IPv4' : 'IPv6'} (${underlay.mtu} - ${ENCAP_OVERHEAD[family]}${low})`;
+      return `${mtu} over ${family === 'ipv4' ? 'IPv4' : 'IPv6'} (${underlay.mtu} - ${OVERHEAD[family]}${low})`;
     })
     .join(', ');
 }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { parseInterfaceName } from '../config/parse.js';
+import { deviceMtu } from '../config/system.js';
 import {
   buildReport,
   formatJson,
@@ -93,15 +94,6 @@ function probeCapabilities(): CapabilityProbe {
     return capEff === undefined ? { unreadable: 'no CapEff line' } : { capEff };
   } catch (err) {
     return { unreadable: (err as Error).message };
-  }
-}
-
-function deviceMtu(device: string): number | undefined {
-  try {
-    const mtu = Number(readFileSync(`/sys/class/net/${device}/mtu`, 'utf8').trim());
-    return Number.isInteger(mtu) && mtu > 0 ? mtu : undefined;
-  } catch {
-    return undefined;
   }
 }
 

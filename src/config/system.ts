@@ -16,9 +16,11 @@ function localPortRange(): { min: number; max: number } {
   return FALLBACK_PORT_RANGE;
 }
 
-function deviceMtu(name: string): number | undefined {
+/** The MTU of an interface, or undefined when there is no such interface (or it reads oddly). */
+export function deviceMtu(name: string): number | undefined {
   try {
-    return Number(readFileSync(`/sys/class/net/${name}/mtu`, 'utf8').trim());
+    const mtu = Number(readFileSync(`/sys/class/net/${name}/mtu`, 'utf8').trim());
+    return Number.isInteger(mtu) && mtu > 0 ? mtu : undefined;
   } catch {
     return undefined;
   }

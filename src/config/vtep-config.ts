@@ -2,6 +2,7 @@
 // validated VtepConfig: the underlay shared by every VNI, and one segment per VNI. All
 // input errors surface here, before anything is created, naming the option or field.
 import { ConfigError } from './errors.js';
+import { ENCAP_OVERHEAD, MIN_MTU } from '../vxlan/header.js';
 import type { OuterHeaderConfig } from '../engine/engine.js';
 import { buildMembership, type MembershipConfig, type RawMembership } from './membership.js';
 import {
@@ -37,7 +38,8 @@ import {
 export const DEFAULT_PORT = 4789;
 // 1500 - 50 (outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14); an IPv6 outer
 // header is 20 bytes longer.
-export const DEFAULT_MTU = { 4: 1450, 6: 1430 } as const;
+/** Without a lower device, as the kernel: a 1500-byte underlay less the overhead. */
+export const DEFAULT_MTU = { 4: 1500 - ENCAP_OVERHEAD[4], 6: 1500 - ENCAP_OVERHEAD[6] } as const;
 export const DEFAULT_AGEING_SECONDS = 300;
 
 /** What every VNI of one process shares: one UDP port, one way to send. */
@@ -174,9 +176,6 @@ export type Namer = (setting: string) => string;
 
 export const optionNamer: Namer = (setting) => `--${setting.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-// Outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14; IPv6 is 20 bytes longer.
-const ENCAP_OVERHEAD = { 4: 50, 6: 70 } as const;
-
 // node:dgram sends every datagram from the bound port with the socket's TTL and TOS,
 // cannot bind to a device or join a group on one, and delivers only through its own
 // callbacks (nothing to busy-poll).
@@ -239,7 +238,7 @@ export function buildUnderlay(
 
 function defaultMtu(underlay: UnderlayConfig): number {
   if (underlay.deviceMtu === undefined) return DEFAULT_MTU[underlay.family];
-  return Math.max(68, underlay.deviceMtu - ENCAP_OVERHEAD[underlay.family]);
+  return Math.max(MIN_MTU, underlay.deviceMtu - ENCAP_OVERHEAD[underlay.family]);
 }
 
 export function buildSegment(raw: RawSegment, underlay: UnderlayConfig, name: Namer): SegmentConfig {

@@ -1,11 +1,25 @@
 // The 8-byte VXLAN header (RFC 7348): word 0 = flags (only the I bit, 0x08, in the top
 // byte), word 1 = VNI << 8. Reserved bits are zero on send; on receive the Linux kernel
 // drops packets with any reserved bit set, and so do we.
+import { ETH_HEADER_LEN, IPV4_MIN_HEADER_LEN, IPV6_HEADER_LEN } from './ethernet.js';
 import { WireView } from './view.js';
 
 export const VXLAN_HEADER_LEN = 8;
 export const VXLAN_FLAG_I = 0x08;
 export const MAX_VNI = 0xffffff;
+
+const UDP_HEADER_LEN = 8;
+/**
+ * What encapsulation adds to the inner IP packet, per outer IP version: the outer IP and
+ * UDP headers, the VXLAN header and the inner Ethernet header. An overlay MTU is the
+ * underlay's less this.
+ */
+export const ENCAP_OVERHEAD = {
+  4: IPV4_MIN_HEADER_LEN + UDP_HEADER_LEN + VXLAN_HEADER_LEN + ETH_HEADER_LEN,
+  6: IPV6_HEADER_LEN + UDP_HEADER_LEN + VXLAN_HEADER_LEN + ETH_HEADER_LEN,
+} as const;
+/** The smallest MTU of an IP link (IPv4's 68), which the kernel's vxlan also keeps. */
+export const MIN_MTU = 68;
 
 export function writeVxlanHeader(buf: Uint8Array, offset: number, vni: number): void {
   buf[offset] = VXLAN_FLAG_I;
