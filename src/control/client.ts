@@ -2,6 +2,7 @@
 // a stream of event lines.
 import net from 'node:net';
 import { RuntimeError } from '../config/errors.js';
+import { readLines, sendLine } from './json-lines.js';
 
 function explain(err: NodeJS.ErrnoException, socketPath: string): RuntimeError {
   switch (err.code) {
@@ -24,25 +25,20 @@ function explain(err: NodeJS.ErrnoException, socketPath: string): RuntimeError {
 export function converse(socketPath: string, request: object, onLine: (message: Record<string, unknown>) => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
-    let pending = '';
-    socket.once('connect', () => socket.write(`${JSON.stringify(request)}\n`));
-    socket.on('data', (chunk) => {
-      pending += chunk.toString();
-      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        let message: Record<string, unknown>;
-        try {
-          message = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          socket.destroy();
-          return reject(new RuntimeError(`${socketPath} answered something that is not JSON: is it a vxlan-tap control socket?`));
-        }
-        if (!onLine(message)) {
-          socket.end();
-          return resolve();
-        }
+    socket.once('connect', () => sendLine(socket, request));
+    readLines(socket, (line) => {
+      let message: Record<string, unknown>;
+      try {
+        message = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        socket.destroy();
+        reject(new RuntimeError(`${socketPath} answered something that is not JSON: is it a vxlan-tap control socket?`));
+        return false;
       }
+      if (onLine(message)) return true;
+      socket.end();
+      resolve();
+      return false;
     });
     socket.once('error', (err) => reject(explain(err, socketPath)));
     socket.once('close', () => resolve());

@@ -8,9 +8,10 @@ import path from 'node:path';
 import { RuntimeError } from '../config/errors.js';
 import { namedNetworkNamespace } from '../config/system.js';
 import { RequestError, type ControlRequest } from './commands.js';
+import { readLines, sendLine } from './json-lines.js';
 
 export const CONTROL_DIR = '/run/vxlan-tap';
-const MAX_REQUEST_BYTES = 64 * 1024;
+const MAX_REQUEST_CHARS = 64 * 1024;
 /** Events a monitor client may leave unread before it is cut off (memory stays bounded). */
 export const MAX_MONITOR_BACKLOG = 10_000;
 /** Time a cut-off client gets to read the message saying so. */
@@ -83,28 +84,25 @@ function subscribeMonitor(socket: net.Socket, handler: ControlHandler): () => vo
 }
 
 function serve(socket: net.Socket, handler: ControlHandler): void {
-  let pending = '';
   let unsubscribe: (() => void) | undefined;
-  const send = (message: unknown): void => void socket.write(`${JSON.stringify(message)}\n`);
-  socket.on('data', (chunk) => {
-    pending += chunk.toString();
-    if (pending.length > MAX_REQUEST_BYTES) return void socket.destroy(); // not a control client
-    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
-      const line = pending.slice(0, nl).trim();
-      pending = pending.slice(nl + 1);
-      if (line === '') continue;
+  const send = (message: unknown): void => sendLine(socket, message);
+  readLines(
+    socket,
+    (text) => {
+      const line = text.trim();
+      if (line === '') return true;
       let request: ControlRequest;
       try {
         request = JSON.parse(line) as ControlRequest;
         if (typeof request !== 'object' || request === null || typeof request.cmd !== 'string') throw new Error();
       } catch {
         send({ ok: false, error: 'each request is one JSON object with a "cmd" field, on one line' });
-        continue;
+        return true;
       }
       if (request.cmd === 'monitor' && handler.subscribe !== undefined) {
         unsubscribe ??= subscribeMonitor(socket, handler);
         send({ ok: true });
-        continue;
+        return true;
       }
       Promise.resolve()
         .then(() => handler.run(request))
@@ -112,8 +110,10 @@ function serve(socket: net.Socket, handler: ControlHandler): void {
           (result) => send({ ok: true, result: result ?? null }),
           (err: Error) => send({ ok: false, error: err instanceof RequestError ? err.message : `internal error: ${err.message}` }),
         );
-    }
-  });
+      return true;
+    },
+    MAX_REQUEST_CHARS, // not a control client
+  );
   socket.on('close', () => unsubscribe?.());
   socket.on('error', () => socket.destroy());
 }
