@@ -13,6 +13,8 @@ import type { RxTarget } from './engine/demux.js';
 import { Engine, type EngineEvent } from './engine/engine.js';
 import { NeighTable } from './engine/neigh.js';
 import type { EventHub, VtepEvent } from './control/events.js';
+import type { SegmentTables } from './control/segment-tables.js';
+import type { Counters } from './engine/counters.js';
 import { Fdb, ZERO_MAC, type FdbState } from './engine/fdb.js';
 import { makeRemote, type Remote } from './engine/remote.js';
 import { TapDevice } from './io/tap.js';
@@ -82,7 +84,7 @@ function stableMac(tapName: string, log: Logger): Uint8Array | undefined {
   return machineId === undefined ? undefined : persistentMac(machineId, tapName, namedNetworkNamespace());
 }
 
-export class Segment implements RxTarget {
+export class Segment implements RxTarget, SegmentTables {
   /** Frames decapsulated for this TAP during the current receive batch. */
   readonly deliveries = new FrameBatch(DELIVERIES);
   /** What the configuration put in the tables last, so that a reload removes only that. */
@@ -95,6 +97,26 @@ export class Segment implements RxTarget {
     private readonly port: number,
     private readonly limited: RateLimitedLog,
   ) {}
+
+  get vni(): number {
+    return this.config.vni;
+  }
+
+  get tapName(): string {
+    return this.tap.name;
+  }
+
+  get fdb(): Fdb {
+    return this.engine.fdb;
+  }
+
+  get neighbours(): NeighTable {
+    return this.engine.neighbours;
+  }
+
+  get counters(): Counters {
+    return this.engine.counters;
+  }
 
   /**
    * `onFailure` hears once that the TAP failed (deleted from outside, EIO): reading has

@@ -7,7 +7,7 @@ import { fdbDeleteSchema, fdbEntrySchema, fdbFlushSchema, neighDeleteSchema, nei
 import { FdbError, type FdbEntry, type FdbState } from '../engine/fdb.js';
 import { NeighError } from '../engine/neigh.js';
 import { makeRemote } from '../engine/remote.js';
-import type { Segment } from '../segment.js';
+import type { SegmentTables } from './segment-tables.js';
 import { parseMac, formatMac } from '../vxlan/mac.js';
 
 export interface ControlRequest {
@@ -46,9 +46,9 @@ export interface NeighRow {
   dev: string;
 }
 
-/** What a segment offers the control socket, besides its FDB and neighbour table. */
+/** What a request is carried out on: one segment's tables, and the underlay's defaults. */
 export interface ControlContext {
-  segment: Segment;
+  segment: SegmentTables;
   /** The underlay's default port and family, for entries that leave them out. */
   port: number;
   family: 4 | 6;
@@ -73,18 +73,18 @@ function underlayAddress(dst: IpAddress, ctx: ControlContext): string {
 }
 
 function remoteOf(entry: { dst: IpAddress; port?: number; vni?: number }, ctx: ControlContext) {
-  return makeRemote(underlayAddress(entry.dst, ctx), entry.port ?? ctx.port, entry.vni === ctx.segment.config.vni ? undefined : entry.vni);
+  return makeRemote(underlayAddress(entry.dst, ctx), entry.port ?? ctx.port, entry.vni === ctx.segment.vni ? undefined : entry.vni);
 }
 
 /** `fdb show` rows of `entries` (all of the segment's by default), one per remote. */
-export function fdbRows(segment: Segment, now: number, entries: FdbEntry[] = segment.engine.fdb.entries()): FdbRow[] {
+export function fdbRows(segment: SegmentTables, now: number, entries: FdbEntry[] = segment.fdb.entries()): FdbRow[] {
   return entries.flatMap((entry) =>
     entry.remotes.map((remote) => ({
       mac: formatMac(entry.mac),
       dst: remote.address,
       port: remote.port,
-      vni: remote.vni ?? segment.config.vni,
-      dev: segment.tap.name,
+      vni: remote.vni ?? segment.vni,
+      dev: segment.tapName,
       state: entry.state,
       ...(entry.state === 'dynamic' ? { age: Math.floor((now - entry.updated) / 1000) } : {}),
       ...(remote.owner === undefined ? {} : { owner: remote.owner }),
@@ -102,13 +102,13 @@ function fdbCall(call: () => unknown): void {
 }
 
 /** `neigh show` rows of the segment. */
-export function neighRows(segment: Segment): NeighRow[] {
-  return segment.engine.neighbours.list().map((n): NeighRow => ({ ip: n.ip, lladdr: formatMac(n.mac), router: n.router, dev: segment.tap.name, ...(n.owner === undefined ? {} : { owner: n.owner }) }));
+export function neighRows(segment: SegmentTables): NeighRow[] {
+  return segment.neighbours.list().map((n): NeighRow => ({ ip: n.ip, lladdr: formatMac(n.mac), router: n.router, dev: segment.tapName, ...(n.owner === undefined ? {} : { owner: n.owner }) }));
 }
 
 /** Carries out one request (all but `monitor`, which streams) and returns its result. */
 export function runCommand(request: ControlRequest, ctx: ControlContext): unknown {
-  const { fdb, neighbours } = ctx.segment.engine;
+  const { fdb, neighbours } = ctx.segment;
   const now = Date.now();
   switch (request.cmd) {
     case 'fdb.show':
@@ -138,7 +138,7 @@ export function runCommand(request: ControlRequest, ctx: ControlContext): unknow
         port: filter.port,
         vni: filter.vni,
         state: filter.state,
-        defaultVni: ctx.segment.config.vni,
+        defaultVni: ctx.segment.vni,
       });
     }
     case 'neigh.show':

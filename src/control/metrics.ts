@@ -5,7 +5,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { RuntimeError } from '../config/errors.js';
 import { RX_DROP_REASONS, TX_DROP_REASONS, type Counters } from '../engine/counters.js';
 import type { Logger } from '../log.js';
-import type { Segment } from '../segment.js';
+import type { SegmentTables } from './segment-tables.js';
 
 type Scalar = 'rxPackets' | 'rxBytes' | 'rxErrors' | 'rxFrameErrors' | 'rxLengthErrors' | 'txPackets' | 'txBytes' | 'txDropped' | 'learnFull';
 
@@ -21,13 +21,13 @@ const COUNTERS: [name: string, help: string, field: Scalar][] = [
   ['fdb_learn_full_total', 'Source MACs not learned because the FDB was full (max-address)', 'learnFull'],
 ];
 
-function buildRegistry(segments: () => readonly Segment[]): Registry {
+function buildRegistry(segments: () => readonly SegmentTables[]): Registry {
   const registry = new Registry();
-  const labelsOf = (s: Segment) => ({ vni: String(s.config.vni), tap: s.tap.name });
+  const labelsOf = (s: SegmentTables) => ({ vni: String(s.vni), tap: s.tapName });
   const perSegment = (read: (c: Counters) => number) =>
     function (this: Counter<'vni' | 'tap'>): void {
       this.reset();
-      for (const s of segments()) this.inc(labelsOf(s), read(s.engine.counters));
+      for (const s of segments()) this.inc(labelsOf(s), read(s.counters));
     };
   for (const [name, help, field] of COUNTERS) {
     new Counter({ name: `vxlan_tap_${name}`, help, labelNames: ['vni', 'tap'], registers: [registry], collect: perSegment((c) => c[field]) });
@@ -40,7 +40,7 @@ function buildRegistry(segments: () => readonly Segment[]): Registry {
     collect(this: Counter<'vni' | 'tap' | 'reason'>) {
       this.reset();
       for (const s of segments()) {
-        for (const reason of [...RX_DROP_REASONS, ...TX_DROP_REASONS]) this.inc({ ...labelsOf(s), reason }, s.engine.counters.drops[reason]);
+        for (const reason of [...RX_DROP_REASONS, ...TX_DROP_REASONS]) this.inc({ ...labelsOf(s), reason }, s.counters.drops[reason]);
       }
     },
   });
@@ -50,7 +50,7 @@ function buildRegistry(segments: () => readonly Segment[]): Registry {
     labelNames: ['vni', 'tap'],
     registers: [registry],
     collect(this: Gauge<'vni' | 'tap'>) {
-      for (const s of segments()) this.set(labelsOf(s), s.engine.fdb.size);
+      for (const s of segments()) this.set(labelsOf(s), s.fdb.size);
     },
   });
   return registry;
@@ -59,7 +59,7 @@ function buildRegistry(segments: () => readonly Segment[]): Registry {
 export class MetricsServer {
   private constructor(private readonly server: http.Server) {}
 
-  static async start(where: { host: string; port: number }, segments: () => readonly Segment[], log: Logger): Promise<MetricsServer> {
+  static async start(where: { host: string; port: number }, segments: () => readonly SegmentTables[], log: Logger): Promise<MetricsServer> {
     const registry = buildRegistry(segments);
     const server = http.createServer((req, res) => {
       if (req.url !== '/metrics') {

@@ -1,10 +1,10 @@
 // The control socket's request handlers (runCommand), against a real engine, FDB and
-// neighbour table behind a stand-in segment.
+// neighbour table behind a plain SegmentTables.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RequestError, runCommand, type ControlContext, type ControlRequest, type FdbRow } from '../../src/control/commands.js';
 import { ZERO_MAC } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
-import type { Segment } from '../../src/segment.js';
+import type { SegmentTables } from '../../src/control/segment-tables.js';
 import { formatMac } from '../../src/vxlan/mac.js';
 import { encapOne, ethernetFrame, ip, mac, makeEngine, OWN_MAC } from './frames.js';
 import { thrownMessage } from './thrown.js';
@@ -31,7 +31,8 @@ interface Setup {
 function control({ family = 4, port = 4789, maxAddress, proxy }: Setup = {}) {
   const under = makeEngine({ vni: VNI, maxAddress, proxy });
   const stats = { rxPackets: 7, drops: { noTarget: 1 } };
-  const segment = { config: { vni: VNI }, engine: under.engine, tap: { name: TAP } } as unknown as Segment;
+  const { fdb, neighbours, counters } = under.engine;
+  const segment: SegmentTables = { vni: VNI, tapName: TAP, fdb, neighbours, counters };
   const ctx: ControlContext = { segment, port, family, stats: () => stats };
   const run = (request: ControlRequest): unknown => runCommand(request, ctx);
   return { ...under, ctx, run, stats };
