@@ -3,7 +3,8 @@
 // direction); each segment's TAP feeds the shared transport. Also runs the ageing sweep,
 // the stats log and config reloads.
 import type { Logger } from './log.js';
-import type { SegmentConfig, VtepConfig } from './config/vtep-config.js';
+import type { VtepConfig } from './config/vtep-config.js';
+import { planReload } from './config/reload.js';
 import { Demux } from './engine/demux.js';
 import { Segment } from './segment.js';
 import type { UnderlayTransport } from './io/transport.js';
@@ -25,12 +26,6 @@ import type { MemberRecord } from './membership/record.js';
 const SWEEP_INTERVAL_MS = 10_000;
 /** Control requests any of the process's sockets answers for the whole process. */
 const PROCESS_COMMANDS = new Set(['members', 'handover', 'handover.ready']);
-
-/** The settings of a VNI that only a restart can change. */
-function fixedPart(config: SegmentConfig): Omit<SegmentConfig, 'peers' | 'group' | 'fdb' | 'neigh'> {
-  const { peers: _peers, group: _group, fdb: _fdb, neigh: _neigh, ...fixed } = config;
-  return fixed;
-}
 
 export class Vtep {
   private readonly byVni = new Map<number, Segment>();
@@ -283,29 +278,12 @@ export class Vtep {
    * entries that did not fit.
    */
   reload(next: VtepConfig): { needRestart: string[]; problems: string[] } {
-    const needRestart: string[] = [];
+    const { needRestart, apply } = planReload(this.config, this.segmentList.map((s) => s.config), next);
     const problems: string[] = [];
-    if (JSON.stringify(next.underlay) !== JSON.stringify(this.config.underlay)) needRestart.push('underlay settings');
-    const { logLevel, statsIntervalSeconds, metrics } = this.config;
-    if (JSON.stringify({ logLevel, statsIntervalSeconds, metrics }) !== JSON.stringify({ logLevel: next.logLevel, statsIntervalSeconds: next.statsIntervalSeconds, metrics: next.metrics })) {
-      needRestart.push('logLevel, statsInterval or metrics');
-    }
-    if (JSON.stringify(next.membership) !== JSON.stringify(this.config.membership)) needRestart.push('etcd membership settings');
-    const nextVnis = new Set(next.segments.map((s) => s.vni));
-    for (const vni of this.byVni.keys()) if (!nextVnis.has(vni)) needRestart.push(`removing VNI ${vni}`);
-    for (const wanted of next.segments) {
-      const segment = this.byVni.get(wanted.vni);
-      if (segment === undefined) {
-        needRestart.push(`adding VNI ${wanted.vni}`);
-        continue;
-      }
-      if (JSON.stringify(fixedPart(wanted)) !== JSON.stringify(fixedPart(segment.config))) needRestart.push(`VNI ${wanted.vni} TAP settings`);
-      // Groups are joined when the socket opens: a change of group keeps the flood list.
-      const groupChanged = wanted.group !== segment.config.group;
-      if (groupChanged) needRestart.push(`VNI ${wanted.vni} group`);
-      const applied = groupChanged ? { ...wanted, group: segment.config.group, peers: segment.config.peers } : wanted;
-      problems.push(...segment.applyConfigured(applied).map((p) => `VNI ${wanted.vni}: ${p}`));
-      Object.assign(segment.config, { peers: applied.peers, group: applied.group, fdb: wanted.fdb, neigh: wanted.neigh });
+    for (const wanted of apply) {
+      const segment = this.byVni.get(wanted.vni)!;
+      problems.push(...segment.applyConfigured(wanted).map((p) => `VNI ${wanted.vni}: ${p}`));
+      Object.assign(segment.config, { peers: wanted.peers, group: wanted.group, fdb: wanted.fdb, neigh: wanted.neigh });
     }
     return { needRestart, problems };
   }
