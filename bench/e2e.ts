@@ -6,8 +6,8 @@
 // (`npm run bench:chart` draws them).
 //   npm run bench [-- --only <text>]      (node dist/bench/e2e.js)
 import { parseArgs } from 'node:util';
-import { Lab, runOffersOption } from '../src/lab/lab.js';
-import { BENCH_TOOLS, missingToolsLine } from '../src/lab/system-tools.js';
+import { Lab, runOffersOption } from '../lab/lab.js';
+import { BENCH_TOOLS, missingToolsLine } from '../lab/system-tools.js';
 import { withCpu } from './e2e/cpu.js';
 import { heapReport } from './e2e/heap.js';
 import { describeMachine, formatMachine } from './e2e/machine.js';

@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Lab, type VtepProcess } from '../src/lab/lab.js';
-import { EtcdStore } from '../src/lab/etcd.js';
+import { Lab, type VtepProcess } from '../lab/lab.js';
+import { EtcdStore } from '../lab/etcd.js';
 import { request } from '../src/control/client.js';
 import type { FdbRow } from '../src/control/commands.js';
 import { simulatedMac } from './membership/simulated.js';
 import { formatTable } from './table.js';
-import { MEMBERSHIP_BENCH_TOOLS, missingToolsLine } from '../src/lab/system-tools.js';
+import { MEMBERSHIP_BENCH_TOOLS, missingToolsLine } from '../lab/system-tools.js';
 
 const [MEMBERS, CHURN_SECONDS, CHURN_RATE] = [1000, 10, 100].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number];
 const WRITER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'membership', 'writer.js');

@@ -5,9 +5,9 @@
 // memory of each grew less than 10 % after the warm-up, and every VTEP's counters add up.
 //   npm run soak [-- --minutes 10]      (node dist/bench/soak.js)
 import { parseArgs } from 'node:util';
-import { BUILT_MAIN, Lab, type VtepProcess } from '../src/lab/lab.js';
-import { impairUnderlay } from '../src/lab/impairment.js';
-import { isAlive, rssKb, terminate } from '../src/lab/process-watch.js';
+import { BUILT_MAIN, Lab, type VtepProcess } from '../lab/lab.js';
+import { impairUnderlay } from '../lab/impairment.js';
+import { isAlive, rssKb, terminate } from '../lab/process-watch.js';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
 const minutes = Number(values.minutes);

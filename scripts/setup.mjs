@@ -20,7 +20,7 @@ function step(command, args, env = process.env) {
 const npm = process.env.npm_execpath;
 step(npm ? process.execPath : 'npm', [...(npm ? [npm] : []), 'install']);
 
-const { DEMO_TOOLS, NETNS_TEST_TOOLS, TEST_TOOLS, missingPackages } = await import('../dist/src/lab/system-tools.js');
+const { DEMO_TOOLS, NETNS_TEST_TOOLS, TEST_TOOLS, missingPackages } = await import('../dist/lab/system-tools.js');
 const packages = missingPackages([...DEMO_TOOLS, ...TEST_TOOLS, ...NETNS_TEST_TOOLS]);
 if (packages.length > 0) {
   if (process.getuid?.() !== 0) {

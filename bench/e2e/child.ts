@@ -1,7 +1,7 @@
 // Child processes inside a lab's namespaces, each bounded in time: whatever hangs is
 // killed when its budget runs out, and lab.cleanup() ends anything still running.
 import type { ChildProcess } from 'node:child_process';
-import type { Lab } from '../../src/lab/lab.js';
+import type { Lab } from '../../lab/lab.js';
 
 export interface Finished {
   code: number | null;

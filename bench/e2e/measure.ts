@@ -1,6 +1,6 @@
 // One function per end-to-end measurement, each run from the client namespace to the
 // server address of a built setup, each bounded in count and time.
-import type { Lab } from '../../src/lab/lab.js';
+import type { Lab } from '../../lab/lab.js';
 import { finished, runIn, stdoutLine } from './child.js';
 import { percentile } from './percentile.js';
 import type { Endpoints } from './setups.js';

@@ -2,11 +2,11 @@
 // ratios to the baseline row that both the printed table and the chart report.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../../src/lab/package-root.js';
+import { packageRoot } from '../../src/package-root.js';
 import type { CpuSpent } from './cpu.js';
 import type { Machine } from './machine.js';
 import type { Latency, Transfer } from './measure.js';
-import type { VethEnd } from '../../src/lab/lab.js';
+import type { VethEnd } from '../../lab/lab.js';
 import type { TunnelEnd } from './setups.js';
 
 export interface RowCpu {

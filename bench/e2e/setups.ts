@@ -1,7 +1,7 @@
 // The setups the end-to-end benchmark compares, as data, and the one function that builds
 // any of them: two namespaces joined by a veth pair, with a kernel vxlan, a vxlan-tap or
 // nothing at each end. The client sits in namespace "a", the server in "b".
-import { nicEnd, type Lab, type VethEnd, type VtepProcess } from '../../src/lab/lab.js';
+import { nicEnd, type Lab, type VethEnd, type VtepProcess } from '../../lab/lab.js';
 import { runIn } from './child.js';
 
 export type TunnelEnd = 'kernel' | 'vxlan-tap';

@@ -4,8 +4,8 @@
 // it, before the cleanup.
 import type { Command } from 'commander';
 import { RuntimeError } from '../config/errors.js';
-import { Lab } from '../lab/lab.js';
-import { DEMO_TOOLS, missingToolsLine } from '../lab/system-tools.js';
+import { Lab } from '../../lab/lab.js';
+import { DEMO_TOOLS, missingToolsLine } from '../../lab/system-tools.js';
 
 const UNDERLAY = { kernel: '198.51.100.1', tap: '198.51.100.2' };
 const OVERLAY = { kernel: '192.0.2.1', tap: '192.0.2.2' };

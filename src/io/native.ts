@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { packageRoot } from '../lab/package-root.js';
+import { packageRoot } from '../package-root.js';
 
 export interface FdReader {
   start(): void;

@@ -1,7 +1,7 @@
 // Containers behind a bridge on each of two hosts, the VTEP a port of that bridge:
 // a kernel vxlan on one host, vxlan-tap --bridge on the other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { isRoot, ping } from './helpers.js';
 
 describe.skipIf(!isRoot)('containers on bridges joined by VXLAN', () => {

@@ -3,7 +3,7 @@
 // still get its turn: control commands answer and SIGTERM stops the process mid-transfer.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
 import { isRoot, pingAsync, tcpTransfer, TOOLS } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;

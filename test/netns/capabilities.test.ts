@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { isRoot } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;

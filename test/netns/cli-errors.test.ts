@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_MAIN, Lab } from '../../src/lab/lab.js';
+import { BUILT_MAIN, Lab } from '../../lab/lab.js';
 import { isRoot } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;

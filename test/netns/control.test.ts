@@ -2,7 +2,7 @@
 // changes, stats, monitor, the ARP proxy and miss events (the flannel pattern, with a
 // kernel VTEP on the other side), max-address and Prometheus metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
 import { capture, isRoot, ping, pingAsync, waitFor } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;

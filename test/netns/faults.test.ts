@@ -3,7 +3,7 @@
 // process (exit 1, one error line, everything released); the others heal.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { isRoot, ping, pingAsync, vtepStats, waitFor } from './helpers.js';
 
 // A fixed MAC: the kernel host's neighbour cache outlives each restart.

@@ -5,8 +5,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
-import { rssKb } from '../../src/lab/process-watch.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
+import { rssKb } from '../../lab/process-watch.js';
 import { isRoot, ping, sendVxlan, udpReceiveBufferErrors, vtepStats, waitFor } from './helpers.js';
 
 const MACS = 100_000;

@@ -2,7 +2,7 @@
 // broadcasts are replicated to both, and once MACs are learned unicast goes only to
 // its owner. Counted on the third host's underlay.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { capture, isRoot, ping } from './helpers.js';
 
 describe.skipIf(!isRoot)('head-end replication over a flood list', () => {

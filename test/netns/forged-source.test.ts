@@ -3,7 +3,7 @@
 // With --accept-from any (the kernel's way) one datagram moves the MAC to the forger;
 // with --accept-from peers every forged datagram is a counted drop and the entry stays.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { isRoot, ping, sendVxlan, vtepStats } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;

@@ -4,8 +4,8 @@
 // reason, or dropped by the kernel with the socket buffer full), memory stays bounded,
 // and a ping goes through afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
-import { rssKb } from '../../src/lab/process-watch.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
+import { rssKb } from '../../lab/process-watch.js';
 import { isRoot, ping, sendVxlan, udpReceiveBufferErrors, vtepStats, waitFor } from './helpers.js';
 
 const DATAGRAMS = 1_000_000;

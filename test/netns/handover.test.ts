@@ -2,8 +2,8 @@
 // which takes the TAP, the UDP socket, the FDB and the counters over; the predecessor
 // exits. A ping every 10 ms across the handover loses no reply.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
-import { isAlive, terminate } from '../../src/lab/process-watch.js';
+import { Lab } from '../../lab/lab.js';
+import { isAlive, terminate } from '../../lab/process-watch.js';
 import { isRoot, ping, pingAsync, vtepStats, waitFor } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import type { Lab } from '../../src/lab/lab.js';
+import type { Lab } from '../../lab/lab.js';
 
 /** The traffic tools (tcp-source.mjs, tcp-sink.mjs) the tests run in namespaces. */
 export const TOOLS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tools');

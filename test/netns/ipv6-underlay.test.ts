@@ -2,7 +2,7 @@
 // The kernel rejects zero-checksum UDP over IPv6 by default, so this also proves that
 // our outer UDP checksums are right.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
 import { capture, isRoot, ping, tcpTransfer } from './helpers.js';
 
 describe.skipIf(!isRoot)('IPv6 underlay with a kernel peer', () => {

@@ -1,6 +1,6 @@
 // vxlan-tap against the Linux kernel's own vxlan driver: the proof of wire compatibility.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
 import { isRoot, ping, tcpTransfer, waitFor } from './helpers.js';
 
 describe.skipIf(!isRoot).each([

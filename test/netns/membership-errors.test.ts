@@ -1,7 +1,7 @@
 // How membership options, `agent` and `members` fail: bad input -> one line, exit 2,
 // nothing created; runtime failure -> one line, exit 1, nothing left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { isRoot, linkNames, runCli } from './helpers.js';
 
 const STORE = 'http://198.51.100.10:2379';

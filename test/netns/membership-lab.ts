@@ -1,8 +1,8 @@
 // Shared by the membership namespace tests: an underlay switch with etcd on it, hosts
 // running vxlan-tap or a kernel vxlan with `vxlan-tap agent`, and what they report.
 import { afterAll, beforeAll } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
-import { EtcdStore } from '../../src/lab/etcd.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
+import { EtcdStore } from '../../lab/etcd.js';
 import type { MembersReport } from '../../src/membership/membership.js';
 import { waitFor } from './helpers.js';
 

@@ -6,8 +6,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_DIR } from '../../src/control/server.js';
-import type { Lab, VtepProcess } from '../../src/lab/lab.js';
-import type { EtcdStore } from '../../src/lab/etcd.js';
+import type { Lab, VtepProcess } from '../../lab/lab.js';
+import type { EtcdStore } from '../../lab/etcd.js';
 import { capture, isRoot, ping, pingAsync, waitFor } from './helpers.js';
 import { allProgrammed, fdbShow, kernelHost, macOf, MAIN, memberOf, members, overlay, overlayLab, tapHost, underlay } from './membership-lab.js';
 

@@ -3,7 +3,7 @@
 // cross VNIs. And SIGHUP: the flood list changes without losing learned entries or pings.
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
 import { capture, isRoot, ping, waitFor } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;

@@ -2,7 +2,7 @@
 // `group 239.1.1.1 dev ul0` mixed with vxlan-tap --group 239.1.1.1 --dev ul0. Also with
 // --accept-from peers, where the senders to the group are the VTEPs to accept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { capture, isRoot, ping } from './helpers.js';
 
 describe.skipIf(!isRoot).each(['any', 'peers'])('multicast group flooding, kernel and vxlan-tap mixed, --accept-from %s', (acceptFrom) => {

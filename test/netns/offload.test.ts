@@ -3,7 +3,7 @@
 // peer and against another offloading vxlan-tap, IPv4 and IPv6 inside, with the
 // super-frames seen on the TAP itself (tcpdump shows a GSO packet at its full length).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
 import { capture, isRoot, ping, tcpTransfer } from './helpers.js';
 
 const SUPER_FRAMES = ['tcp', 'and', 'greater', '3000'];

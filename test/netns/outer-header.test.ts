@@ -2,7 +2,7 @@
 // --ttl, --tos (with ECN copied from the inner packet), --df, --srcport with the source
 // port taken from the inner flow, and a valid outer UDP checksum.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
 import { capture, isRoot, ping } from './helpers.js';
 
 interface OuterHeader {

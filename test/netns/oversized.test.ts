@@ -2,7 +2,7 @@
 // 1500 (or 9000) talking to our 1450. Its outer packets are fragmented on the 1500-byte
 // underlay and reassembled; we read each datagram whole and hand the frame to the TAP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { isRoot, ping, vtepStats } from './helpers.js';
 
 describe.skipIf(!isRoot)('inner frames above the MTU', () => {

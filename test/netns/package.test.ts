@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/lab/package-root.js';
+import { packageRoot } from '../../src/package-root.js';
 import { isRoot } from './helpers.js';
 
 const INSTALL_TIMEOUT_MS = 280_000;
@@ -41,8 +41,8 @@ describe('the packed tarball, installed with npm install -g', () => {
     return spawnSync(bin, args, { cwd: dir, encoding: 'utf8', timeout: 60_000 });
   }
 
-  it('holds the compiled command, the addon sources and the service unit, but no built addon', () => {
-    for (const file of ['dist/src/cli/main.js', 'binding.gyp', 'native/src/addon.cc', 'scripts/build-native.mjs', 'packaging/vxlan-tap@.service']) {
+  it('holds the compiled command, the lab the demo runs in, the addon sources and the service unit, but no built addon', () => {
+    for (const file of ['dist/src/cli/main.js', 'dist/lab/lab.js', 'dist/lab/system-tools.js', 'binding.gyp', 'native/src/addon.cc', 'scripts/build-native.mjs', 'packaging/vxlan-tap@.service']) {
       expect(files).toContain(file);
     }
     expect(files.filter((file) => file.startsWith('build/') || file.startsWith('src/') || file.startsWith('test/'))).toEqual([]);

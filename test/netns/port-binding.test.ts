@@ -1,7 +1,7 @@
 // A kernel VTEP left on its default port (8472), vxlan-tap with --port 8472, --local
 // and --dev: the recipe for joining an overlay that never set dstport.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { capture, isRoot, ping } from './helpers.js';
 
 describe.skipIf(!isRoot)('kernel default port, --local and --dev', () => {

@@ -4,7 +4,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type VtepProcess } from '../../src/lab/lab.js';
+import { Lab, type VtepProcess } from '../../lab/lab.js';
 import { isRoot, pingAsync, vtepStats, waitFor } from './helpers.js';
 
 const ENTRIES = 100_000;

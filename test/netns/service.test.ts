@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_MAIN, Lab } from '../../src/lab/lab.js';
+import { BUILT_MAIN, Lab } from '../../lab/lab.js';
 import { serviceSettings } from '../unit/service-settings.js';
 import { isRoot, ping } from './helpers.js';
 

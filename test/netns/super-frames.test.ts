@@ -6,8 +6,8 @@
 // completes every checksum, or NIC-like as in the benchmark (checksums left to the veth
 // wherever the receiver allows it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, nicEnd, type VethEnd } from '../../src/lab/lab.js';
-import { clearImpairment, impairUnderlay } from '../../src/lab/impairment.js';
+import { Lab, nicEnd, type VethEnd } from '../../lab/lab.js';
+import { clearImpairment, impairUnderlay } from '../../lab/impairment.js';
 import { isRoot, pingAsync, tcpTransfer, udpDatagrams } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;

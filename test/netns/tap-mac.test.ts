@@ -3,7 +3,7 @@
 // straight after a restart. --mac random gives the old behaviour, --mac MAC a fixed one.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { formatMac, persistentMac } from '../../src/vxlan/mac.js';
 import { isRoot, ping } from './helpers.js';
 

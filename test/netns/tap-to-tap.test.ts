@@ -1,6 +1,6 @@
 // Two vxlan-tap processes peering with each other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/lab.js';
+import { Lab } from '../../lab/lab.js';
 import { isRoot, ping, tcpTransfer } from './helpers.js';
 
 describe.skipIf(!isRoot).each([

@@ -5,7 +5,7 @@ import { processTicks, systemTicks } from '../../bench/e2e/cpu.js';
 import { percentile } from '../../bench/e2e/percentile.js';
 import { resultsFileName, rowCpu, type RowResult, type RunResults } from '../../bench/e2e/results.js';
 import { benchSetups, vethEnds } from '../../bench/e2e/setups.js';
-import { runOffersOption } from '../../src/lab/lab.js';
+import { runOffersOption } from '../../lab/lab.js';
 
 describe('percentile', () => {
   it('interpolates between the nearest ranks of the sorted values', () => {

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUILT_MAIN } from '../../src/lab/lab.js';
+import { BUILT_MAIN } from '../../lab/lab.js';
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BUILT_MAIN, ...args], { encoding: 'utf8', timeout: 10_000 });

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILT_MAIN } from '../../src/lab/lab.js';
+import { BUILT_MAIN } from '../../lab/lab.js';
 import { serviceSettings } from './service-settings.js';
 
 const UNIT = readFileSync(new URL('../../packaging/vxlan-tap@.service', import.meta.url), 'utf8');

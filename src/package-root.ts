@@ -1,5 +1,5 @@
-// Where this package lives, whether a module runs from src/ (tests) or from dist/ (demo,
-// benchmarks): the nearest directory above it that holds package.json.
+// Where this package lives, whether a module runs from src/ (tests) or from dist/ (the
+// command, demo, benchmarks): the nearest directory above it that holds package.json.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
