@@ -1,6 +1,7 @@
 // An IPv4 header (RFC 791) and its fields.
 import { IPV4_MIN_HEADER_LEN } from './ethernet.js';
-import { finishChecksum, onesSum, WireView } from './view.js';
+import { IpHeaderView } from './ip.js';
+import { finishChecksum, onesSum } from './view.js';
 
 const VERSION_IHL = 0;
 const DS_FIELD = 1;
@@ -11,13 +12,17 @@ const TTL = 8;
 const PROTOCOL = 9;
 const CHECKSUM = 10;
 const SOURCE = 12;
-const DESTINATION = 16;
+const ADDRESS_LEN = 4;
 
 const FLAG_DF = 0x4000;
 const FLAG_MF = 0x2000;
 const FRAGMENT_OFFSET = 0x1fff;
 
-export class Ipv4Packet extends WireView {
+export class Ipv4Packet extends IpHeaderView {
+  constructor() {
+    super(SOURCE, ADDRESS_LEN);
+  }
+
   /** The fixed 20 bytes; the version and options are the reader's to check. */
   protected checkLength(): boolean {
     return this.length >= IPV4_MIN_HEADER_LEN;
@@ -98,23 +103,6 @@ export class Ipv4Packet extends WireView {
 
   set checksum(value: number) {
     this.setU16(CHECKSUM, value);
-  }
-
-  /** Offsets in buf of the 4-byte addresses. */
-  get sourceOffset(): number {
-    return this.start + SOURCE;
-  }
-
-  get destinationOffset(): number {
-    return this.start + DESTINATION;
-  }
-
-  setSource(address: Uint8Array): void {
-    this.put(SOURCE, address);
-  }
-
-  setDestination(address: Uint8Array): void {
-    this.put(DESTINATION, address);
   }
 
   get payloadOffset(): number {

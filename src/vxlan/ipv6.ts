@@ -1,6 +1,7 @@
 // An IPv6 header (RFC 8200) and its fields.
 import { IPV6_HEADER_LEN } from './ethernet.js';
-import { onesSum, WireView } from './view.js';
+import { IpHeaderView } from './ip.js';
+import { onesSum } from './view.js';
 
 export const IPV6_ADDRESS_LEN = 16;
 
@@ -9,9 +10,13 @@ const PAYLOAD_LENGTH = 4;
 const NEXT_HEADER = 6;
 const HOP_LIMIT = 7;
 const SOURCE = 8;
-const DESTINATION = 24;
+const DESTINATION = SOURCE + IPV6_ADDRESS_LEN;
 
-export class Ipv6Packet extends WireView {
+export class Ipv6Packet extends IpHeaderView {
+  constructor() {
+    super(SOURCE, IPV6_ADDRESS_LEN);
+  }
+
   /** The fixed 40 bytes; the version is the reader's to check. */
   protected checkLength(): boolean {
     return this.length >= IPV6_HEADER_LEN;
@@ -64,23 +69,6 @@ export class Ipv6Packet extends WireView {
 
   set hopLimit(value: number) {
     this.setU8(HOP_LIMIT, value);
-  }
-
-  /** Offsets in buf of the 16-byte addresses. */
-  get sourceOffset(): number {
-    return this.start + SOURCE;
-  }
-
-  get destinationOffset(): number {
-    return this.start + DESTINATION;
-  }
-
-  setSource(address: Uint8Array): void {
-    this.put(SOURCE, address);
-  }
-
-  setDestination(address: Uint8Array): void {
-    this.put(DESTINATION, address);
   }
 
   /** The destination is ::1. */
