@@ -1,5 +1,7 @@
-// Turning a failed system call into a JavaScript Error with a one-line message and the
-// errno's symbolic name in `code`, so the TypeScript side can explain it to the user.
+// A failed system call as a JavaScript Error in one line: `code` is the errno's symbolic
+// name (EPERM), `errno` its number and `step` names the call that failed (TUNSETIFF,
+// SIOCSIFMTU, ...), so that TypeScript explains it by its fields, never by parsing the
+// message.
 #pragma once
 #include <napi.h>
 #include <uv.h>
@@ -7,10 +9,17 @@
 #include <cstring>
 #include <string>
 
-inline Napi::Value ThrowSysError(Napi::Env env, const std::string& what, int err) {
+// `step`: the failing step as a code; `what`: what was being done, for the message.
+inline Napi::Value ThrowSysError(Napi::Env env, const char* step, const std::string& what, int err) {
   Napi::Error e = Napi::Error::New(env, what + ": " + std::strerror(err));
   e.Set("code", Napi::String::New(env, uv_err_name(-err)));
   e.Set("errno", Napi::Number::New(env, err));
+  e.Set("step", Napi::String::New(env, step));
   e.ThrowAsJavaScriptException();
   return env.Undefined();
+}
+
+// The step of calls whose failure has no finer name yet.
+inline Napi::Value ThrowSysError(Napi::Env env, const std::string& what, int err) {
+  return ThrowSysError(env, "syscall", what, err);
 }

@@ -5,7 +5,9 @@
 // software, which a veth otherwise leaves unfinished; gro on gives a veth the receive
 // coalescing a NIC's driver does.
 #include "ethtool.h"
+#include "args.h"
 #include "errors.h"
+#include "ifname.h"
 
 #include <fcntl.h>
 #include <linux/ethtool.h>
@@ -23,14 +25,17 @@ namespace {
 
 // Opens a datagram socket inside the namespace at `netns_path`. setns() moves only the
 // calling thread, which moves back before returning; the socket stays in the namespace it
-// was created in. Returns the socket, or -1 with `what` naming the failed step (errno set).
-int SocketIn(const std::string& netns_path, std::string* what) {
+// was created in. Returns the socket, or -1 with `step` and `what` naming the failed step
+// (errno set).
+int SocketIn(const std::string& netns_path, const char** step, std::string* what) {
   if (netns_path.empty()) {
+    *step = "socket";
     *what = "socket";
     return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   }
   int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (own < 0) {
+    *step = "open";
     *what = "open /proc/thread-self/ns/net";
     return -1;
   }
@@ -38,6 +43,7 @@ int SocketIn(const std::string& netns_path, std::string* what) {
   if (target < 0) {
     int err = errno;
     close(own);
+    *step = "open";
     *what = "open " + netns_path;
     errno = err;
     return -1;
@@ -46,11 +52,13 @@ int SocketIn(const std::string& netns_path, std::string* what) {
   int err = 0;
   if (setns(target, CLONE_NEWNET) < 0) {
     err = errno;
+    *step = "setns";
     *what = "setns " + netns_path;
   } else {
     s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0) {
       err = errno;
+      *step = "socket";
       *what = "socket";
     }
     // Returning to the thread's own namespace cannot fail once leaving it worked.
@@ -62,29 +70,31 @@ int SocketIn(const std::string& netns_path, std::string* what) {
   return s;
 }
 
-// Runs one ethtool command with a value on `ifname`. Returns "" or the failed step (errno set).
-std::string EthtoolValue(const std::string& netns_path, const std::string& ifname, uint32_t cmd, uint32_t* value) {
-  if (ifname.size() >= IFNAMSIZ) {
-    errno = EINVAL;
-    return "interface name " + ifname;
-  }
-  std::string what;
-  int s = SocketIn(netns_path, &what);
-  if (s < 0) return what;
-  struct ethtool_value data = {cmd, *value};
+// Runs one ethtool command with a value on `ifname`. Returns nullptr, or the failed step
+// with `what` saying what was done (errno set).
+const char* EthtoolValue(const std::string& netns_path, const std::string& ifname, uint32_t cmd, uint32_t* value,
+                         std::string* what) {
   struct ifreq ifr;
-  std::memset(&ifr, 0, sizeof(ifr));
-  std::memcpy(ifr.ifr_name, ifname.data(), ifname.size());
+  if (!CopyIfName(ifname, &ifr)) {
+    errno = EINVAL;
+    *what = "interface name \"" + ifname + "\" (1 to 15 characters)";
+    return "ifname";
+  }
+  const char* step = nullptr;
+  int s = SocketIn(netns_path, &step, what);
+  if (s < 0) return step;
+  struct ethtool_value data = {cmd, *value};
   ifr.ifr_data = reinterpret_cast<char*>(&data);
   int rc = ioctl(s, SIOCETHTOOL, &ifr);
   int err = errno;
   close(s);
   if (rc < 0) {
     errno = err;
-    return "SIOCETHTOOL " + ifname;
+    *what = "SIOCETHTOOL " + ifname;
+    return "SIOCETHTOOL";
   }
   *value = data.data;
-  return "";
+  return nullptr;
 }
 
 // The ethtool commands for a feature name: 'tx' (checksums), 'tso' or 'gro'; false if unknown.
@@ -108,22 +118,27 @@ bool Commands(const std::string& feature, uint32_t* get, uint32_t* set) {
 // and returns its state (after setting it).
 Napi::Value OffloadFeature(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string netns_path = info[0].As<Napi::String>().Utf8Value();
-  std::string ifname = info[1].As<Napi::String>().Utf8Value();
+  Args args(info, "offloadFeature");
+  std::string netns_path = args.String(0, "netnsPath");
+  std::string ifname = args.String(1, "ifname");
+  std::string feature = args.String(2, "feature");
+  bool set_it = info.Length() > 3 && !info[3].IsUndefined();
+  bool on = set_it && args.Boolean(3, "on");
+  if (!args.ok()) return env.Undefined();
   uint32_t get = 0;
   uint32_t set = 0;
-  if (!Commands(info[2].As<Napi::String>().Utf8Value(), &get, &set)) {
-    Napi::TypeError::New(env, "feature must be 'tx', 'tso' or 'gro'").ThrowAsJavaScriptException();
+  if (!Commands(feature, &get, &set)) {
+    Napi::TypeError::New(env, "offloadFeature: feature must be 'tx', 'tso' or 'gro'").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  if (info.Length() > 3 && !info[3].IsUndefined()) {
-    uint32_t on = info[3].ToBoolean().Value() ? 1 : 0;
-    std::string what = EthtoolValue(netns_path, ifname, set, &on);
-    if (!what.empty()) return ThrowSysError(env, what, errno);
+  if (set_it) {
+    uint32_t value = on ? 1 : 0;
+    std::string what;
+    if (const char* step = EthtoolValue(netns_path, ifname, set, &value, &what)) return ThrowSysError(env, step, what, errno);
   }
   uint32_t value = 0;
-  std::string what = EthtoolValue(netns_path, ifname, get, &value);
-  if (!what.empty()) return ThrowSysError(env, what, errno);
+  std::string what;
+  if (const char* step = EthtoolValue(netns_path, ifname, get, &value, &what)) return ThrowSysError(env, step, what, errno);
   return Napi::Boolean::New(env, value != 0);
 }
 

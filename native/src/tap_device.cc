@@ -2,9 +2,11 @@
 // setting its MTU, MAC, link state and addresses with the classic SIOC* ioctls. Closing
 // the returned fd removes the device, unless setPersist (--persist) made it persistent.
 #include "tap_device.h"
+#include "args.h"
 #include "batch_layout.h"
 #include "batch_region.h"
 #include "errors.h"
+#include "ifname.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -28,11 +30,9 @@ struct In6Ifreq {
   int ifindex;
 };
 
-bool CopyName(const std::string& name, struct ifreq* ifr) {
-  if (name.size() >= IFNAMSIZ) return false;
-  std::memset(ifr, 0, sizeof(*ifr));
-  std::memcpy(ifr->ifr_name, name.data(), name.size());
-  return true;
+// Throws the error for a name that does not fit a struct ifreq.
+Napi::Value ThrowBadName(Napi::Env env, const std::string& name) {
+  return ThrowSysError(env, "ifname", "interface name \"" + name + "\" (1 to 15 characters)", EINVAL);
 }
 
 // Runs one ioctl on a throwaway socket of the given family. Returns 0 or errno.
@@ -47,40 +47,39 @@ int SocketIoctl(int family, unsigned long request, void* arg) {
 
 // With IFF_VNET_HDR: a 10-byte virtio_net_hdr before every frame, and the kernel may
 // hand over TCP super-frames (TSO) and frames with the checksum left to finish. ECN is
-// asked for where the kernel has it. Returns the failed step, or "" (errno is set).
-std::string EnableOffloads(int fd) {
+// asked for where the kernel has it. Returns the failed step, or nullptr (errno is set).
+const char* EnableOffloads(int fd) {
   int hdr_size = 10;
   if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_size) < 0) return "TUNSETVNETHDRSZ";
   unsigned int base = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
-  if (ioctl(fd, TUNSETOFFLOAD, base | TUN_F_TSO_ECN) == 0) return "";
+  if (ioctl(fd, TUNSETOFFLOAD, base | TUN_F_TSO_ECN) == 0) return nullptr;
   if (ioctl(fd, TUNSETOFFLOAD, base) < 0) return "TUNSETOFFLOAD";
-  return "";
+  return nullptr;
 }
 
-// openTap(name, offload?: boolean)
+// openTap(name, offload?: boolean); an empty name lets the kernel pick one.
 Napi::Value OpenTap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
+  Args args(info, "openTap");
+  std::string name = args.String(0, "name");
+  bool offload = args.OptionalBoolean(1, "offload", false);
+  if (!args.ok()) return env.Undefined();
   struct ifreq ifr;
-  if (!CopyName(name, &ifr)) {
-    Napi::Error::New(env, "interface name too long (at most 15 characters)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  if (!name.empty() && !CopyIfName(name, &ifr)) return ThrowBadName(env, name);
+  if (name.empty()) std::memset(&ifr, 0, sizeof(ifr));
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return ThrowSysError(env, "open /dev/net/tun", errno);
-  bool offload = info.Length() > 1 && info[1].ToBoolean().Value();
+  if (fd < 0) return ThrowSysError(env, "open", "open /dev/net/tun", errno);
   ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
     close(fd);
-    return ThrowSysError(env, "TUNSETIFF " + name, err);
+    return ThrowSysError(env, "TUNSETIFF", "TUNSETIFF " + name, err);
   }
   if (offload) {
-    std::string what = EnableOffloads(fd);
-    if (!what.empty()) {
+    if (const char* step = EnableOffloads(fd)) {
       int err = errno;
       close(fd);
-      return ThrowSysError(env, what + " " + ifr.ifr_name, err);
+      return ThrowSysError(env, step, std::string(step) + " " + ifr.ifr_name, err);
     }
   }
   Napi::Object result = Napi::Object::New(env);
@@ -91,104 +90,119 @@ Napi::Value OpenTap(const Napi::CallbackInfo& info) {
 
 Napi::Value SetMtu(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
+  Args args(info, "setMtu");
+  std::string name = args.String(0, "name");
+  int32_t mtu = args.Int32(1, "mtu");
+  if (!args.ok()) return env.Undefined();
   struct ifreq ifr;
-  CopyName(name, &ifr);
-  ifr.ifr_mtu = info[1].As<Napi::Number>().Int32Value();
+  if (!CopyIfName(name, &ifr)) return ThrowBadName(env, name);
+  ifr.ifr_mtu = mtu;
   int err = SocketIoctl(AF_INET, SIOCSIFMTU, &ifr);
-  if (err) return ThrowSysError(env, "set MTU " + std::to_string(ifr.ifr_mtu) + " on " + name, err);
+  if (err) return ThrowSysError(env, "SIOCSIFMTU", "set MTU " + std::to_string(mtu) + " on " + name, err);
   return env.Undefined();
 }
 
 Napi::Value SetMac(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  Napi::Buffer<uint8_t> mac = info[1].As<Napi::Buffer<uint8_t>>();
+  Args args(info, "setMac");
+  std::string name = args.String(0, "name");
+  Napi::Buffer<uint8_t> mac = args.Buffer(1, "mac", 6);
+  if (!args.ok()) return env.Undefined();
   struct ifreq ifr;
-  CopyName(name, &ifr);
+  if (!CopyIfName(name, &ifr)) return ThrowBadName(env, name);
   ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
   std::memcpy(ifr.ifr_hwaddr.sa_data, mac.Data(), 6);
   int err = SocketIoctl(AF_INET, SIOCSIFHWADDR, &ifr);
-  if (err) return ThrowSysError(env, "set MAC on " + name, err);
+  if (err) return ThrowSysError(env, "SIOCSIFHWADDR", "set MAC on " + name, err);
   return env.Undefined();
 }
 
 Napi::Value GetMac(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
+  Args args(info, "getMac");
+  std::string name = args.String(0, "name");
+  if (!args.ok()) return env.Undefined();
   struct ifreq ifr;
-  CopyName(name, &ifr);
+  if (!CopyIfName(name, &ifr)) return ThrowBadName(env, name);
   int err = SocketIoctl(AF_INET, SIOCGIFHWADDR, &ifr);
-  if (err) return ThrowSysError(env, "get MAC of " + name, err);
+  if (err) return ThrowSysError(env, "SIOCGIFHWADDR", "get MAC of " + name, err);
   return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<uint8_t*>(ifr.ifr_hwaddr.sa_data), 6);
 }
 
 Napi::Value SetUp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  bool up = info[1].As<Napi::Boolean>().Value();
+  Args args(info, "setUp");
+  std::string name = args.String(0, "name");
+  bool up = args.Boolean(1, "up");
+  if (!args.ok()) return env.Undefined();
   struct ifreq ifr;
-  CopyName(name, &ifr);
+  if (!CopyIfName(name, &ifr)) return ThrowBadName(env, name);
+  const char* step = "SIOCGIFFLAGS";
   int err = SocketIoctl(AF_INET, SIOCGIFFLAGS, &ifr);
   if (!err) {
     if (up) ifr.ifr_flags |= IFF_UP;
     else ifr.ifr_flags &= ~IFF_UP;
+    step = "SIOCSIFFLAGS";
     err = SocketIoctl(AF_INET, SIOCSIFFLAGS, &ifr);
   }
-  if (err) return ThrowSysError(env, std::string("set ") + (up ? "up " : "down ") + name, err);
+  if (err) return ThrowSysError(env, step, std::string("set ") + (up ? "up " : "down ") + name, err);
   return env.Undefined();
 }
 
 // addAddress(name, address text, prefix length): IPv4 or IPv6, told apart by inet_pton.
 Napi::Value AddAddress(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  std::string text = info[1].As<Napi::String>().Utf8Value();
-  uint32_t prefix = info[2].As<Napi::Number>().Uint32Value();
+  Args args(info, "addAddress");
+  std::string name = args.String(0, "name");
+  std::string text = args.String(1, "address");
+  uint32_t prefix = args.Uint32(2, "prefixLength");
+  if (!args.ok()) return env.Undefined();
   std::string what = "add address " + text + " to " + name;
+  struct ifreq ifr;
+  if (!CopyIfName(name, &ifr)) return ThrowBadName(env, name);
   uint8_t addr[16];
   if (inet_pton(AF_INET, text.c_str(), addr) == 1) {
-    struct ifreq ifr;
-    CopyName(name, &ifr);
+    if (prefix > 32) return ThrowSysError(env, "prefix", what, EINVAL);
     auto* sin = reinterpret_cast<struct sockaddr_in*>(&ifr.ifr_addr);
     sin->sin_family = AF_INET;
     std::memcpy(&sin->sin_addr, addr, 4);
     int err = SocketIoctl(AF_INET, SIOCSIFADDR, &ifr);
-    if (err) return ThrowSysError(env, what, err);
+    if (err) return ThrowSysError(env, "SIOCSIFADDR", what, err);
     sin->sin_addr.s_addr = prefix == 0 ? 0 : htonl(~uint32_t(0) << (32 - prefix));
     err = SocketIoctl(AF_INET, SIOCSIFNETMASK, &ifr);
-    if (err) return ThrowSysError(env, what, err);
+    if (err) return ThrowSysError(env, "SIOCSIFNETMASK", what, err);
     return env.Undefined();
   }
-  if (inet_pton(AF_INET6, text.c_str(), addr) != 1) return ThrowSysError(env, what, EINVAL);
-  struct ifreq ifr;
-  CopyName(name, &ifr);
+  if (inet_pton(AF_INET6, text.c_str(), addr) != 1) return ThrowSysError(env, "address", what, EINVAL);
+  if (prefix > 128) return ThrowSysError(env, "prefix", what, EINVAL);
   int err = SocketIoctl(AF_INET6, SIOCGIFINDEX, &ifr);
-  if (err) return ThrowSysError(env, what, err);
+  if (err) return ThrowSysError(env, "SIOCGIFINDEX", what, err);
   In6Ifreq req;
   std::memcpy(&req.addr, addr, 16);
   req.prefixlen = prefix;
   req.ifindex = ifr.ifr_ifindex;
   err = SocketIoctl(AF_INET6, SIOCSIFADDR, &req);
-  if (err) return ThrowSysError(env, what, err);
+  if (err) return ThrowSysError(env, "SIOCSIFADDR", what, err);
   return env.Undefined();
 }
 
 // addToBridge(bridge, name): makes the device a port of an existing Linux bridge.
 Napi::Value AddToBridge(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string bridge = info[0].As<Napi::String>().Utf8Value();
-  std::string name = info[1].As<Napi::String>().Utf8Value();
+  Args args(info, "addToBridge");
+  std::string bridge = args.String(0, "bridge");
+  std::string name = args.String(1, "name");
+  if (!args.ok()) return env.Undefined();
   struct ifreq ifr;
-  CopyName(name, &ifr);
+  if (!CopyIfName(name, &ifr)) return ThrowBadName(env, name);
+  std::string what = "add " + name + " to bridge " + bridge;
   int err = SocketIoctl(AF_INET, SIOCGIFINDEX, &ifr);
+  if (err) return ThrowSysError(env, "SIOCGIFINDEX", what, err);
   int index = ifr.ifr_ifindex;
-  if (!err) {
-    if (!CopyName(bridge, &ifr)) err = EINVAL;
-    ifr.ifr_ifindex = index;
-    if (!err) err = SocketIoctl(AF_INET, SIOCBRADDIF, &ifr);
-  }
-  if (err) return ThrowSysError(env, "add " + name + " to bridge " + bridge, err);
+  if (!CopyIfName(bridge, &ifr)) return ThrowBadName(env, bridge);
+  ifr.ifr_ifindex = index;
+  err = SocketIoctl(AF_INET, SIOCBRADDIF, &ifr);
+  if (err) return ThrowSysError(env, "SIOCBRADDIF", what, err);
   return env.Undefined();
 }
 

@@ -117,8 +117,12 @@ export function errnoName(errno: number): string {
 }
 
 /** A system call failure from the addon: `code` is the errno name (ENOENT, EPERM, ...). */
+/** A failed system call in the addon. */
 export interface NativeError extends Error {
+  /** The errno's symbolic name, such as EPERM. */
   code?: string;
+  /** The call that failed: 'open', 'TUNSETIFF', 'SIOCSIFMTU', 'SIOCBRADDIF', 'ifname' (a name that does not fit), ... */
+  step?: string;
 }
 
 let addon: NativeAddon | undefined;

@@ -37,28 +37,28 @@ export interface TapOptions {
 /** Says in one line why the kernel refused, and what to do about it. */
 export function explainTapError(err: NativeError, name: string, mtu: number, bridge?: string): string {
   const label = name === '' ? 'the TAP device' : `TAP device ${name}`;
-  // The addon's message starts with the step that failed.
-  const step = err.message;
   // Opening the node takes only file permissions; creating the device takes CAP_NET_ADMIN.
-  if (step.startsWith('open /dev/net/tun')) {
+  if (err.step === 'open') {
     if (err.code === 'EACCES' || err.code === 'EPERM') {
       return `/dev/net/tun cannot be opened (${err.code}): its mode does not let this user open it (usually crw-rw-rw-: chmod 0666 /dev/net/tun), or run as root`;
     }
     return '/dev/net/tun is missing: load the tun module (modprobe tun) or create the device node';
   }
   if (err.code === 'EPERM' || err.code === 'EACCES') return `cannot create ${label}: CAP_NET_ADMIN is needed (run as root)`;
-  if (step.startsWith('TUNSETIFF')) {
-    if (err.code === 'EBUSY') return `cannot create ${label}: the name is taken by a device in use`;
-    if (err.code === 'EINVAL') return `cannot create ${label}: the name is taken by a device that is not a TAP`;
+  switch (err.step) {
+    case 'TUNSETIFF':
+      if (err.code === 'EBUSY') return `cannot create ${label}: the name is taken by a device in use`;
+      if (err.code === 'EINVAL') return `cannot create ${label}: the name is taken by a device that is not a TAP`;
+      break;
+    case 'SIOCBRADDIF':
+      return err.code === 'ENODEV' ? `bridge ${bridge} does not exist` : `cannot attach ${label} to ${bridge}: not a bridge? (${err.code})`;
+    case 'TUNSETOFFLOAD':
+    case 'TUNSETVNETHDRSZ':
+      return `the kernel refused TAP offloads for ${label} (${err.code}): run with --offload off`;
+    case 'SIOCSIFMTU':
+      return `the kernel refused MTU ${mtu} for ${label} (${err.code})`;
   }
-  if (step.startsWith('add ') && step.includes(' to bridge ')) {
-    return err.code === 'ENODEV' ? `bridge ${bridge} does not exist` : `cannot attach ${label} to ${bridge}: not a bridge? (${err.code})`;
-  }
-  if (step.startsWith('TUNSETOFFLOAD') || step.startsWith('TUNSETVNETHDRSZ')) {
-    return `the kernel refused TAP offloads for ${label} (${err.code}): run with --offload off`;
-  }
-  if (step.startsWith('set MTU')) return `the kernel refused MTU ${mtu} for ${label} (${err.code})`;
-  return `${label}: ${step}`;
+  return `${label}: ${err.message}`;
 }
 
 export class TapDevice {
