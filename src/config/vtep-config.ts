@@ -4,6 +4,7 @@
 import { ConfigError } from './errors.js';
 import { ENCAP_OVERHEAD, MIN_MTU } from '../vxlan/header.js';
 import type { OuterHeaderConfig } from '../engine/engine.js';
+import type { FdbState } from '../engine/fdb.js';
 import { buildMembership, type MembershipConfig, type RawMembership } from './membership.js';
 import {
   parseAcceptFrom,
@@ -100,7 +101,7 @@ export interface ConfiguredFdbEntry {
   dst: string;
   port?: number;
   vni?: number;
-  state: 'permanent' | 'static' | 'dynamic';
+  state: FdbState;
 }
 
 export interface ConfiguredNeighbour {
