@@ -31,6 +31,21 @@ class Args {
     if (i >= info_.Length() || info_[i].IsUndefined()) return fallback;
     return Boolean(i, name);
   }
+  Napi::Object Object(size_t i, const char* name) {
+    return Check(info_[i].IsObject(), i, name, "an object") ? info_[i].As<Napi::Object>() : Napi::Object();
+  }
+  Napi::Function Function(size_t i, const char* name) {
+    return Check(info_[i].IsFunction(), i, name, "a function") ? info_[i].As<Napi::Function>() : Napi::Function();
+  }
+  Napi::ArrayBuffer ArrayBuffer(size_t i, const char* name) {
+    return Check(info_[i].IsArrayBuffer(), i, name, "an ArrayBuffer") ? info_[i].As<Napi::ArrayBuffer>() : Napi::ArrayBuffer();
+  }
+  Napi::Uint8Array Uint8Array(size_t i, const char* name) {
+    return Check(IsTyped(i, napi_uint8_array), i, name, "a Uint8Array") ? info_[i].As<Napi::Uint8Array>() : Napi::Uint8Array();
+  }
+  Napi::Int32Array Int32Array(size_t i, const char* name) {
+    return Check(IsTyped(i, napi_int32_array), i, name, "an Int32Array") ? info_[i].As<Napi::Int32Array>() : Napi::Int32Array();
+  }
   Napi::Buffer<uint8_t> Buffer(size_t i, const char* name, size_t min_length) {
     bool fits = info_[i].IsBuffer() && info_[i].As<Napi::Buffer<uint8_t>>().Length() >= min_length;
     return Check(fits, i, name, "a Buffer long enough") ? info_[i].As<Napi::Buffer<uint8_t>>() : Napi::Buffer<uint8_t>();
@@ -45,6 +60,10 @@ class Args {
                                           ") must be " + kind)
         .ThrowAsJavaScriptException();
     return false;
+  }
+
+  bool IsTyped(size_t i, napi_typedarray_type type) const {
+    return info_[i].IsTypedArray() && info_[i].As<Napi::TypedArray>().TypedArrayType() == type;
   }
 
   const Napi::CallbackInfo& info_;

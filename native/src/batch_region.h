@@ -3,6 +3,7 @@
 // calls once per batch. Read from the reader's constructor arguments.
 #pragma once
 #include <napi.h>
+#include "args.h"
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -20,9 +21,12 @@ class BatchRegion {
  public:
   // region (ArrayBuffer), batch (Int32Array) and onBatch(count) are arguments
   // region_arg, region_arg + 1 and callback_arg; `stride` is the batch's entry size.
-  void Read(const Napi::CallbackInfo& info, size_t region_arg, size_t callback_arg, uint32_t stride, const char* name) {
-    Napi::ArrayBuffer region = info[region_arg].As<Napi::ArrayBuffer>();
-    Napi::Int32Array batch = info[region_arg + 1].As<Napi::Int32Array>();
+  // False (a TypeError pending) when one of them is of the wrong type.
+  bool Read(Args& args, size_t region_arg, size_t callback_arg, uint32_t stride, const char* name) {
+    Napi::ArrayBuffer region = args.ArrayBuffer(region_arg, "region");
+    Napi::Int32Array batch = args.Int32Array(region_arg + 1, "batch");
+    Napi::Function callback = args.Function(callback_arg, "onBatch");
+    if (!args.ok()) return false;
     region_ = Napi::Persistent(region);
     batch_ = Napi::Persistent(batch);
     // The references keep both alive, and memory of an ArrayBuffer that is never
@@ -32,8 +36,9 @@ class BatchRegion {
     entries_ = batch.Data();
     stride_ = stride;
     capacity_ = static_cast<uint32_t>(batch.ElementLength() / stride);
-    callback_ = Napi::Persistent(info[callback_arg].As<Napi::Function>());
-    context_ = std::make_unique<Napi::AsyncContext>(info.Env(), name);
+    callback_ = Napi::Persistent(callback);
+    context_ = std::make_unique<Napi::AsyncContext>(callback.Env(), name);
+    return true;
   }
 
   uint8_t* base() const { return base_; }

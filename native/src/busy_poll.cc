@@ -1,4 +1,5 @@
 #include "busy_poll.h"
+#include "args.h"
 
 #include <sched.h>
 #include <uv.h>
@@ -23,7 +24,10 @@ void OnIdle(uv_idle_t* handle) {
 // setBusyPoll(µs): 0 turns busy polling off.
 Napi::Value SetBusyPoll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  budget_ns = uint64_t(info[0].As<Napi::Number>().Uint32Value()) * 1000;
+  Args args(info, "setBusyPoll");
+  uint32_t us = args.Uint32(0, "us");
+  if (!args.ok()) return env.Undefined();
+  budget_ns = uint64_t(us) * 1000;
   if (budget_ns > 0 && idle == nullptr) {
     uv_loop_t* loop = nullptr;
     napi_get_uv_event_loop(env, &loop);

@@ -18,8 +18,3 @@ inline Napi::Value ThrowSysError(Napi::Env env, const char* step, const std::str
   e.ThrowAsJavaScriptException();
   return env.Undefined();
 }
-
-// The step of calls whose failure has no finer name yet.
-inline Napi::Value ThrowSysError(Napi::Env env, const std::string& what, int err) {
-  return ThrowSysError(env, "syscall", what, err);
-}

@@ -3,13 +3,14 @@
 #include "batch_region.h"
 #include "errors.h"
 #include "fd_poll.h"
+#include "wire.h"
 
 #include <unistd.h>
 
 namespace {
 
 namespace d = layout::datagram;
-constexpr size_t kVxlanHeaderLen = 8;
+using wire::kVxlanHeaderLen;
 
 // Reads a plain TAP (no virtio_net_hdr): one frame per read, each laid in the region
 // behind 8 bytes of room for its VXLAN header, listed as a single datagram.
@@ -24,16 +25,17 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
   // new FdReader(fd, region: ArrayBuffer, batch: Int32Array (datagram layout),
   //              frameCapacity: number, onBatch: (count) => void)
   explicit FdReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FdReader>(info) {
-    fd_ = info[0].As<Napi::Number>().Int32Value();
-    frame_capacity_ = info[3].As<Napi::Number>().Uint32Value();
-    batch_.Read(info, 1, 4, d::stride, "vxlan-tap:FdReader");
+    Args args(info, "FdReader");
+    fd_ = args.Int32(0, "fd");
+    frame_capacity_ = args.Uint32(3, "frameCapacity");
+    batch_.Read(args, 1, 4, d::stride, "vxlan-tap:FdReader");
   }
 
  private:
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int rc = poll_.Start(env, fd_, this);
-    if (rc != 0) return ThrowSysError(env, "watch fd", -rc);
+    if (rc != 0) return ThrowSysError(env, "uv_poll", "watch fd", -rc);
     Ref();  // stay alive while the loop may call us
     return env.Undefined();
   }

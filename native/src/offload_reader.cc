@@ -4,6 +4,7 @@
 #include "errors.h"
 #include "fd_poll.h"
 #include "tap_offload.h"
+#include "wire.h"
 
 #include <sys/uio.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@ namespace {
 
 using tap_offload::kVnetHdrLen;
 namespace d = layout::datagram;
-constexpr size_t kVxlanHeaderLen = 8;
+using wire::kVxlanHeaderLen;
 
 // Batches handed to JS per readable event at most (plus what finishes a super-frame).
 constexpr uint32_t kMaxBatches = 4;
@@ -39,9 +40,10 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   // new OffloadReader(fd, region: ArrayBuffer, batch: Int32Array (datagram layout),
   //                   frameCapacity: number, onBatch: (count) => void), as FdReader.
   explicit OffloadReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OffloadReader>(info) {
-    fd_ = info[0].As<Napi::Number>().Int32Value();
-    frame_capacity_ = info[3].As<Napi::Number>().Uint32Value();
-    batch_.Read(info, 1, 4, d::stride, "vxlan-tap:OffloadReader");
+    Args args(info, "OffloadReader");
+    fd_ = args.Int32(0, "fd");
+    frame_capacity_ = args.Uint32(3, "frameCapacity");
+    if (!batch_.Read(args, 1, 4, d::stride, "vxlan-tap:OffloadReader")) return;
     // Every read lands here: a plain frame is copied into the region, a super-frame is
     // cut from here into it.
     scratch_.resize(tap_offload::kMaxSuperFrame);
@@ -51,7 +53,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int rc = poll_.Start(env, fd_, this);
-    if (rc != 0) return ThrowSysError(env, "watch fd", -rc);
+    if (rc != 0) return ThrowSysError(env, "uv_poll", "watch fd", -rc);
     stopped_ = false;
     Ref();  // stay alive while the loop may call us
     return env.Undefined();

@@ -1,6 +1,8 @@
 #include "offload_writer.h"
 #include "batch_layout.h"
 #include "tap_offload.h"
+#include "args.h"
+#include "wire.h"
 
 #include <sys/uio.h>
 #include <unistd.h>
@@ -16,7 +18,7 @@ namespace f = layout::frame;
 
 // Segments per merged super-frame: a receive batch holds no more.
 constexpr uint32_t kMaxRun = 64;
-constexpr uint8_t kPsh = 0x08;
+using wire::kTcpPsh;
 
 // All zeros: no offload asked for, the frame's checksums are complete.
 const virtio_net_hdr kPlainHdr{};
@@ -80,11 +82,13 @@ class Batch {
 // many of them the kernel took (a merged super-frame counts its segments) and negates the
 // length of each one it refused.
 Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
-  int fd = info[0].As<Napi::Number>().Int32Value();
-  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
-  Napi::Int32Array frames = info[2].As<Napi::Int32Array>();
-  uint32_t count = info[3].As<Napi::Number>().Uint32Value();
-  bool coalesce = info[4].ToBoolean().Value();
+  Args args(info, "writeFramesOffload");
+  int fd = args.Int32(0, "fd");
+  Napi::Uint8Array bytes = args.Uint8Array(1, "bytes");
+  Napi::Int32Array frames = args.Int32Array(2, "frames");
+  uint32_t count = args.Uint32(3, "count");
+  bool coalesce = args.Boolean(4, "coalesce");
+  if (!args.ok()) return info.Env().Undefined();
   count = static_cast<uint32_t>(std::min<size_t>(count, frames.ElementLength() / f::stride));
   Batch batch(bytes.Data(), bytes.ByteLength(), frames.Data(), count);
 
@@ -103,7 +107,7 @@ Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
     TcpSegment a;
     uint32_t run = 1, total = 0;
     bool psh = false;
-    if (coalesce && batch.Tcp(i, &a) && !(a.flags & kPsh)) {
+    if (coalesce && batch.Tcp(i, &a) && !(a.flags & kTcpPsh)) {
       const uint32_t gso = a.payload, max = tap_offload::MaxCoalescedPayload(a);
       total = a.payload;
       iov[1] = {const_cast<uint8_t*>(first + a.hdr_len), a.payload};
@@ -118,8 +122,8 @@ Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
         iov[1 + run] = {const_cast<uint8_t*>(next + b.hdr_len), b.payload};
         total += b.payload;
         run++;
-        if (b.payload < gso || (b.flags & kPsh)) {
-          psh = (b.flags & kPsh) != 0;
+        if (b.payload < gso || (b.flags & kTcpPsh)) {
+          psh = (b.flags & kTcpPsh) != 0;
           break;
         }
       }

@@ -210,14 +210,18 @@ Napi::Value AddToBridge(const Napi::CallbackInfo& info) {
 // that a stop and start keep the device, its addresses and its place in a bridge.
 Napi::Value SetPersist(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int fd = info[0].As<Napi::Number>().Int32Value();
-  unsigned long on = info[1].ToBoolean().Value() ? 1 : 0;
-  if (ioctl(fd, TUNSETPERSIST, on) < 0) return ThrowSysError(env, "TUNSETPERSIST", errno);
+  Args args(info, "setPersist");
+  int fd = args.Int32(0, "fd");
+  unsigned long on = args.Boolean(1, "on") ? 1 : 0;
+  if (!args.ok()) return env.Undefined();
+  if (ioctl(fd, TUNSETPERSIST, on) < 0) return ThrowSysError(env, "TUNSETPERSIST", "TUNSETPERSIST", errno);
   return env.Undefined();
 }
 
 Napi::Value CloseFd(const Napi::CallbackInfo& info) {
-  close(info[0].As<Napi::Number>().Int32Value());
+  Args args(info, "closeFd");
+  int fd = args.Int32(0, "fd");
+  if (args.ok()) close(fd);
   return info.Env().Undefined();
 }
 
@@ -226,10 +230,12 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
 // the length of each one the TAP refused.
 Napi::Value WriteFrames(const Napi::CallbackInfo& info) {
   namespace f = layout::frame;
-  int fd = info[0].As<Napi::Number>().Int32Value();
-  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
-  Napi::Int32Array frames = info[2].As<Napi::Int32Array>();
-  uint32_t count = info[3].As<Napi::Number>().Uint32Value();
+  Args args(info, "writeFrames");
+  int fd = args.Int32(0, "fd");
+  Napi::Uint8Array bytes = args.Uint8Array(1, "bytes");
+  Napi::Int32Array frames = args.Int32Array(2, "frames");
+  uint32_t count = args.Uint32(3, "count");
+  if (!args.ok()) return info.Env().Undefined();
   uint8_t* base = bytes.Data();
   size_t size = bytes.ByteLength();
   uint32_t written = 0;

@@ -48,15 +48,18 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
   // coalesced train of up to 64 KB) each.
   explicit UdpReceiver(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpReceiver>(info) {
     Napi::Env env = info.Env();
+    Args args(info, "UdpReceiver");
     UnderlayOptions options;
-    if (int err = options.Read(info[0].As<Napi::Object>())) {
-      ThrowSysError(env, "underlay device " + options.device, err);
+    int err = 0;
+    if (!options.Read(args, 0, &err) || !batch_.Read(args, 1, 5, d::stride, "vxlan-tap:UdpReceiver")) return;
+    slot_size_ = args.Uint32(3, "slotSize");
+    bool gro = args.Boolean(4, "gro");
+    if (!args.ok()) return;
+    if (err) {
+      ThrowSysError(env, "device", "underlay device " + options.device, err);
       return;
     }
     family_ = options.family;
-    batch_.Read(info, 1, 5, d::stride, "vxlan-tap:UdpReceiver");
-    slot_size_ = info[3].As<Napi::Number>().Uint32Value();
-    bool gro = info[4].ToBoolean().Value();
 
     size_t batch = slot_size_ == 0 ? 0 : std::min<size_t>(batch_.capacity(), batch_.size() / slot_size_);
     msgs_.resize(batch);
@@ -77,12 +80,12 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     // to a unicast address is not handed multicast datagrams.
     const std::string& bind_address = options.groups.empty() ? options.local : std::string();
     if (!ParseSockaddr(family_, bind_address, options.port, &addr, &len)) {
-      ThrowSysError(env, "bind UDP " + options.local, EINVAL);
+      ThrowSysError(env, "local", "bind UDP " + options.local, EINVAL);
       return;
     }
     fd_ = socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
-      ThrowSysError(env, "UDP socket", errno);
+      ThrowSysError(env, "socket", "UDP socket", errno);
       return;
     }
     int on = 1;
@@ -104,21 +107,24 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
       int us = static_cast<int>(options.busy_poll_us);
       setsockopt(fd_, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us));
     }
-    int err = options.BindToDevice(fd_);
+    err = options.BindToDevice(fd_);
+    const char* step = "SO_BINDTODEVICE";
     const char* what = "bind UDP to device";
     if (!err && bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
       err = errno;
+      step = "bind";
       what = "bind UDP";
     }
     for (const std::string& group : options.groups) {
       if (err) break;
       err = JoinGroup(group, options.ifindex);
+      step = "join";
       what = "join multicast group";
     }
     if (err) {
       close(fd_);
       fd_ = -1;
-      ThrowSysError(env, what, err);
+      ThrowSysError(env, step, what, err);
     }
   }
 
@@ -156,7 +162,7 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     Napi::Env env = info.Env();
     if (fd_ < 0) return env.Undefined();
     int rc = poll_.Start(env, fd_, this);
-    if (rc != 0) return ThrowSysError(env, "watch UDP socket", -rc);
+    if (rc != 0) return ThrowSysError(env, "uv_poll", "watch UDP socket", -rc);
     Ref();
     return env.Undefined();
   }

@@ -9,9 +9,11 @@
 #include "udp_sender.h"
 #include "batch_layout.h"
 #include "batch_region.h"
+#include "args.h"
 #include "errors.h"
 #include "sockaddr.h"
 #include "underlay_options.h"
+#include "wire.h"
 
 #include <linux/filter.h>
 #include <netinet/ip.h>
@@ -34,7 +36,7 @@ constexpr size_t kControlBytes = CMSG_SPACE(sizeof(int)) * 2 + CMSG_SPACE(sizeof
 // What one UDP_SEGMENT send may carry: the kernel's segment limit (64 on older kernels)
 // and a UDP payload that fits a 16-bit IP length with an IPv6 header in front.
 constexpr size_t kMaxGsoSegments = 64;
-constexpr size_t kMaxGsoBytes = 65535 - 40 - 8;
+constexpr size_t kMaxGsoBytes = wire::kIpMaxPacket - wire::kIpv6HeaderLen - wire::kUdpHeaderLen;
 
 // Bound ports: how many sockets at most, and how far past a busy port to look.
 constexpr uint32_t kMaxSockets = 32;
@@ -45,10 +47,12 @@ constexpr uint32_t kMaxSockets = 32;
 constexpr int kFlowInfoSend = 33;  // IPV6_FLOWINFO_SEND
 
 // A socket that only sends: a drop-all filter keeps the kernel from queueing anything
-// that arrives at its port.
-int OpenSender(const UnderlayOptions& o, uint16_t port, std::string* what) {
+// that arrives at its port. Returns the socket, or -errno with `step` and `what` saying
+// what failed.
+int OpenSender(const UnderlayOptions& o, uint16_t port, const char** step, std::string* what) {
   int fd = socket(o.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
+    *step = "socket";
     *what = "UDP socket";
     return -errno;
   }
@@ -92,6 +96,7 @@ int OpenSender(const UnderlayOptions& o, uint16_t port, std::string* what) {
   }
   if (int err = o.BindToDevice(fd)) {
     close(fd);
+    *step = "SO_BINDTODEVICE";
     *what = "bind UDP socket to device " + o.device;
     return -err;
   }
@@ -101,6 +106,7 @@ int OpenSender(const UnderlayOptions& o, uint16_t port, std::string* what) {
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
     int err = errno;
     close(fd);
+    *step = "bind";
     *what = "bind UDP source port " + std::to_string(port);
     return -err;
   }
@@ -121,31 +127,38 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   // the next free port after it. onGsoOff is called once, when GSO turns out not to work.
   explicit UdpSender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSender>(info) {
     Napi::Env env = info.Env();
+    Args args(info, "UdpSender");
     UnderlayOptions options;
-    if (int err = options.Read(info[0].As<Napi::Object>())) {
-      ThrowSysError(env, "underlay device " + options.device, err);
+    int err = 0;
+    if (!options.Read(args, 0, &err)) return;
+    uint32_t min = args.Uint32(1, "srcPortMin"), max = args.Uint32(2, "srcPortMax");
+    gso_ = args.Boolean(3, "gso");
+    Napi::Function on_gso_off = args.Function(4, "onGsoOff");
+    if (!args.ok()) return;
+    if (err) {
+      ThrowSysError(env, "device", "underlay device " + options.device, err);
       return;
     }
     family_ = options.family;
-    uint32_t min = info[1].As<Napi::Number>().Uint32Value(), max = info[2].As<Napi::Number>().Uint32Value();
-    gso_ = info[3].ToBoolean().Value();
-    on_gso_off_ = Napi::Persistent(info[4].As<Napi::Function>());
+    on_gso_off_ = Napi::Persistent(on_gso_off);
     if (!LocalIsValid(options)) {
-      ThrowSysError(env, "local address " + options.local, EINVAL);
+      ThrowSysError(env, "local", "local address " + options.local, EINVAL);
       return;
     }
     uint32_t span = max >= min ? max - min + 1 : 0;
     uint32_t wanted = std::min(span, kMaxSockets);
     socket_of_port_.assign(65536, -1);
     int last_err = EADDRINUSE;
+    const char* last_step = "bind";
     std::string last_what = "bind UDP source port";
     uint32_t next = min;
     for (uint32_t i = 0; i < wanted && next <= max; i++) {
       // Spread over the range; past a busy port, the next free one.
       next = std::max(next, min + static_cast<uint32_t>(uint64_t(i) * span / wanted));
       for (; next <= max; next++) {
+        const char* step = "";
         std::string what;
-        int fd = OpenSender(options, static_cast<uint16_t>(next), &what);
+        int fd = OpenSender(options, static_cast<uint16_t>(next), &step, &what);
         if (fd >= 0) {
           socket_of_port_[next] = static_cast<int16_t>(fds_.size());
           fds_.push_back(fd);
@@ -155,15 +168,16 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
         }
         if (-fd != EADDRINUSE) {
           CloseAll();
-          ThrowSysError(env, what, -fd);
+          ThrowSysError(env, step, what, -fd);
           return;
         }
         last_err = -fd;
+        last_step = step;
         last_what = what;
       }
     }
     if (fds_.empty()) {
-      ThrowSysError(env, last_what, last_err);
+      ThrowSysError(env, last_step, last_what, last_err);
       return;
     }
     if (gso_) {
@@ -219,9 +233,11 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   // lie in the region, or names a port no socket has, is skipped.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-    Napi::Int32Array batch = info[1].As<Napi::Int32Array>();
-    uint32_t count = info[2].As<Napi::Number>().Uint32Value();
+    Args args(info, "send");
+    Napi::Uint8Array bytes = args.Uint8Array(0, "bytes");
+    Napi::Int32Array batch = args.Int32Array(1, "batch");
+    uint32_t count = args.Uint32(2, "count");
+    if (!args.ok()) return env.Undefined();
     if (fds_.empty()) return Napi::Number::New(env, 0);
     count = static_cast<uint32_t>(std::min<size_t>(count, batch.ElementLength() / d::stride));
     uint8_t* base = bytes.Data();

@@ -3,6 +3,7 @@
 //   busyPollUs }.
 #pragma once
 #include <napi.h>
+#include "args.h"
 #include <net/if.h>
 #include <sys/socket.h>
 #include <cerrno>
@@ -19,19 +20,35 @@ struct UnderlayOptions {
   uint32_t busy_poll_us = 0;
   int adopt_fd = -1;  // a bound UDP socket handed over by a predecessor (fd), used as it is
 
-  // Returns 0, or an errno (ENODEV when the device does not exist).
-  int Read(const Napi::Object& o) {
+  // Reads the object at argument `i`. Returns false with a TypeError pending when it or a
+  // field is of the wrong type; `*err` is then 0, else 0 or an errno (ENODEV when the
+  // device does not exist).
+  bool Read(Args& args, size_t i, int* err) {
+    *err = 0;
+    Napi::Object o = args.Object(i, "underlay");
+    if (!args.ok()) return false;
+    Napi::Value groups_value = o.Get("groups");
+    bool typed = o.Get("family").IsNumber() && o.Get("local").IsString() && o.Get("port").IsNumber() &&
+                 o.Get("device").IsString() && groups_value.IsArray() && o.Get("busyPollUs").IsNumber();
+    Napi::Array list = typed ? groups_value.As<Napi::Array>() : Napi::Array();
+    for (uint32_t g = 0; typed && g < list.Length(); g++) typed = list.Get(g).IsString();
+    if (!typed) {
+      Napi::TypeError::New(o.Env(), "underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
     family = o.Get("family").As<Napi::Number>().Int32Value() == 6 ? AF_INET6 : AF_INET;
     local = o.Get("local").As<Napi::String>().Utf8Value();
     port = static_cast<uint16_t>(o.Get("port").As<Napi::Number>().Uint32Value());
     device = o.Get("device").As<Napi::String>().Utf8Value();
-    Napi::Array list = o.Get("groups").As<Napi::Array>();
-    for (uint32_t i = 0; i < list.Length(); i++) groups.push_back(list.Get(i).As<Napi::String>().Utf8Value());
+    for (uint32_t g = 0; g < list.Length(); g++) groups.push_back(list.Get(g).As<Napi::String>().Utf8Value());
     busy_poll_us = o.Get("busyPollUs").As<Napi::Number>().Uint32Value();
     if (o.Get("fd").IsNumber()) adopt_fd = o.Get("fd").As<Napi::Number>().Int32Value();
-    if (device.empty()) return 0;
-    ifindex = if_nametoindex(device.c_str());
-    return ifindex == 0 ? ENODEV : 0;
+    if (!device.empty()) {
+      ifindex = if_nametoindex(device.c_str());
+      if (ifindex == 0) *err = ENODEV;
+    }
+    return true;
   }
 
   // Restricts the socket to the underlay device, as the kernel's vxlan `dev` does.

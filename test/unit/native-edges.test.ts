@@ -1,12 +1,19 @@
 // The addon's edges fail loudly: an argument of the wrong type is a TypeError naming the
 // function and the argument, an interface name that does not fit is an error (never an
-// ioctl on a half-filled request), and a failed call names its step as a code.
+// ioctl on a half-filled request), a failed call names its step as a code, and a
+// constructor that fails halfway leaves no descriptor open.
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadNative, type NativeError } from '../../src/io/native.js';
+import { loadNative, type NativeError, type UnderlayOptions } from '../../src/io/native.js';
 
 const native = loadNative();
 // Calls with deliberately wrong types, past the addon's TypeScript signature.
 const untyped = native as unknown as Record<string, (...args: unknown[]) => unknown>;
+const construct = (name: string, args: unknown[]): unknown => new (native as unknown as Record<string, new (...a: unknown[]) => unknown>)[name]!(...args);
+
+const UNDERLAY: UnderlayOptions = { family: 4, local: '127.0.0.1', port: 0, device: '', groups: [], busyPollUs: 0 };
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+const noop = (): void => {};
 
 /** The error `call` throws; fails when it throws nothing. */
 function thrown(call: () => unknown): NativeError {
@@ -29,8 +36,26 @@ describe('native arguments', () => {
     ['addAddress', ['vxt0', '192.0.2.1', '24'], 'addAddress: argument 3 (prefixLength) must be a number'],
     ['addToBridge', [undefined, 'vxt0'], 'addToBridge: argument 1 (bridge) must be a string'],
     ['offloadFeature', ['', 'vxt0', 'tx', 1], 'offloadFeature: argument 4 (on) must be a boolean'],
+    ['closeFd', ['3'], 'closeFd: argument 1 (fd) must be a number'],
+    ['writeFrames', [-1, new Uint8Array(8), new Uint8Array(8), 0], 'writeFrames: argument 3 (frames) must be an Int32Array'],
+    ['writeFramesOffload', [-1, new Uint8Array(8), new Int32Array(8), 0, 1], 'writeFramesOffload: argument 5 (coalesce) must be a boolean'],
+    ['setBusyPoll', ['10'], 'setBusyPoll: argument 1 (us) must be a number'],
   ])('%s(%j) is a TypeError', (fn, args, message) => {
     const err = thrown(() => untyped[fn]!(...args));
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toBe(message);
+  });
+
+  it.each([
+    ['FdReader', ['3', new ArrayBuffer(64), new Int32Array(8), 16, noop], 'FdReader: argument 1 (fd) must be a number'],
+    ['OffloadReader', [-1, new ArrayBuffer(64), new Uint8Array(8), 16, noop], 'OffloadReader: argument 3 (batch) must be an Int32Array'],
+    ['OffloadReader', [-1, new Uint8Array(64), new Int32Array(8), 16, noop], 'OffloadReader: argument 2 (region) must be an ArrayBuffer'],
+    ['UdpReceiver', [UNDERLAY, new ArrayBuffer(64), new Int32Array(8), 64, false, 'onBatch'], 'UdpReceiver: argument 6 (onBatch) must be a function'],
+    ['UdpReceiver', [{ ...UNDERLAY, port: '4789' }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings'],
+    ['UdpSender', [UNDERLAY, 40000, 40001, 'yes', noop], 'UdpSender: argument 4 (gso) must be a boolean'],
+    ['UdpSender', [{ ...UNDERLAY, groups: [1] }, 40000, 40001, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings'],
+  ])('new %s(%j) is a TypeError', (name, args, message) => {
+    const err = thrown(() => construct(name, args));
     expect(err).toBeInstanceOf(TypeError);
     expect(err.message).toBe(message);
   });
@@ -53,6 +78,18 @@ describe('native interface names', () => {
 });
 
 describe('native failed calls', () => {
+  it('close the socket of a receiver that fails halfway (bound, then a group it cannot join)', () => {
+    const before = openFds();
+    const err = thrown(() => new native.UdpReceiver({ ...UNDERLAY, local: '', groups: ['not-an-address'] }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop));
+    expect([err.step, err.code]).toEqual(['join', 'EINVAL']);
+    expect(openFds()).toBe(before);
+  });
+
+  it('name a missing underlay device as such', () => {
+    const err = thrown(() => new native.UdpSender({ ...UNDERLAY, device: 'vxtnosuch0' }, 40000, 40001, false, noop));
+    expect([err.step, err.code]).toEqual(['device', 'ENODEV']);
+  });
+
   it('name the step that failed as a code', () => {
     const err = thrown(() => native.setMtu('vxtnosuch0', 1400));
     expect(err.step).toBe('SIOCSIFMTU');
