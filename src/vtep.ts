@@ -1,31 +1,33 @@
 // One running VTEP: one underlay transport (one UDP port) shared by one segment per VNI.
 // Received datagrams are routed to their segment by VNI (the demultiplexer owns that
-// direction); each segment's TAP feeds the shared transport. Also runs the ageing sweep,
-// the stats log and config reloads.
+// direction); each segment's TAP feeds the shared transport. This file wires the parts,
+// owns their lifetime and hands the process over; each concern lives in its own module:
+//   control/servers.ts   control sockets and metrics     ageing.ts   the FDB ageing sweep
+//   stats.ts             what stats shows                 config/reload.ts  what a reload changes
+//   persisted-state.ts   --persist across a restart       handover.ts  the successor's side
+//   membership/vtep-member.ts  this VTEP in the etcd store
 import type { Logger } from './log.js';
 import type { VtepConfig } from './config/vtep-config.js';
 import { planReload } from './config/reload.js';
+import { RuntimeError } from './config/errors.js';
 import { Demux } from './engine/demux.js';
 import { Segment } from './segment.js';
 import type { UnderlayTransport } from './io/transport.js';
 import { formatMac } from './vxlan/mac.js';
 import { startStatsLog } from './control/stats-log.js';
 import { EventHub } from './control/events.js';
-import { ControlServer, defaultControlPath } from './control/server.js';
-import { MetricsServer } from './control/metrics.js';
+import { RequestError, type ControlRequest } from './control/commands.js';
+import { ControlServers, controlPath } from './control/servers.js';
 import { RateLimitedLog } from './log-rate-limit.js';
-import { RuntimeError } from './config/errors.js';
-import { applySnapshot, savedStatePath, saveSnapshot, snapshotOf, takeSavedSnapshot } from './state-snapshot.js';
+import { startAgeing } from './ageing.js';
+import { VtepStats } from './stats.js';
+import { restoreSavedState, saveState } from './persisted-state.js';
 import { relieve, spawnSuccessor, successorReady, takeStateOver, tellServiceManager, type Inheritance } from './handover.js';
-import { RequestError, runCommand, type ControlRequest } from './control/commands.js';
-import { Membership, type MembersReport } from './membership/membership.js';
-import { SegmentSink } from './membership/segment-sink.js';
-import { underlayAddress } from './membership/underlay-address.js';
-import type { MemberRecord } from './membership/record.js';
+import type { Membership, MembersReport } from './membership/membership.js';
+import { joinAsMember } from './membership/vtep-member.js';
 
-const SWEEP_INTERVAL_MS = 10_000;
 /** Control requests any of the process's sockets answers for the whole process. */
-const PROCESS_COMMANDS = new Set(['members', 'handover', 'handover.ready']);
+const PROCESS_COMMANDS: ReadonlySet<string> = new Set(['members', 'handover', 'handover.ready']);
 
 export class Vtep {
   private readonly byVni = new Map<number, Segment>();
@@ -33,10 +35,9 @@ export class Vtep {
   private segmentList: Segment[] = [];
   private readonly demux = new Demux();
   readonly events = new EventHub();
-  private readonly timers: NodeJS.Timeout[] = [];
-  private stopStatsLog: (() => void) | undefined;
-  private readonly controls: ControlServer[] = [];
-  private metrics: MetricsServer | undefined;
+  readonly stats: VtepStats;
+  /** What start() started beside the data path, stopped in reverse by stop(). */
+  private readonly stops: (() => void)[] = [];
   private membership: Membership | undefined;
   private readonly limited: RateLimitedLog;
   private fail: (reason: string) => void = () => {};
@@ -51,11 +52,12 @@ export class Vtep {
   readonly handedOver = new Promise<number>((resolve) => (this.handOver = resolve));
 
   private constructor(
-    private config: VtepConfig,
+    private readonly config: VtepConfig,
     private readonly transport: UnderlayTransport,
     private readonly log: Logger,
   ) {
     this.limited = new RateLimitedLog(log);
+    this.stats = new VtepStats(this.demux, transport, this.events, config.underlay.offload !== 'off');
   }
 
   get segments(): readonly Segment[] {
@@ -82,105 +84,30 @@ export class Vtep {
         vtep.demux.add(settings.vni, segment);
       }
       vtep.segmentList = [...vtep.byVni.values()];
-      if (config.underlay.persist && inheritance === undefined) vtep.restoreSavedState();
+      if (config.underlay.persist && inheritance === undefined) restoreSavedState(vtep.segmentList, log);
       if (inheritance !== undefined) {
         for (const t of inheritance.taps) await takeStateOver(vtep.byVni.get(t.vni)!, t.control);
         await tellServiceManager(process.pid);
         // The predecessor stops reading and removes its control sockets: ours come next.
         await relieve(inheritance);
       }
-      for (const segment of vtep.segmentList) {
-        const socketPath = vtep.controlPath(segment);
-        const ctx = { segment, port: config.underlay.port, family: config.underlay.family, stats: () => vtep.segmentStats(segment) };
-        const vni = segment.config.vni;
-        vtep.controls.push(
-          await ControlServer.start(socketPath, {
-            run: (request) => (PROCESS_COMMANDS.has(request.cmd) ? vtep.runProcessCommand(request) : runCommand(request, ctx)),
-            subscribe: (send) => vtep.events.subscribe((event) => event.vni === vni && send(event)),
-            cutOff: (lost) => {
-              vtep.events.cutOff++;
-              vtep.events.lost += lost;
-            },
-          }),
-        );
-      }
-      if (config.metrics !== undefined) vtep.metrics = await MetricsServer.start(config.metrics, () => vtep.segmentList, log);
-      if (config.membership !== undefined) await vtep.join();
+      const servers = await ControlServers.start(config, vtep.segmentList, vtep.events, {
+        stats: (segment) => vtep.stats.segment(segment),
+        processCommands: PROCESS_COMMANDS,
+        runProcessCommand: (request) => vtep.runProcessCommand(request),
+      }, log);
+      vtep.stops.push(() => servers.stop());
+      if (config.membership !== undefined) vtep.membership = await joinAsMember(config.membership, config.underlay, vtep.segmentList, log);
     } catch (err) {
       vtep.stop();
       throw err;
     }
-    vtep.startTimers();
+    vtep.stops.push(startAgeing(vtep.segmentList, vtep.events, log));
+    if (config.statsIntervalSeconds > 0) {
+      vtep.stops.push(startStatsLog(() => vtep.stats.all(vtep.segmentList), log, config.statsIntervalSeconds * 1000));
+    }
     vtep.running = true;
     return vtep;
-  }
-
-  /** Registers in etcd and starts programming every segment from the other members. */
-  private async join(): Promise<void> {
-    const membership = this.config.membership!;
-    const { local, family, port } = this.config.underlay;
-    const underlay = await underlayAddress(local, membership.endpoints[0]!, family);
-    this.log.info({ address: underlay.address, from: underlay.from }, 'membership underlay address');
-    const self: MemberRecord = {
-      address: underlay.address,
-      port,
-      kind: 'vxlan-tap',
-      vnis: this.segmentList.map((s) => ({ vni: s.config.vni, mac: formatMac(s.tap.mac), addresses: s.config.addresses.map((a) => a.address) })),
-    };
-    const targets = this.segmentList.map((segment) => ({ vni: segment.config.vni, sink: new SegmentSink(segment.engine) }));
-    this.membership = Membership.start(membership, self, targets, this.log);
-  }
-
-  /** What `vxlan-tap members` shows. */
-  members(): Promise<MembersReport> {
-    if (this.membership === undefined) throw new RequestError('this VTEP runs without --etcd: it has no members');
-    return this.membership.report();
-  }
-
-  /** Leaves the store (the record goes at once); the data plane keeps running until stop(). */
-  async leave(): Promise<void> {
-    await this.membership?.stop();
-    this.membership = undefined;
-  }
-
-  private startTimers(): void {
-    const ageing = Math.min(...this.segments.map((s) => s.config.ageingSeconds).filter((a) => a > 0));
-    if (Number.isFinite(ageing)) {
-      const sweep = (): void => {
-        for (const segment of this.byVni.values()) {
-          for (const entry of segment.engine.fdb.sweep(Date.now())) {
-            const event = { event: 'age' as const, vni: segment.config.vni, mac: formatMac(entry.mac), dst: entry.remotes[0]?.address };
-            this.log.debug(event, 'fdb entry aged out');
-            this.events.publish(event);
-          }
-        }
-      };
-      this.timers.push(setInterval(sweep, Math.min(SWEEP_INTERVAL_MS, ageing * 1000)));
-    }
-    if (this.config.statsIntervalSeconds > 0) {
-      this.stopStatsLog = startStatsLog(() => this.statsSnapshot(), this.log, this.config.statsIntervalSeconds * 1000);
-    }
-  }
-
-  /** --persist: the state the last stop saved, back in the tables. */
-  private restoreSavedState(): void {
-    for (const segment of this.segmentList) {
-      const snapshot = takeSavedSnapshot(savedStatePath(this.controlPath(segment)));
-      if (snapshot === undefined) continue;
-      applySnapshot(segment, snapshot);
-      this.log.info({ vni: segment.config.vni, fdb: snapshot.fdb.length, neigh: snapshot.neigh.length }, 'saved state restored');
-    }
-  }
-
-  /** --persist: the state to restore at the next start (not after a handover: the successor has it). */
-  private saveState(): void {
-    for (const segment of this.segmentList) {
-      try {
-        saveSnapshot(savedStatePath(this.controlPath(segment)), snapshotOf(segment));
-      } catch (err) {
-        this.log.error({ vni: segment.config.vni, reason: (err as Error).message }, 'cannot save the state');
-      }
-    }
   }
 
   /**
@@ -194,13 +121,20 @@ export class Vtep {
       if (c.peers.length === 0 && c.group === undefined) {
         this.log.warn({ vni: c.vni }, 'no peer and no group: broadcast, multicast and unknown unicast frames have nowhere to go');
       }
-      const control = this.controlPath(segment);
-      this.log.info({ tap: tap.name, vni: c.vni, peers: c.peers, group: c.group, port, mtu: c.mtu, mac: formatMac(tap.mac), io, control }, 'ready');
+      this.log.info({ tap: tap.name, vni: c.vni, peers: c.peers, group: c.group, port, mtu: c.mtu, mac: formatMac(tap.mac), io, control: controlPath(segment) }, 'ready');
     }
   }
 
-  private controlPath(segment: Segment): string {
-    return segment.config.control ?? defaultControlPath(segment.tap.name);
+  /** What `vxlan-tap members` shows. */
+  members(): Promise<MembersReport> {
+    if (this.membership === undefined) throw new RequestError('this VTEP runs without --etcd: it has no members');
+    return this.membership.report();
+  }
+
+  /** Leaves the store (the record goes at once); the data plane keeps running until stop(). */
+  async leave(): Promise<void> {
+    await this.membership?.stop();
+    this.membership = undefined;
   }
 
   /** Requests about the whole process rather than one VNI (see PROCESS_COMMANDS). */
@@ -226,7 +160,7 @@ export class Vtep {
     if (this.handingOver !== undefined) return this.handingOver;
     const udpFd = this.transport.receiveFd();
     if (udpFd === undefined) return Promise.reject(new RuntimeError('a handover needs --io native'));
-    const taps = this.segmentList.map((s) => ({ vni: s.config.vni, fd: s.tap.fd, name: s.tap.name, control: this.controlPath(s) }));
+    const taps = this.segmentList.map((s) => ({ vni: s.vni, fd: s.tap.fd, name: s.tapName, control: controlPath(s) }));
     const ready = new Promise<void>((resolve) => (this.successorIsReady = resolve));
     const child = spawnSuccessor(udpFd, taps);
     this.log.info({ successor: child.pid }, 'handover: successor started');
@@ -244,31 +178,6 @@ export class Vtep {
       },
     );
     return this.handingOver;
-  }
-
-  /** What `vxlan-tap stats` shows for one VNI. */
-  segmentStats(segment: Segment): Record<string, unknown> {
-    return {
-      tap: segment.tap.name,
-      vni: segment.config.vni,
-      ...segment.engine.counters.snapshot(),
-      fdbEntries: segment.engine.fdb.size,
-      ...(segment.tap.offload ? { offload: segment.tap.offloadStats() } : {}),
-      unclaimed: this.demux.unclaimed.drops,
-      sendErrors: this.transport.sendErrors,
-      receiveErrors: this.transport.receiveErrors,
-      ...(this.config.underlay.offload !== 'off' ? { underlay: this.transport.offloadStats() } : {}),
-      monitor: { lost: this.events.lost, cutOff: this.events.cutOff },
-    };
-  }
-
-  statsSnapshot(): Record<string, unknown> {
-    return {
-      vnis: Object.fromEntries(this.segments.map((s) => [s.config.vni, s.engine.counters.snapshot()])),
-      unclaimed: this.demux.unclaimed.drops,
-      sendErrors: this.transport.sendErrors,
-      receiveErrors: this.transport.receiveErrors,
-    };
   }
 
   /**
@@ -290,12 +199,10 @@ export class Vtep {
 
   stop(): void {
     this.limited.flush();
-    if (this.config.underlay.persist && this.running && this.handingOver === undefined) this.saveState();
+    // Not after a handover: the successor has the state.
+    if (this.config.underlay.persist && this.running && this.handingOver === undefined) saveState(this.segmentList, this.log);
     this.running = false;
-    for (const timer of this.timers) clearInterval(timer);
-    this.stopStatsLog?.();
-    for (const control of this.controls) control.stop();
-    this.metrics?.stop();
+    for (const stop of this.stops.splice(0).reverse()) stop();
     for (const segment of this.byVni.values()) segment.close();
     this.transport.close();
   }

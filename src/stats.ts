@@ -1,0 +1,44 @@
+// What `vxlan-tap stats` and the periodic stats log show of a running VTEP: each VNI's
+// counters, and what belongs to no VNI (datagrams nobody claims, send errors, the
+// underlay's offload counters).
+import type { EventHub } from './control/events.js';
+import type { Demux } from './engine/demux.js';
+import type { UnderlayTransport } from './io/transport.js';
+import type { Segment } from './segment.js';
+
+export class VtepStats {
+  constructor(
+    private readonly demux: Demux,
+    private readonly transport: UnderlayTransport,
+    /** Its monitor clients' losses are shown. */
+    private readonly events: EventHub,
+    /** Whether the underlay offloads (GSO/GRO), whose counters are shown then. */
+    private readonly underlayOffload: boolean,
+  ) {}
+
+  /** One VNI, as `vxlan-tap stats` shows it. */
+  segment(segment: Segment): Record<string, unknown> {
+    return {
+      tap: segment.tapName,
+      vni: segment.vni,
+      ...segment.counters.snapshot(),
+      fdbEntries: segment.fdb.size,
+      ...(segment.tap.offload ? { offload: segment.tap.offloadStats() } : {}),
+      unclaimed: this.demux.unclaimed.drops,
+      sendErrors: this.transport.sendErrors,
+      receiveErrors: this.transport.receiveErrors,
+      ...(this.underlayOffload ? { underlay: this.transport.offloadStats() } : {}),
+      monitor: { lost: this.events.lost, cutOff: this.events.cutOff },
+    };
+  }
+
+  /** Every VNI, as the stats log line carries it. */
+  all(segments: readonly Segment[]): Record<string, unknown> {
+    return {
+      vnis: Object.fromEntries(segments.map((s) => [s.vni, s.counters.snapshot()])),
+      unclaimed: this.demux.unclaimed.drops,
+      sendErrors: this.transport.sendErrors,
+      receiveErrors: this.transport.receiveErrors,
+    };
+  }
+}
