@@ -1,14 +1,14 @@
 // Watches an fd for readability on Node's event loop (uv_poll, level-triggered) and calls
-// a member function of the owner each time; one that brought packets keeps busy polling
-// going. Shared by the TAP and UDP readers. When the fd reports an error (POLLERR: a TAP
-// deleted from outside) libuv stops watching it and OnError gets the errno: never a
-// reader that goes quiet without a word.
+// the owner's Drain() each time; one that brought packets keeps busy polling going.
+// Shared by the TAP and UDP readers (see polled_reader.h). When the fd reports an error
+// (POLLERR: a TAP deleted from outside) libuv stops watching it and the owner's
+// Fail(errno) is called: never a reader that goes quiet without a word.
 #pragma once
 #include <napi.h>
 #include <uv.h>
 #include "busy_poll.h"
 
-template <typename Owner, bool (Owner::*OnReadable)(), void (Owner::*OnError)(int)>
+template <typename Owner>
 class FdPoll {
  public:
   // Returns 0 or a negative libuv error code.
@@ -22,8 +22,8 @@ class FdPoll {
       handle_->data = owner;
       rc = uv_poll_start(handle_, UV_READABLE, [](uv_poll_t* h, int status, int) {
         Owner* owner = static_cast<Owner*>(h->data);
-        if (status < 0) return (owner->*OnError)(-status);
-        if ((owner->*OnReadable)()) busy_poll::Activity();
+        if (status < 0) return owner->Fail(-status);
+        if (owner->Drain()) busy_poll::Activity();
       });
     }
     if (rc != 0) {

@@ -1,8 +1,6 @@
 #include "fd_reader.h"
 #include "batch_layout.h"
-#include "batch_region.h"
-#include "errors.h"
-#include "fd_poll.h"
+#include "polled_reader.h"
 #include "wire.h"
 
 #include <unistd.h>
@@ -14,7 +12,7 @@ using wire::kVxlanHeaderLen;
 
 // Reads a plain TAP (no virtio_net_hdr): one frame per read, each laid in the region
 // behind 8 bytes of room for its VXLAN header, listed as a single datagram.
-class FdReader : public Napi::ObjectWrap<FdReader> {
+class FdReader : public PolledReader<FdReader> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "FdReader",
@@ -24,7 +22,7 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
 
   // new FdReader(fd, region: ArrayBuffer, batch: Int32Array (datagram layout),
   //              frameCapacity: number, onBatch: (count) => void)
-  explicit FdReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FdReader>(info) {
+  explicit FdReader(const Napi::CallbackInfo& info) : PolledReader<FdReader>(info) {
     Args args(info, "FdReader");
     fd_ = args.Int32(0, "fd");
     frame_capacity_ = args.Uint32(3, "frameCapacity");
@@ -32,18 +30,7 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
   }
 
  private:
-  Napi::Value Start(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    int rc = poll_.Start(env, fd_, this);
-    if (rc != 0) return ThrowSysError(env, "uv_poll", "watch fd", -rc);
-    Ref();  // stay alive while the loop may call us
-    return env.Undefined();
-  }
-
-  Napi::Value Stop(const Napi::CallbackInfo& info) {
-    if (poll_.Stop()) Unref();
-    return info.Env().Undefined();
-  }
+  friend class FdPoll<FdReader>;
 
   // Returns whether anything was read.
   bool Drain() {
@@ -76,17 +63,7 @@ class FdReader : public Napi::ObjectWrap<FdReader> {
     return true;
   }
 
-  int fd_ = -1;
   uint32_t frame_capacity_ = 0;
-  BatchRegion batch_;
-  // Stops reading and tells JS (a TAP deleted from outside, EIO).
-  void Fail(int err) {
-    Napi::HandleScope scope(Env());
-    if (poll_.Stop()) Unref();
-    batch_.DeliverError(Env(), Value(), err);
-  }
-
-  FdPoll<FdReader, &FdReader::Drain, &FdReader::Fail> poll_;
 };
 
 }  // namespace

@@ -1,8 +1,6 @@
 #include "offload_reader.h"
 #include "batch_layout.h"
-#include "batch_region.h"
-#include "errors.h"
-#include "fd_poll.h"
+#include "polled_reader.h"
 #include "tap_offload.h"
 #include "wire.h"
 
@@ -28,7 +26,7 @@ constexpr uint32_t kMaxBatches = 4;
 // behind 8 bytes of room for its VXLAN header, and listed as one train: every datagram
 // but the last has the same size, so the engine decides once for all of them and the
 // underlay can hand the whole train to the kernel in one sendmsg (UDP GSO).
-class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
+class OffloadReader : public PolledReader<OffloadReader> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "OffloadReader",
@@ -39,7 +37,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
 
   // new OffloadReader(fd, region: ArrayBuffer, batch: Int32Array (datagram layout),
   //                   frameCapacity: number, onBatch: (count) => void), as FdReader.
-  explicit OffloadReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OffloadReader>(info) {
+  explicit OffloadReader(const Napi::CallbackInfo& info) : PolledReader<OffloadReader>(info) {
     Args args(info, "OffloadReader");
     fd_ = args.Int32(0, "fd");
     frame_capacity_ = args.Uint32(3, "frameCapacity");
@@ -50,20 +48,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   }
 
  private:
-  Napi::Value Start(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    int rc = poll_.Start(env, fd_, this);
-    if (rc != 0) return ThrowSysError(env, "uv_poll", "watch fd", -rc);
-    stopped_ = false;
-    Ref();  // stay alive while the loop may call us
-    return env.Undefined();
-  }
-
-  Napi::Value Stop(const Napi::CallbackInfo& info) {
-    stopped_ = true;
-    if (poll_.Stop()) Unref();
-    return info.Env().Undefined();
-  }
+  friend class FdPoll<OffloadReader>;
 
   // { superFrames, segments, dropped }: for tests and the curious.
   Napi::Value Stats(const Napi::CallbackInfo& info) {
@@ -119,10 +104,12 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
         any = true;
       }
       if (read_error_ != 0) {
-        Fail(read_error_);
+        int err = read_error_;
+        read_error_ = 0;
+        Fail(err);
         return any;
       }
-      if (stopped_) return any;
+      if (!running()) return any;
       if (pending_) continue;  // finish it, whatever the round
       if (drained || !may_read) return any;
     }
@@ -190,18 +177,7 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
     return true;
   }
 
-  // Stops reading and tells JS (a TAP deleted from outside, EIO).
-  void Fail(int err) {
-    Napi::HandleScope scope(Env());
-    read_error_ = 0;
-    stopped_ = true;
-    if (poll_.Stop()) Unref();
-    batch_.DeliverError(Env(), Value(), err);
-  }
-
-  int fd_ = -1;
   uint32_t frame_capacity_ = 0;  // the largest plain frame
-  bool stopped_ = true;
   int read_error_ = 0;
   std::vector<uint8_t> scratch_;
   // The super-frame being cut, and the next segment to cut from it.
@@ -209,8 +185,6 @@ class OffloadReader : public Napi::ObjectWrap<OffloadReader> {
   bool pending_ = false;
   uint32_t next_segment_ = 0;
   uint64_t super_frames_ = 0, segments_ = 0, dropped_ = 0;
-  BatchRegion batch_;
-  FdPoll<OffloadReader, &OffloadReader::Drain, &OffloadReader::Fail> poll_;
 };
 
 }  // namespace

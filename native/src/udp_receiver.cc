@@ -1,8 +1,7 @@
 #include "udp_receiver.h"
 #include "batch_layout.h"
-#include "batch_region.h"
 #include "errors.h"
-#include "fd_poll.h"
+#include "polled_reader.h"
 #include "sockaddr.h"
 #include "underlay_options.h"
 
@@ -32,7 +31,7 @@ void SetBuffer(int fd, int force_opt, int opt) {
   }
 }
 
-class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
+class UdpReceiver : public PolledReader<UdpReceiver> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "UdpReceiver",
@@ -46,7 +45,7 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
   //   batch: Int32Array (datagram layout), slotSize, gro: boolean, onBatch(count)).
   // The region is cut into slots of slotSize bytes, one datagram (or, with gro, one
   // coalesced train of up to 64 KB) each.
-  explicit UdpReceiver(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpReceiver>(info) {
+  explicit UdpReceiver(const Napi::CallbackInfo& info) : PolledReader<UdpReceiver>(info) {
     Napi::Env env = info.Env();
     Args args(info, "UdpReceiver");
     UnderlayOptions options;
@@ -158,17 +157,10 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     return o;
   }
 
-  Napi::Value Start(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (fd_ < 0) return env.Undefined();
-    int rc = poll_.Start(env, fd_, this);
-    if (rc != 0) return ThrowSysError(env, "uv_poll", "watch UDP socket", -rc);
-    Ref();
-    return env.Undefined();
-  }
+  friend class FdPoll<UdpReceiver>;
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (poll_.Stop()) Unref();
+    Stop(info);
     if (fd_ >= 0) {
       close(fd_);
       fd_ = -1;
@@ -241,19 +233,9 @@ class UdpReceiver : public Napi::ObjectWrap<UdpReceiver> {
     return true;
   }
 
-  // Stops watching (JS decides whether to start again) and tells JS the errno.
-  void Fail(int err) {
-    Napi::HandleScope scope(Env());
-    if (poll_.Stop()) Unref();
-    batch_.DeliverError(Env(), Value(), err);
-  }
-
   int family_ = AF_INET;
-  int fd_ = -1;
-  BatchRegion batch_;
   size_t slot_size_ = 0;
   uint64_t gro_trains_ = 0;
-  FdPoll<UdpReceiver, &UdpReceiver::Drain, &UdpReceiver::Fail> poll_;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
   std::vector<sockaddr_storage> names_;
