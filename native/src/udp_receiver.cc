@@ -48,7 +48,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
   explicit UdpReceiver(const Napi::CallbackInfo& info) : PolledReader<UdpReceiver>(info) {
     Napi::Env env = info.Env();
     Args args(info, "UdpReceiver");
-    UnderlayOptions options;
+    UnderlayOptions& options = options_;
     int err = 0;
     if (!options.Read(args, 0, &err) || !batch_.Read(args, 1, 5, d::stride, "vxlan-tap:UdpReceiver")) return;
     slot_size_ = args.Uint32(3, "slotSize");
@@ -143,6 +143,8 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
     return setsockopt(fd_, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &req, sizeof(req)) < 0 ? errno : 0;
   }
 
+  const UnderlayOptions& Options() const { return options_; }
+
   ~UdpReceiver() override {
     if (fd_ >= 0) close(fd_);
   }
@@ -236,6 +238,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
   int family_ = AF_INET;
   size_t slot_size_ = 0;
   uint64_t gro_trains_ = 0;
+  UnderlayOptions options_;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
   std::vector<sockaddr_storage> names_;
@@ -245,7 +248,23 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
 }  // namespace
 
 namespace udp_receiver {
+namespace {
+// The class, to tell a UdpReceiver from other objects; lives as long as the process.
+Napi::FunctionReference* constructor = nullptr;
+}  // namespace
+
 void Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("UdpReceiver", UdpReceiver::Define(env));
+  Napi::Function cls = UdpReceiver::Define(env);
+  constructor = new Napi::FunctionReference(Napi::Persistent(cls));
+  constructor->SuppressDestruct();
+  exports.Set("UdpReceiver", cls);
+}
+
+const UnderlayOptions* OptionsOf(Napi::Env env, Napi::Value value) {
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor->Value())) {
+    Napi::TypeError::New(env, "UdpSender: argument 1 (receiver) must be a UdpReceiver").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return &UdpReceiver::Unwrap(value.As<Napi::Object>())->Options();
 }
 }  // namespace udp_receiver

@@ -12,6 +12,7 @@
 #include "args.h"
 #include "errors.h"
 #include "sockaddr.h"
+#include "udp_receiver.h"
 #include "underlay_options.h"
 #include "wire.h"
 
@@ -121,24 +122,20 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
                         InstanceMethod("stats", &UdpSender::Stats), InstanceMethod("close", &UdpSender::Close)});
   }
 
-  // new UdpSender(underlay options (see underlay_options.h), srcPortMin, srcPortMax,
-  //               gso: boolean, onGsoOff: (reason: string) => void)
+  // new UdpSender(receiver: UdpReceiver (whose underlay options it shares), srcPortMin,
+  //               srcPortMax, gso: boolean, onGsoOff: (reason: string) => void)
   // Binds up to 32 ports spread over [srcPortMin, srcPortMax]; a busy one is replaced by
   // the next free port after it. onGsoOff is called once, when GSO turns out not to work.
   explicit UdpSender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSender>(info) {
     Napi::Env env = info.Env();
     Args args(info, "UdpSender");
-    UnderlayOptions options;
-    int err = 0;
-    if (!options.Read(args, 0, &err)) return;
+    const UnderlayOptions* shared = udp_receiver::OptionsOf(env, info[0]);
+    if (shared == nullptr) return;
+    const UnderlayOptions& options = *shared;
     uint32_t min = args.Uint32(1, "srcPortMin"), max = args.Uint32(2, "srcPortMax");
     gso_ = args.Boolean(3, "gso");
     Napi::Function on_gso_off = args.Function(4, "onGsoOff");
     if (!args.ok()) return;
-    if (err) {
-      ThrowSysError(env, "device", "underlay device " + options.device, err);
-      return;
-    }
     family_ = options.family;
     on_gso_off_ = Napi::Persistent(on_gso_off);
     if (!LocalIsValid(options)) {

@@ -53,7 +53,7 @@ export class NativeTransport implements UnderlayTransport {
     }
     try {
       const onGsoOff = (reason: string): void => this.log.warn({ reason }, 'UDP GSO refused: sending one datagram per message from now on');
-      this.sender = new native.UdpSender(underlay, srcPortMin, srcPortMax, offload, onGsoOff);
+      this.sender = new native.UdpSender(this.receiver, srcPortMin, srcPortMax, offload, onGsoOff);
     } catch (err) {
       this.receiver.close();
       const e = err as NativeError;

@@ -64,8 +64,11 @@ export interface NativeAddon {
   ) => UdpReceiver;
   /** After every readable event, keep draining every reader until this many µs pass without a packet; 0 off. */
   setBusyPoll(us: number): void;
-  /** UDP sockets on up to 32 ports of [srcPortMin, srcPortMax]; onGsoOff is told once why GSO stopped. */
-  UdpSender: new (options: UnderlayOptions, srcPortMin: number, srcPortMax: number, gso: boolean, onGsoOff: (reason: string) => void) => UdpSender;
+  /**
+   * UDP sockets on up to 32 ports of [srcPortMin, srcPortMax], with the underlay options
+   * `receiver` was made with; onGsoOff is told once why GSO stopped.
+   */
+  UdpSender: new (receiver: UdpReceiver, srcPortMin: number, srcPortMax: number, gso: boolean, onGsoOff: (reason: string) => void) => UdpSender;
   /**
    * A device's transmit checksum ('tx'), TCP segmentation ('tso') or receive coalescing ('gro') offload, as `ethtool -k`
    * shows it, set first when `on` is given (`ethtool -K`). `netnsPath` is the namespace's

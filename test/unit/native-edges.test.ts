@@ -52,8 +52,8 @@ describe('native arguments', () => {
     ['OffloadReader', [-1, new Uint8Array(64), new Int32Array(8), 16, noop], 'OffloadReader: argument 2 (region) must be an ArrayBuffer'],
     ['UdpReceiver', [UNDERLAY, new ArrayBuffer(64), new Int32Array(8), 64, false, 'onBatch'], 'UdpReceiver: argument 6 (onBatch) must be a function'],
     ['UdpReceiver', [{ ...UNDERLAY, port: '4789' }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings'],
-    ['UdpSender', [UNDERLAY, 40000, 40001, 'yes', noop], 'UdpSender: argument 4 (gso) must be a boolean'],
-    ['UdpSender', [{ ...UNDERLAY, groups: [1] }, 40000, 40001, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings'],
+    ['UdpSender', [UNDERLAY, 40000, 40001, false, noop], 'UdpSender: argument 1 (receiver) must be a UdpReceiver'],
+    ['UdpReceiver', [{ ...UNDERLAY, groups: [1] }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings'],
   ])('new %s(%j) is a TypeError', (name, args, message) => {
     const err = thrown(() => construct(name, args));
     expect(err).toBeInstanceOf(TypeError);
@@ -86,8 +86,18 @@ describe('native failed calls', () => {
   });
 
   it('name a missing underlay device as such', () => {
-    const err = thrown(() => new native.UdpSender({ ...UNDERLAY, device: 'vxtnosuch0' }, 40000, 40001, false, noop));
+    const err = thrown(() => new native.UdpReceiver({ ...UNDERLAY, device: 'vxtnosuch0' }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop));
     expect([err.step, err.code]).toEqual(['device', 'ENODEV']);
+  });
+
+  it('give the sender the receiver\'s options, checked for its other arguments', () => {
+    const receiver = new native.UdpReceiver(UNDERLAY, new ArrayBuffer(64), new Int32Array(8), 64, false, noop);
+    try {
+      const err = thrown(() => construct('UdpSender', [receiver, 40000, 40001, 'yes', noop]));
+      expect(err.message).toBe('UdpSender: argument 4 (gso) must be a boolean');
+    } finally {
+      receiver.close();
+    }
   });
 
   it('name the step that failed as a code', () => {
