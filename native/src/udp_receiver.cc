@@ -17,19 +17,10 @@
 namespace {
 
 namespace d = layout::datagram;
-constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
 constexpr size_t kControlBytes = 160;  // TOS or traffic class, GRO segment size, packet info
 #ifndef UDP_GRO
 #define UDP_GRO 104
 #endif
-
-void SetBuffer(int fd, int force_opt, int opt) {
-  int size = kSocketBufferBytes;
-  // The FORCE variant (root) passes net.core.rmem_max; fall back to the capped one.
-  if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) < 0) {
-    setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
-  }
-}
 
 class UdpReceiver : public PolledReader<UdpReceiver> {
  public:
@@ -97,7 +88,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof(on));
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
     }
-    SetBuffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF);
+    SetSocketBuffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF);
     // UDP GRO: consecutive datagrams of one sender arrive as one train with their size.
     // Where the kernel lacks it they simply arrive one by one.
     if (gro) setsockopt(fd_, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));

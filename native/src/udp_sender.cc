@@ -32,7 +32,6 @@
 namespace {
 
 namespace d = layout::datagram;
-constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
 constexpr size_t kControlBytes = CMSG_SPACE(sizeof(int)) * 2 + CMSG_SPACE(sizeof(uint16_t));
 // What one UDP_SEGMENT send may carry: the kernel's segment limit (64 on older kernels)
 // and a UDP payload that fits a 16-bit IP length with an IPv6 header in front.
@@ -68,10 +67,7 @@ int OpenSender(const UnderlayOptions& o, uint16_t port, const char** step, std::
   sock_filter drop_all = {BPF_RET | BPF_K, 0, 0, 0};
   sock_fprog prog = {1, &drop_all};
   setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
-  int size = kSocketBufferBytes;
-  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0) {
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-  }
+  SetSocketBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
   // A full send buffer blocks briefly (back-pressure to the TAP) rather than dropping.
   timeval timeout = {0, 10'000};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
