@@ -1,9 +1,14 @@
 // The framing of the control protocol, for both ends: one JSON value per line, UTF-8.
 import type { Duplex, Writable } from 'node:stream';
 
-/** Writes `message` as one line. */
-export function sendLine(socket: Writable, message: unknown): void {
-  socket.write(`${JSON.stringify(message)}\n`);
+/** `message` as one line of the protocol, newline included. */
+export function jsonLine(message: unknown): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+/** Writes `message` as one line; `written` is called once it has left the buffer. */
+export function sendLine(socket: Writable, message: unknown, written?: () => void): void {
+  socket.write(jsonLine(message), written);
 }
 
 /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { RuntimeError } from '../config/errors.js';
 import { namedNetworkNamespace } from '../config/system.js';
 import { RequestError, type ControlRequest } from './commands.js';
-import { readLines, sendLine } from './json-lines.js';
+import { jsonLine, readLines, sendLine } from './json-lines.js';
 
 export const CONTROL_DIR = '/run/vxlan-tap';
 const MAX_REQUEST_CHARS = 64 * 1024;
@@ -72,12 +72,12 @@ function subscribeMonitor(socket: net.Socket, handler: ControlHandler): () => vo
   unsubscribe = handler.subscribe!((event) => {
     if (unread < MAX_MONITOR_BACKLOG) {
       unread++;
-      socket.write(`${JSON.stringify(event)}\n`, flushed);
+      sendLine(socket, event, flushed);
       return;
     }
     unsubscribe();
     handler.cutOff?.(unread + 1);
-    socket.end(`${JSON.stringify({ ok: false, error: `monitor cut off: ${unread + 1} events were not read in time` })}\n`);
+    socket.end(jsonLine({ ok: false, error: `monitor cut off: ${unread + 1} events were not read in time` }));
     setTimeout(() => socket.destroy(), CUT_OFF_GRACE_MS).unref();
   });
   return unsubscribe;
