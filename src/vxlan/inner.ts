@@ -1,7 +1,7 @@
 // Reading (and, for ECN, writing) the inner IP header of a frame: what the outer header
 // inherits (DS field, TTL, DF), the flow hash behind the UDP source port, and RFC 6040
 // ECN decapsulation. Pure functions over a buffer; nothing allocates.
-import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN, EthernetFrame } from './ethernet.js';
+import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN, etherType } from './ethernet.js';
 import { Ipv4Packet } from './ipv4.js';
 import { Ipv6Packet } from './ipv6.js';
 
@@ -13,16 +13,15 @@ export const ECN_NOT_ECT = 0;
 export const ECN_ECT0 = 2;
 export const ECN_CE = 3;
 
-// The views every function here reads through: made once, pointed at each packet.
-const eth = new EthernetFrame();
+// The IP header views the functions here read through: made once, pointed at each packet.
 const v4 = new Ipv4Packet();
 const v6 = new Ipv6Packet();
 
 function ipOffset(buf: Uint8Array, frame: number, length: number, throughVlan: boolean): number {
-  if (!eth.wrap(buf, frame, length)) return -1;
-  let type = eth.etherType;
-  let ip = eth.payloadOffset;
-  if (throughVlan && type === ETHERTYPE_VLAN && eth.payloadLength >= VLAN_TAG_LEN) {
+  if (length < ETH_HEADER_LEN) return -1;
+  let type = etherType(buf, frame);
+  let ip = frame + ETH_HEADER_LEN;
+  if (throughVlan && type === ETHERTYPE_VLAN && length >= ETH_HEADER_LEN + VLAN_TAG_LEN) {
     type = (buf[ip + 2]! << 8) | buf[ip + 3]!;
     ip += VLAN_TAG_LEN;
   }
@@ -46,11 +45,10 @@ export function flowIpOffset(buf: Uint8Array, frame: number, length: number): nu
   return ipOffset(buf, frame, length, true);
 }
 
-// The functions below take an offset ipOffset returned, so the header is whole: the
-// views are pointed at the rest of the buffer.
+// The functions below take an offset ipOffset returned, so the header is whole.
 const isV4 = (buf: Uint8Array, ip: number): boolean => buf[ip]! >> 4 === 4;
-const ipv4At = (buf: Uint8Array, ip: number): Ipv4Packet => (v4.wrap(buf, ip, buf.length - ip), v4);
-const ipv6At = (buf: Uint8Array, ip: number): Ipv6Packet => (v6.wrap(buf, ip, buf.length - ip), v6);
+const ipv4At = (buf: Uint8Array, ip: number): Ipv4Packet => v4.at(buf, ip);
+const ipv6At = (buf: Uint8Array, ip: number): Ipv6Packet => v6.at(buf, ip);
 
 /** The DS field (TOS / traffic class), ECN bits included. */
 export function dsField(buf: Uint8Array, ip: number): number {

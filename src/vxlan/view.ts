@@ -21,8 +21,18 @@ export abstract class WireView {
   wrap(buf: Uint8Array, offset: number, length: number): boolean {
     this.buf = buf;
     this.start = offset;
-    this.length = Math.max(0, Math.min(length, buf.length - offset));
-    return this.checkLength();
+    this.length = length;
+    return offset >= 0 && length >= 0 && offset + length <= buf.length && this.checkLength();
+  }
+
+  /**
+   * Points the view at a header whose length was checked already (by an earlier wrap,
+   * or by the caller), for reading its fixed fields; cheaper than wrap on the hot path.
+   */
+  at(buf: Uint8Array, offset: number): this {
+    this.buf = buf;
+    this.start = offset;
+    return this;
   }
 
   /** Whether the wrapped bytes hold the whole header. */
