@@ -4,7 +4,7 @@
 // with --accept-from peers every forged datagram is a counted drop and the entry stays.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../lab/lab.js';
-import { isRoot, ping, sendVxlan, vtepStats } from './helpers.js';
+import { isRoot, ping, sendVxlan, vtepStats, waitFor } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
 // The MAC tools/vxlan-send.mjs puts in its 'move' frames.
@@ -46,8 +46,11 @@ describe.skipIf(!isRoot)('forged outer sources', () => {
       expect(ping(lab, kernelHost, '192.0.2.2', 1)).toBe(1);
       expect(owner()).toBe('198.51.100.1');
       await sendVxlan(lab, attacker, '198.51.100.2', 'move', FORGED_COUNT, 42, FORGED);
+      // Sent is not yet read: wait until the VTEP has taken every forged datagram in.
+      const unknownSource = (): number => vtepStats(lab, tapHost, '--tap', 'vxt0').drops.unknownSource;
+      await waitFor(() => (dropped > 0 ? unknownSource() === dropped : owner() === FORGED));
       expect(owner()).toBe(expectedOwner);
-      expect(vtepStats(lab, tapHost, '--tap', 'vxt0').drops.unknownSource).toBe(dropped);
+      expect(unknownSource()).toBe(dropped);
       // Refused, the forger never got the overlay's traffic: the kernel host still answers.
       if (acceptFrom === 'peers') expect(ping(lab, tapHost, '192.0.2.1', 3, '0.1')).toBe(3);
     } finally {
