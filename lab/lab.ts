@@ -34,7 +34,7 @@ export interface VethEnd {
 }
 
 /** A plain wire: every checksum completed by the sender, nothing coalesced. */
-export const WIRE_END: VethEnd = { txChecksum: false, gro: false };
+const WIRE_END: VethEnd = { txChecksum: false, gro: false };
 
 /**
  * A veth end as a NIC would be: GRO on receive, checksums left to the "hardware" on send.

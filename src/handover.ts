@@ -14,7 +14,7 @@ import type { Segment } from './segment.js';
 import { applySnapshot } from './state-snapshot.js';
 
 /** The environment variable that tells a process it is a successor, and what it inherits. */
-export const HANDOVER_ENV = 'VXLAN_TAP_HANDOVER';
+const HANDOVER_ENV = 'VXLAN_TAP_HANDOVER';
 /** How long a successor may take to get ready before it is given up. */
 const READY_TIMEOUT_MS = 30_000;
 const GONE_POLL_MS = 20;

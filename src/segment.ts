@@ -15,12 +15,12 @@ import { NeighTable } from './engine/neigh.js';
 import type { EventHub, VtepEvent } from './control/events.js';
 import type { SegmentTables } from './control/segment-tables.js';
 import type { Counters } from './engine/counters.js';
-import { Fdb, ZERO_MAC, type FdbState } from './engine/fdb.js';
+import { Fdb, isListMac, ZERO_MAC, type FdbState } from './engine/fdb.js';
 import { makeRemote, type Remote } from './engine/remote.js';
 import { TapDevice } from './io/tap.js';
 import type { UnderlayTransport } from './io/transport.js';
 import { VXLAN_HEADER_LEN } from './vxlan/header.js';
-import { formatMac, isMulticastMac, isZeroMac, parseMac, persistentMac } from './vxlan/mac.js';
+import { formatMac, parseMac, persistentMac } from './vxlan/mac.js';
 import { namedNetworkNamespace, readMachineId } from './config/system.js';
 
 export const BATCH = 64;
@@ -71,7 +71,6 @@ function configuredEntries(config: SegmentConfig, port: number): ConfiguredEntri
 }
 
 /** The all-zeros MAC or a group: a list of remotes, changed with append and del. */
-const isList = (mac: Uint8Array): boolean => isZeroMac(mac, 0) || isMulticastMac(mac, 0);
 
 function neighKey(n: ConfiguredNeighbour): string {
   return `${n.ip} ${n.lladdr} ${n.router}`;
@@ -208,14 +207,13 @@ export class Segment implements RxTarget, SegmentTables {
       // A list (all-zeros, multicast) loses the remote the file listed; a unicast MAC the
       // file listed goes whatever it points to now (a runtime replace included), unless
       // it has been learned since.
-      if (isList(old.mac)) fdb.delete(old.mac, old.remote);
+      if (isListMac(old.mac)) fdb.delete(old.mac, old.remote);
       else if (fdb.get(old.mac)?.state !== 'dynamic') fdb.delete(old.mac);
     }
     for (const [key, entry] of wantedFdb) {
       if (oldFdb.get(key)?.state === entry.state) continue;
       try {
-        if (isList(entry.mac)) fdb.append(entry.mac, entry.remote, entry.state, now);
-        else fdb.replace(entry.mac, entry.remote, entry.state, now);
+        fdb.set(entry.mac, entry.remote, entry.state, now);
       } catch (err) {
         problems.push(`fdb ${formatMac(entry.mac)} dst ${entry.remote.address}: ${(err as Error).message}`);
       }
@@ -225,8 +223,7 @@ export class Segment implements RxTarget, SegmentTables {
     const oldNeigh = new Set(this.configured.neigh.map(neighKey));
     for (const n of wanted.neigh) {
       if (oldNeigh.has(neighKey(n))) continue;
-      neighbours.delete(n.ip);
-      neighbours.add(n.ip, parseMac(n.lladdr)!, n.router);
+      neighbours.replace(n.ip, parseMac(n.lladdr)!, n.router);
     }
     this.configured = wanted;
     return problems;

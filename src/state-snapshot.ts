@@ -5,7 +5,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fdbRows, neighRows, type FdbRow, type NeighRow } from './control/commands.js';
 import { makeRemote } from './engine/remote.js';
 import type { Segment } from './segment.js';
-import { isMulticastMac, isZeroMac, parseMac } from './vxlan/mac.js';
+import { parseMac } from './vxlan/mac.js';
 
 export interface StateSnapshot {
   fdb: FdbRow[];
@@ -24,13 +24,11 @@ export function applySnapshot(segment: Segment, snapshot: StateSnapshot, now = D
     const mac = parseMac(row.mac)!;
     const remote = makeRemote(row.dst, row.port, row.vni === segment.config.vni ? undefined : row.vni);
     const updated = now - (row.age ?? 0) * 1000;
-    if (isZeroMac(mac, 0) || isMulticastMac(mac, 0)) fdb.append(mac, remote, row.state, updated);
-    else fdb.replace(mac, remote, row.state, updated);
+    fdb.set(mac, remote, row.state, updated);
   }
   for (const n of snapshot.neigh) {
     if (n.owner !== undefined) continue;
-    neighbours.delete(n.ip);
-    neighbours.add(n.ip, parseMac(n.lladdr)!, n.router);
+    neighbours.replace(n.ip, parseMac(n.lladdr)!, n.router);
   }
 }
 

@@ -11,6 +11,7 @@ import type { FdbRow, NeighRow } from '../control/commands.js';
 import { describeEvent, type VtepEvent } from '../control/events.js';
 import { defaultControlPath } from '../control/server.js';
 import type { MembersReport } from '../membership/membership.js';
+import { DEFAULT_PORT } from '../config/vtep-config.js';
 
 interface Target {
   tap?: string;
@@ -71,7 +72,7 @@ export function neighRequest(action: string, words: string[]): Record<string, un
 }
 
 function fdbLine(row: FdbRow): string {
-  const extras = `${row.port !== 4789 ? ` port ${row.port}` : ''} vni ${row.vni}`;
+  const extras = `${row.port !== DEFAULT_PORT ? ` port ${row.port}` : ''} vni ${row.vni}`;
   const age = row.age === undefined ? '' : ` (idle ${row.age}s)`;
   return `${row.mac} dev ${row.dev} dst ${row.dst}${extras} self ${row.state}${age}${row.owner === undefined ? '' : ` (${row.owner})`}`;
 }

@@ -3,7 +3,7 @@
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './errors.js';
 import { formatMac, parseMac, isMulticastMac, isZeroMac } from '../vxlan/mac.js';
-import { MAX_VNI } from '../vxlan/header.js';
+import { MAX_VNI, MIN_MTU } from '../vxlan/header.js';
 import { addressBytes, formatAddress, isMulticastAddress } from '../vxlan/address.js';
 
 /** An address in canonical text form, and its family. */
@@ -27,10 +27,9 @@ function parseInteger(option: string, text: string, min: number, max: number): n
 // config file, a field (vnis[1].vni).
 export const parseVni = (text: string, option = '--vni'): number => parseInteger(option, text, 0, MAX_VNI);
 export const parsePort = (text: string, option = '--port'): number => parseInteger(option, text, 1, 65535);
-// 68 is the smallest MTU IPv4 allows and the kernel's vxlan minimum.
-export const parseMtu = (text: string, option = '--mtu'): number => parseInteger(option, text, 68, 65535);
+export const parseMtu = (text: string, option = '--mtu'): number => parseInteger(option, text, MIN_MTU, 65535);
 // Whole seconds whose milliseconds still fit a timer (2^31 - 1 ms).
-export const MAX_AGEING_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+const MAX_AGEING_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 export const parseAgeing = (text: string, option = '--ageing'): number => parseInteger(option, text, 0, MAX_AGEING_SECONDS);
 export const parseStatsInterval = (text: string, option = '--stats-interval'): number => parseInteger(option, text, 0, 86400);
 export const parseBusyPoll = (text: string, option = '--busy-poll'): number => parseInteger(option, text, 0, 100_000);

@@ -120,7 +120,7 @@ export const configFileSchema = record({
 export type ConfigFile = z.output<typeof configFileSchema>;
 
 /** vnis[1].fdb[0].mac, as a path is written in JavaScript. */
-export function pathName(path: readonly PropertyKey[]): string {
+function pathName(path: readonly PropertyKey[]): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
 }
 

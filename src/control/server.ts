@@ -13,7 +13,7 @@ import { jsonLine, readLines, sendLine } from './json-lines.js';
 export const CONTROL_DIR = '/run/vxlan-tap';
 const MAX_REQUEST_CHARS = 64 * 1024;
 /** Events a monitor client may leave unread before it is cut off (memory stays bounded). */
-export const MAX_MONITOR_BACKLOG = 10_000;
+const MAX_MONITOR_BACKLOG = 10_000;
 /** Time a cut-off client gets to read the message saying so. */
 const CUT_OFF_GRACE_MS = 1000;
 /** Time clients get at stop to read their last answer (a handover's). */

@@ -27,6 +27,9 @@ export class FdbError extends Error {}
 
 export const ZERO_MAC = new Uint8Array(MAC_LEN);
 
+/** The all-zeros MAC and multicast MACs hold a list of remotes to replicate to. */
+export const isListMac = (mac: Uint8Array): boolean => isZeroMac(mac, 0) || isMulticastMac(mac, 0);
+
 export interface FdbOptions {
   /** Port given to learned remotes: the device's destination port, as the kernel does. */
   learnedPort: number;
@@ -119,7 +122,7 @@ export class Fdb {
    * MAC (a list replicated to); an identical remote is a no-op.
    */
   append(mac: Uint8Array, remote: Remote, state: FdbState, now: number): FdbEntry {
-    if (!isZeroMac(mac, 0) && !isMulticastMac(mac, 0)) {
+    if (!isListMac(mac)) {
       throw new FdbError('append is only for 00:00:00:00:00:00 or a multicast MAC');
     }
     const entry = this.get(mac);
@@ -133,7 +136,7 @@ export class Fdb {
    * state (created if missing). Lists (all-zeros, multicast) are changed with append/del.
    */
   replace(mac: Uint8Array, remote: Remote, state: FdbState, now: number): FdbEntry {
-    if (isZeroMac(mac, 0) || isMulticastMac(mac, 0)) {
+    if (isListMac(mac)) {
       throw new FdbError('replace is for unicast MACs; use append and del for 00:00:00:00:00:00 and multicast MACs');
     }
     const entry = this.get(mac);
@@ -143,6 +146,11 @@ export class Fdb {
     entry.updated = now;
     return entry;
   }
+  /** An entry as a listing showed it: appended to a list MAC, or replacing a unicast one. */
+  set(mac: Uint8Array, remote: Remote, state: FdbState, now: number): FdbEntry {
+    return isListMac(mac) ? this.append(mac, remote, state, now) : this.replace(mac, remote, state, now);
+  }
+
 
   /**
    * Like `bridge fdb flush`: removes the remotes matching dst, port and vni (where given)

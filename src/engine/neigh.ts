@@ -25,6 +25,12 @@ export class NeighTable {
     return entry;
   }
 
+  /** Like `ip neigh replace`: the address's entry becomes this one, whatever it was. */
+  replace(ip: string, mac: Uint8Array, router = false, owner?: string): NeighEntry {
+    this.delete(ip);
+    return this.add(ip, mac, router, owner);
+  }
+
   get(ip: string): NeighEntry | undefined {
     return this.entries.get(formatAddress(addressBytes(ip), 0));
   }

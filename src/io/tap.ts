@@ -35,7 +35,7 @@ export interface TapOptions {
 }
 
 /** Says in one line why the kernel refused, and what to do about it. */
-export function explainTapError(err: NativeError, name: string, mtu: number, bridge?: string): string {
+function explainTapError(err: NativeError, name: string, mtu: number, bridge?: string): string {
   const label = name === '' ? 'the TAP device' : `TAP device ${name}`;
   // Opening the node takes only file permissions; creating the device takes CAP_NET_ADMIN.
   if (err.step === 'open') {

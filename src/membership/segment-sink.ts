@@ -50,8 +50,7 @@ export class SegmentSink implements TableSink {
         failed.neighSet.push(change);
         continue;
       }
-      if (existing !== undefined) neighbours.delete(change[0]);
-      neighbours.add(change[0], parseMac(change[1])!, false, MEMBERSHIP);
+      neighbours.replace(change[0], parseMac(change[1])!, false, MEMBERSHIP);
     }
     return failed;
   }

@@ -62,7 +62,7 @@ export function hopLimit(buf: Uint8Array, ip: number): number {
 
 /** The IPv6 flow label (20 bits); an IPv4 packet has none: 0. */
 export function flowLabel(buf: Uint8Array, ip: number): number {
-  return isV4(buf, ip) ? 0 : ((buf[ip + 1]! & 0x0f) << 16) | (buf[ip + 2]! << 8) | buf[ip + 3]!;
+  return isV4(buf, ip) ? 0 : ipv6At(buf, ip).flowLabel;
 }
 
 /** What `df inherit` sets: IPv4 with DF, or any IPv6 (which never fragments en route). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Fdb, FdbError, ZERO_MAC, type FdbState, type FlushFilter } from '../../src/engine/fdb.js';
+import { NeighTable } from '../../src/engine/neigh.js';
 import { makeRemote, sameRemote } from '../../src/engine/remote.js';
 import { formatMac } from '../../src/vxlan/mac.js';
 import { decapOne, encapOne, ethernetFrame, eventText, expectedRemote, ip, mac, makeEngine, OWN_MAC, vxlanDatagram } from './frames.js';
@@ -574,5 +575,30 @@ describe('remotes with their own VNI', () => {
     expect(fdb.delete(ZERO_MAC, makeRemote(PEER_1, 4789, 300))).toBe(false);
     expect(fdb.delete(ZERO_MAC, makeRemote(PEER_1, 4789, 200))).toBe(true);
     expect(fdb.defaultEntry()!.remotes.map((r) => r.vni)).toEqual([undefined]);
+  });
+});
+
+describe('entries set as a listing shows them', () => {
+  it('Fdb.set appends to a list MAC and replaces a unicast one', () => {
+    const fdb = newFdb();
+    const [a, b] = [makeRemote('198.51.100.1', 4789), makeRemote('198.51.100.2', 4789)];
+    fdb.set(ZERO_MAC, a, 'permanent', 0);
+    fdb.set(ZERO_MAC, b, 'permanent', 0);
+    expect(fdb.get(ZERO_MAC)!.remotes.map((r) => r.address)).toEqual(['198.51.100.1', '198.51.100.2']);
+    const unicast = mac('02:00:00:00:00:07');
+    fdb.set(unicast, a, 'static', 0);
+    fdb.set(unicast, b, 'permanent', 0);
+    expect(fdb.get(unicast)!.remotes.map((r) => r.address)).toEqual(['198.51.100.2']);
+    expect(fdb.get(unicast)!.state).toBe('permanent');
+  });
+
+  it('NeighTable.replace overwrites an entry that add would refuse', () => {
+    const table = new NeighTable();
+    table.add('192.0.2.7', mac('02:00:00:00:00:01'));
+    expect(() => table.add('192.0.2.7', mac('02:00:00:00:00:02'))).toThrow();
+    table.replace('192.0.2.7', mac('02:00:00:00:00:02'), true, 'membership');
+    const entry = table.get('192.0.2.7')!;
+    expect(formatMac(entry.mac)).toBe('02:00:00:00:00:02');
+    expect([entry.router, entry.owner]).toEqual([true, 'membership']);
   });
 });
