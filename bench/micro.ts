@@ -6,10 +6,10 @@ import Benchmark from 'benchmark';
 import { DatagramBatch, FrameBatch } from '../src/engine/batch.js';
 import { DEFAULT_OUTER_HEADER, Engine } from '../src/engine/engine.js';
 import { Fdb } from '../src/engine/fdb.js';
-import { addressBytes } from '../src/vxlan/address.js';
-import { ETH_DST, ETH_HEADER_LEN, ETH_SRC, ETH_TYPE, ETHERTYPE_IPV4 } from '../src/vxlan/ethernet.js';
-import { VXLAN_HEADER_LEN, writeVxlanHeader } from '../src/vxlan/header.js';
-import { parseMac } from '../src/vxlan/mac.js';
+import { addressBytes } from '../src/wire/address.js';
+import { ETH_DST, ETH_HEADER_LEN, ETH_SRC, ETH_TYPE, ETHERTYPE_IPV4 } from '../src/wire/ethernet.js';
+import { VXLAN_HEADER_LEN, writeVxlanHeader } from '../src/wire/vxlan.js';
+import { parseMac } from '../src/wire/mac.js';
 import { formatTable } from './table.js';
 
 const BATCH = 64;

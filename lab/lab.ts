@@ -5,7 +5,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadNative, type OffloadFeature } from '../src/io/native.js';
-import { packageRoot } from '../src/package-root.js';
+import { packageRoot } from '../src/io/package-root.js';
 
 /** The built CLI, whether this module runs from src/ (tests) or dist/ (demo). */
 export const BUILT_MAIN = path.join(packageRoot(), 'dist/src/cli/main.js');

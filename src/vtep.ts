@@ -6,23 +6,23 @@
 //   stats.ts             what stats shows                 config/reload.ts  what a reload changes
 //   persisted-state.ts   --persist across a restart       handover.ts  the successor's side
 //   membership/vtep-member.ts  this VTEP in the etcd store
-import type { Logger } from './log.js';
+import type { Logger } from './ops/log.js';
 import type { VtepConfig } from './config/vtep-config.js';
 import { planReload } from './config/reload.js';
 import { RuntimeError } from './config/errors.js';
 import { Demux } from './engine/demux.js';
-import { Segment } from './segment.js';
+import { Segment } from './datapath/segment.js';
 import type { UnderlayTransport } from './io/transport.js';
-import { formatMac } from './vxlan/mac.js';
+import { formatMac } from './wire/mac.js';
 import { startStatsLog } from './control/stats-log.js';
 import { EventHub } from './control/events.js';
 import { RequestError, type ControlRequest } from './control/commands.js';
 import { ControlServers, controlPath } from './control/servers.js';
-import { RateLimitedLog } from './log-rate-limit.js';
-import { startAgeing } from './ageing.js';
-import { VtepStats } from './stats.js';
-import { restoreSavedState, saveState } from './persisted-state.js';
-import { relieve, spawnSuccessor, successorReady, takeStateOver, tellServiceManager, type Inheritance } from './handover.js';
+import { RateLimitedLog } from './ops/log-rate-limit.js';
+import { startAgeing } from './ops/ageing.js';
+import { VtepStats } from './ops/stats.js';
+import { restoreSavedState, saveState } from './lifecycle/persist.js';
+import { relieve, spawnSuccessor, successorReady, takeStateOver, tellServiceManager, type Inheritance } from './lifecycle/handover.js';
 import type { Membership, MembersReport } from './membership/membership.js';
 import { joinAsMember } from './membership/vtep-member.js';
 

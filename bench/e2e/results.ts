@@ -2,7 +2,7 @@
 // ratios to the baseline row that both the printed table and the chart report.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../../src/package-root.js';
+import { packageRoot } from '../../src/io/package-root.js';
 import type { CpuSpent } from './cpu.js';
 import type { Machine } from './machine.js';
 import type { Latency, Transfer } from './measure.js';

@@ -1,5 +1,5 @@
 // The one batch layout between TypeScript and the addon, defined here once: the addon
-// exports these word indices as `layout` and src/batch-layout.ts reads them from there.
+// exports these word indices as `layout` and src/io/batch-layout.ts reads them from there.
 // A batch is an Int32Array of `stride` words per entry.
 //
 // Datagrams: VXLAN datagrams (header onward) in the packet region. One entry may be a

@@ -1,6 +1,6 @@
 // The wire constants the addon uses, in one place: header lengths, ethertypes, protocol
 // numbers and TCP flags, and big-endian field access. The TypeScript side has the same
-// values in src/vxlan/ (ethernet.ts, header.ts, ...), where the headers have views.
+// values in src/wire/ (ethernet.ts, vxlan.ts, ...), where the headers have views.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -8,7 +8,7 @@ import { parseInterfaceName, parseIp, parseLogLevel, parseSocketPath } from '../
 import { optionNamer } from '../config/vtep-config.js';
 import { RequestError } from '../control/commands.js';
 import { ControlServer, defaultControlPath } from '../control/server.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../ops/log.js';
 import { readKernelDevice } from '../membership/kernel-device.js';
 import { KernelSink } from '../membership/kernel-sink.js';
 import { Membership } from '../membership/membership.js';

@@ -2,7 +2,7 @@
 // turned into findings, a recommendation and an exit code. No I/O here; see check.ts.
 
 import { DEFAULT_MTU } from '../config/vtep-config.js';
-import { ENCAP_OVERHEAD, MIN_MTU } from '../vxlan/header.js';
+import { ENCAP_OVERHEAD, MIN_MTU } from '../wire/vxlan.js';
 
 export const TUN_PATH = '/dev/net/tun';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, RuntimeError, cutLongValues, printable } from '../config/errors.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../io/package-root.js';
 import { addRunCommand } from './run.js';
 import { addDemoCommand } from './demo.js';
 import { addControlCommands } from './control-commands.js';

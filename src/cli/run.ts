@@ -8,15 +8,15 @@ import { loadConfigFile } from '../config/config-file.js';
 import { readSystemDefaults } from '../config/system.js';
 import { buildVtepConfig, DEFAULT_AGEING_SECONDS, DEFAULT_PORT, optionNamer, type RawRunOptions, type VtepConfig } from '../config/vtep-config.js';
 import { parseLogLevel } from '../config/parse.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, type Logger } from '../ops/log.js';
 import { DgramTransport } from '../io/dgram-transport.js';
 import { NativeTransport } from '../io/native-transport.js';
 import type { UnderlayTransport } from '../io/transport.js';
-import { BATCH } from '../segment.js';
+import { BATCH } from '../datapath/segment.js';
 import { MAX_UDP_PAYLOAD } from '../io/transport.js';
 import { Vtep } from '../vtep.js';
-import { takeInheritance } from '../handover.js';
-import { tierUpEarly } from '../tier-up.js';
+import { takeInheritance } from '../lifecycle/handover.js';
+import { tierUpEarly } from '../lifecycle/tier-up.js';
 
 interface RunOptions extends RawRunOptions {
   config?: string;

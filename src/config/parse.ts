@@ -2,9 +2,9 @@
 // message names the option and what was wrong with it.
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './errors.js';
-import { formatMac, parseMac, isMulticastMac, isZeroMac } from '../vxlan/mac.js';
-import { MAX_VNI, MIN_MTU } from '../vxlan/header.js';
-import { addressBytes, formatAddress, isMulticastAddress } from '../vxlan/address.js';
+import { formatMac, parseMac, isMulticastMac, isZeroMac } from '../wire/mac.js';
+import { MAX_VNI, MIN_MTU } from '../wire/vxlan.js';
+import { addressBytes, formatAddress, isMulticastAddress } from '../wire/address.js';
 
 /** An address in canonical text form, and its family. */
 export interface IpAddress {

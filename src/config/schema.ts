@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { parseIp, parseMacAddress, parsePort, parseUnicastMac, parseVni } from './parse.js';
 import { FDB_STATES, type FdbState } from '../engine/fdb.js';
-import { formatMac } from '../vxlan/mac.js';
+import { formatMac } from '../wire/mac.js';
 
 /** Stands for the field's name in a message until the path names it. */
 const FIELD = '\u0000';

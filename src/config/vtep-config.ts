@@ -2,7 +2,7 @@
 // validated VtepConfig: the underlay shared by every VNI, and one segment per VNI. All
 // input errors surface here, before anything is created, naming the option or field.
 import { ConfigError } from './errors.js';
-import { ENCAP_OVERHEAD, MIN_MTU } from '../vxlan/header.js';
+import { ENCAP_OVERHEAD, MIN_MTU } from '../wire/vxlan.js';
 import type { OuterHeaderConfig } from '../engine/engine.js';
 import type { FdbState } from '../engine/fdb.js';
 import { buildMembership, type MembershipConfig, type RawMembership } from './membership.js';

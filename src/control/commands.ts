@@ -8,7 +8,7 @@ import { FdbError, type FdbEntry, type FdbState } from '../engine/fdb.js';
 import { NeighError } from '../engine/neigh.js';
 import { makeRemote } from '../engine/remote.js';
 import type { SegmentTables } from './segment-tables.js';
-import { parseMac, formatMac } from '../vxlan/mac.js';
+import { parseMac, formatMac } from '../wire/mac.js';
 
 export interface ControlRequest {
   cmd: string;

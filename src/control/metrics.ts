@@ -4,7 +4,7 @@ import http from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { RuntimeError } from '../config/errors.js';
 import { RX_DROP_REASONS, TX_DROP_REASONS, type Counters } from '../engine/counters.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../ops/log.js';
 import type { SegmentTables } from './segment-tables.js';
 
 type Scalar = 'rxPackets' | 'rxBytes' | 'rxErrors' | 'rxFrameErrors' | 'rxLengthErrors' | 'txPackets' | 'txBytes' | 'txDropped' | 'learnFull';

@@ -1,8 +1,8 @@
 // The control surface of a running VTEP: one control socket per VNI (requests and the
 // monitor stream of that VNI's events) and, with --metrics, the Prometheus endpoint.
-import type { Logger } from '../log.js';
+import type { Logger } from '../ops/log.js';
 import type { VtepConfig } from '../config/vtep-config.js';
-import type { Segment } from '../segment.js';
+import type { Segment } from '../datapath/segment.js';
 import { runCommand, type ControlRequest } from './commands.js';
 import type { EventHub } from './events.js';
 import { MetricsServer } from './metrics.js';

@@ -1,7 +1,7 @@
 // A periodic "stats" log line: the counters plus heap size and GC count, so a sustained
 // run shows whether memory stays flat (the hot path should not allocate).
 import { PerformanceObserver } from 'node:perf_hooks';
-import type { Logger } from '../log.js';
+import type { Logger } from '../ops/log.js';
 
 export function startStatsLog(snapshot: () => Record<string, unknown>, log: Logger, intervalMs: number): () => void {
   let gcCount = 0;

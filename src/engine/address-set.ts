@@ -3,7 +3,7 @@
 // datagram without allocating: the 16-byte address is folded into a MacTable key, and
 // the few addresses that share a key are compared in full.
 import { MacTable } from './mac-table.js';
-import { ADDRESS_LEN, sameAddress } from '../vxlan/address.js';
+import { ADDRESS_LEN, sameAddress } from '../wire/address.js';
 
 interface Counted {
   readonly bytes: Uint8Array;

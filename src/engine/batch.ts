@@ -1,8 +1,8 @@
 // The batches that carry packets between the edges (TAP, underlay) and the engine, in
-// the layout of src/batch-layout.ts. Allocated once and reset per batch; entries point
+// the layout of src/io/batch-layout.ts. Allocated once and reset per batch; entries point
 // into the packet region, never copy it.
 import type { Remote } from './remote.js';
-import { DATAGRAM as D, FRAME as F, type DatagramLayout } from '../batch-layout.js';
+import { DATAGRAM as D, FRAME as F, type DatagramLayout } from '../io/batch-layout.js';
 
 /**
  * VXLAN datagrams: an entry is bytes [offset, offset+length) of the region, one datagram

@@ -7,7 +7,7 @@
 import { Counters, type RxDropReason } from './counters.js';
 import type { DatagramBatch, FrameBatch } from './batch.js';
 import type { Engine } from './engine.js';
-import { VXLAN_HEADER_LEN, hasIFlag, readVni } from '../vxlan/header.js';
+import { VXLAN_HEADER_LEN, hasIFlag, readVni } from '../wire/vxlan.js';
 
 /** One VNI as the receive side sees it. */
 export interface RxTarget {

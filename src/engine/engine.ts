@@ -13,9 +13,9 @@ import {
   VXLAN_HEADER_LEN,
   hasReservedBits,
   writeVxlanHeader,
-} from '../vxlan/header.js';
-import { ETH_DST, ETH_HEADER_LEN, ETH_SRC, hasTruncatedIpHeader } from '../vxlan/ethernet.js';
-import { formatMac, isMulticastMac, isZeroMac, macHigh, macLow } from '../vxlan/mac.js';
+} from '../wire/vxlan.js';
+import { ETH_DST, ETH_HEADER_LEN, ETH_SRC } from '../wire/ethernet.js';
+import { formatMac, isMulticastMac, isZeroMac, macHigh, macLow } from '../wire/mac.js';
 import { NeighTable } from './neigh.js';
 import { Proxy, isProxied } from './proxy.js';
 import {
@@ -26,11 +26,12 @@ import {
   flowHash,
   flowLabel,
   flowIpOffset,
+  hasTruncatedIpHeader,
   hopLimit,
   inheritsDf,
   innerIpOffset,
   portFromHash,
-} from '../vxlan/inner.js';
+} from '../wire/inner.js';
 
 /** How the outer IP/UDP header is filled, as the kernel's ttl, tos, df and srcport. */
 export interface OuterHeaderConfig {

@@ -5,9 +5,9 @@
 // and never move.
 import { AddressSet } from './address-set.js';
 import { MacTable } from './mac-table.js';
-import { isMulticastMac, isZeroMac, macHigh, macLow, MAC_LEN } from '../vxlan/mac.js';
+import { isMulticastMac, isZeroMac, macHigh, macLow, MAC_LEN } from '../wire/mac.js';
 import { remoteFromBytes, sameRemote, type Remote } from './remote.js';
-import { sameAddress } from '../vxlan/address.js';
+import { sameAddress } from '../wire/address.js';
 
 export const FDB_STATES = ['permanent', 'static', 'dynamic'] as const;
 export type FdbState = (typeof FDB_STATES)[number];

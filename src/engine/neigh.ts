@@ -1,6 +1,6 @@
 // The neighbour table behind the ARP/ND proxy (`ip neigh` on a kernel vxlan device):
 // IP address -> MAC, and whether that neighbour is a router (the NA's R flag).
-import { addressBytes, formatAddress } from '../vxlan/address.js';
+import { addressBytes, formatAddress } from '../wire/address.js';
 
 export interface NeighEntry {
   /** Canonical text form. */

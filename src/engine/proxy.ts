@@ -3,8 +3,8 @@
 // over the request in its own slot, and never tunnelled. Allocates nothing per request
 // but the table lookup's key.
 import type { NeighEntry, NeighTable } from './neigh.js';
-import { ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, EthernetFrame, IPV6_HEADER_LEN } from '../vxlan/ethernet.js';
-import { ADDRESS_LEN, formatAddress } from '../vxlan/address.js';
+import { ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, EthernetFrame } from '../wire/ethernet.js';
+import { ADDRESS_LEN, formatAddress } from '../wire/address.js';
 import {
   ARP_ETHERNET_IPV4_LEN,
   ARP_HARDWARE_ETHERNET,
@@ -12,8 +12,8 @@ import {
   ARP_REPLY,
   ARP_REQUEST,
   ArpPacket,
-} from '../vxlan/arp.js';
-import { Ipv6Packet } from '../vxlan/ipv6.js';
+} from '../wire/arp.js';
+import { IPV6_HEADER_LEN, Ipv6Packet } from '../wire/ipv6.js';
 import {
   ND_ADVERT,
   ND_LLADDR_OPTION_LEN,
@@ -23,8 +23,8 @@ import {
   ND_SOLICIT,
   NeighbourMessage,
   PROTO_ICMPV6,
-} from '../vxlan/nd.js';
-import { MAC_LEN } from '../vxlan/mac.js';
+} from '../wire/nd.js';
+import { MAC_LEN } from '../wire/mac.js';
 
 const IPV4_LEN = 4;
 /** The advertisement: the message and its target link-layer address option. */

@@ -1,6 +1,6 @@
 // A remote VTEP: where one copy of an encapsulated frame goes.
 import { isIP } from 'node:net';
-import { addressBytes, formatAddress, isMulticastAddress, sameAddress } from '../vxlan/address.js';
+import { addressBytes, formatAddress, isMulticastAddress, sameAddress } from '../wire/address.js';
 
 export interface Remote {
   readonly address: string;

@@ -4,7 +4,7 @@
 import dgram from 'node:dgram';
 import { RuntimeError } from '../config/errors.js';
 import { DatagramBatch } from '../engine/batch.js';
-import { addressBytes } from '../vxlan/address.js';
+import { addressBytes } from '../wire/address.js';
 import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayTransport } from './transport.js';
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;

@@ -7,7 +7,7 @@
 // recvmsg with its segment size. One native call per batch each way.
 import { RuntimeError } from '../config/errors.js';
 import { DatagramBatch } from '../engine/batch.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../ops/log.js';
 import { errnoName, loadNative, type NativeError, type UdpReceiver, type UdpSender } from './native.js';
 import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayOffloadStats, type UnderlayTransport } from './transport.js';
 

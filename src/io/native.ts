@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from './package-root.js';
 
 export interface FdReader {
   start(): void;
@@ -23,7 +23,7 @@ export interface OffloadReader extends FdReader {
   stats(): OffloadReadStats;
 }
 
-/** Word indices of the batch layout (native/src/batch_layout.h); read by src/batch-layout.ts. */
+/** Word indices of the batch layout (native/src/batch_layout.h); read by src/io/batch-layout.ts. */
 export interface ExportedLayout {
   datagram: Record<string, number>;
   frame: Record<string, number>;

@@ -9,7 +9,7 @@
 // or, at start, when it leads to a host whose MAC entry is marked.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Logger } from '../log.js';
+import type { Logger } from '../ops/log.js';
 import type { TableSink } from './membership.js';
 import { dstKey, emptyDesired, noChanges, type Changes, type Desired, type Dst } from './reconcile.js';
 

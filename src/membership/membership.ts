@@ -2,7 +2,7 @@
 // etcd, and its tables kept equal to everyone else's records, one VNI at a time. Store
 // changes are coalesced: a burst of events costs one reconcile pass, and a pass that is
 // still writing (the kernel agent runs iproute2) is followed by exactly one more.
-import type { Logger } from '../log.js';
+import type { Logger } from '../ops/log.js';
 import type { MembershipConfig } from '../config/membership.js';
 import { changeCount, desiredState, diff, emptyDesired, heldAfter, programmedState, type Changes, type Desired, type Programmed } from './reconcile.js';
 import { memberKey, type MemberRecord } from './record.js';

@@ -2,9 +2,9 @@
 // held under the member's lease. Records come from other hosts, so reading one checks
 // every field: a bad record is skipped (and logged by the caller), never trusted.
 import { isIP } from 'node:net';
-import { addressBytes, formatAddress } from '../vxlan/address.js';
-import { formatMac, isMulticastMac, isZeroMac, parseMac } from '../vxlan/mac.js';
-import { MAX_VNI } from '../vxlan/header.js';
+import { addressBytes, formatAddress } from '../wire/address.js';
+import { formatMac, isMulticastMac, isZeroMac, parseMac } from '../wire/mac.js';
+import { MAX_VNI } from '../wire/vxlan.js';
 
 export interface MemberVni {
   vni: number;

@@ -5,7 +5,7 @@
 import { ZERO_MAC, type Fdb } from '../engine/fdb.js';
 import type { NeighTable } from '../engine/neigh.js';
 import { makeRemote } from '../engine/remote.js';
-import { parseMac } from '../vxlan/mac.js';
+import { parseMac } from '../wire/mac.js';
 import type { TableSink } from './membership.js';
 import { noChanges, type Changes, type Dst } from './reconcile.js';
 

@@ -6,7 +6,7 @@
 // backoff and resyncs fully. Meanwhile the last known members stay as they are, so the
 // data plane keeps forwarding with them.
 import { Etcd3, type IKeyValue, type Lease, type Watcher } from 'etcd3';
-import type { Logger } from '../log.js';
+import type { Logger } from '../ops/log.js';
 import { membersFolder, readRecord, type Member, type MemberRecord } from './record.js';
 
 export interface StoreOptions {

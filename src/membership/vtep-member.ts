@@ -1,10 +1,10 @@
 // A running VTEP as a member of the store: its record (underlay address, port, and per
 // VNI the TAP's MAC and addresses), and every segment programmed from the others'.
-import type { Logger } from '../log.js';
+import type { Logger } from '../ops/log.js';
 import type { UnderlayConfig } from '../config/vtep-config.js';
 import type { MembershipConfig } from '../config/membership.js';
-import type { Segment } from '../segment.js';
-import { formatMac } from '../vxlan/mac.js';
+import type { Segment } from '../datapath/segment.js';
+import { formatMac } from '../wire/mac.js';
 import { Membership } from './membership.js';
 import type { MemberRecord } from './record.js';
 import { SegmentSink } from './segment-sink.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../lab/lab.js';
-import { formatMac, persistentMac } from '../../src/vxlan/mac.js';
+import { formatMac, persistentMac } from '../../src/wire/mac.js';
 import { isRoot, ping } from './helpers.js';
 
 describe.skipIf(!isRoot)('the TAP MAC across restarts', () => {

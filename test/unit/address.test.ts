@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_LEN, addressBytes, formatAddress, isMulticastAddress, sameAddress } from '../../src/vxlan/address.js';
+import { ADDRESS_LEN, addressBytes, formatAddress, isMulticastAddress, sameAddress } from '../../src/wire/address.js';
 
 const MAPPED = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 

@@ -1,8 +1,8 @@
-// The FDB ageing sweep (src/ageing.ts): a learned entry idle past its segment's ageing
+// The FDB ageing sweep (src/ops/ageing.ts): a learned entry idle past its segment's ageing
 // time goes, once, reported as an `age` event; a segment that never ages is left alone.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
-import { startAgeing } from '../../src/ageing.js';
+import { startAgeing } from '../../src/ops/ageing.js';
 import { EventHub, type VtepEvent } from '../../src/control/events.js';
 import { Fdb } from '../../src/engine/fdb.js';
 import { ip, mac } from './frames.js';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, MAX_CONFIG_BYTES, parseConfigFile } from '../../src/config/config-file.js';
 import { ConfigError } from '../../src/config/errors.js';
 import type { SystemDefaults, VtepConfig } from '../../src/config/vtep-config.js';
-import { formatMac } from '../../src/vxlan/mac.js';
+import { formatMac } from '../../src/wire/mac.js';
 import { SEGMENT_DEFAULTS, UNDERLAY_DEFAULTS } from './config-defaults.js';
 
 // Not the kernel's own default range, so a test can tell where a range came from. One

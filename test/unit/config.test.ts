@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { buildVtepConfig, type RawRunOptions, type SegmentConfig, type SystemDefaults } from '../../src/config/vtep-config.js';
-import { formatMac } from '../../src/vxlan/mac.js';
+import { formatMac } from '../../src/wire/mac.js';
 import { SEGMENT_DEFAULTS, UNDERLAY_DEFAULTS } from './config-defaults.js';
 
 // Not the kernel's own default range (32768-60999), so a test can tell where a range came from.

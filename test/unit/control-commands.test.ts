@@ -5,7 +5,7 @@ import { RequestError, runCommand, type ControlContext, type ControlRequest, typ
 import { ZERO_MAC } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
 import type { SegmentTables } from '../../src/control/segment-tables.js';
-import { formatMac } from '../../src/vxlan/mac.js';
+import { formatMac } from '../../src/wire/mac.js';
 import { encapOne, ethernetFrame, ip, mac, makeEngine, OWN_MAC } from './frames.js';
 import { thrownMessage } from './thrown.js';
 

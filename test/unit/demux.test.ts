@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DatagramBatch, FrameBatch } from '../../src/engine/batch.js';
 import { Demux, type RxTarget } from '../../src/engine/demux.js';
 import type { Engine } from '../../src/engine/engine.js';
-import { addressBytes } from '../../src/vxlan/address.js';
+import { addressBytes } from '../../src/wire/address.js';
 import { ethernetFrame, lengths, makeEngine, OWN_MAC, vxlanDatagram } from './frames.js';
 
 const PEER = '198.51.100.1';

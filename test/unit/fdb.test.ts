@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Fdb, FdbError, ZERO_MAC, type FdbState, type FlushFilter } from '../../src/engine/fdb.js';
 import { NeighTable } from '../../src/engine/neigh.js';
 import { makeRemote, sameRemote } from '../../src/engine/remote.js';
-import { formatMac } from '../../src/vxlan/mac.js';
+import { formatMac } from '../../src/wire/mac.js';
 import { decapOne, encapOne, ethernetFrame, eventText, expectedRemote, ip, mac, makeEngine, OWN_MAC, vxlanDatagram } from './frames.js';
 import { thrownMessage } from './thrown.js';
 

@@ -6,9 +6,9 @@ import { DatagramBatch, FrameBatch } from '../../src/engine/batch.js';
 import { DEFAULT_OUTER_HEADER, Engine, type EngineEvent, type OuterHeaderConfig } from '../../src/engine/engine.js';
 import { Fdb } from '../../src/engine/fdb.js';
 import { NeighTable } from '../../src/engine/neigh.js';
-import { ADDRESS_LEN, addressBytes, formatAddress } from '../../src/vxlan/address.js';
-import { VXLAN_HEADER_LEN, readVni, writeVxlanHeader } from '../../src/vxlan/header.js';
-import { formatMac, parseMac } from '../../src/vxlan/mac.js';
+import { ADDRESS_LEN, addressBytes, formatAddress } from '../../src/wire/address.js';
+import { VXLAN_HEADER_LEN, readVni, writeVxlanHeader } from '../../src/wire/vxlan.js';
+import { formatMac, parseMac } from '../../src/wire/mac.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;

@@ -11,8 +11,8 @@ import {
   readVni,
   VXLAN_HEADER_LEN,
   writeVxlanHeader,
-} from '../../src/vxlan/header.js';
-import { formatMac } from '../../src/vxlan/mac.js';
+} from '../../src/wire/vxlan.js';
+import { formatMac } from '../../src/wire/mac.js';
 import { encapOne, eventText, FRAME_OFFSET, ip, makeEngine, outerFields } from './frames.js';
 import { ipv4At, LINKTYPE_ETHERNET, readPcap, u16, udpInIpv4, type Pcap } from './pcap.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
-import { RateLimitedLog } from '../../src/log-rate-limit.js';
+import { RateLimitedLog } from '../../src/ops/log-rate-limit.js';
 
 function capturedLog(): { log: pino.Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];

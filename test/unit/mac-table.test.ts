@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MacTable } from '../../src/engine/mac-table.js';
-import { macHigh, macLow } from '../../src/vxlan/mac.js';
+import { macHigh, macLow } from '../../src/wire/mac.js';
 import { mac } from './frames.js';
 
 /** Deterministic PRNG (mulberry32) so a failure reproduces. */

@@ -11,7 +11,7 @@ import { Fdb, ZERO_MAC } from '../../src/engine/fdb.js';
 import { NeighTable } from '../../src/engine/neigh.js';
 import { makeRemote } from '../../src/engine/remote.js';
 import { MEMBERSHIP, SegmentSink } from '../../src/membership/segment-sink.js';
-import { parseMac } from '../../src/vxlan/mac.js';
+import { parseMac } from '../../src/wire/mac.js';
 
 const key = (n: number): string => memberKey('/vxlan-tap/', 'default', `198.51.100.${n}`);
 

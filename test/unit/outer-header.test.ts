@@ -1,5 +1,5 @@
 // The outer IP/UDP header fields the engine chooses per frame (TTL, TOS with ECN, DF,
-// UDP source port), the inner-header readers behind them (src/vxlan/inner.ts), and
+// UDP source port), the inner-header readers behind them (src/wire/inner.ts), and
 // RFC 6040 decapsulation of a CE mark into the inner packet.
 import { describe, expect, it } from 'vitest';
 import { DatagramBatch, FrameBatch } from '../../src/engine/batch.js';
@@ -15,7 +15,7 @@ import {
   innerIpOffset,
   flowIpOffset,
   portFromHash,
-} from '../../src/vxlan/inner.js';
+} from '../../src/wire/inner.js';
 import {
   allOuterFields,
   BROADCAST,

@@ -2,7 +2,7 @@
 // MACAddressPolicy=persistent: the same inputs always give the same unicast, locally
 // administered MAC; another machine, name or named network namespace gives another.
 import { describe, expect, it } from 'vitest';
-import { formatMac, isMulticastMac, persistentMac } from '../../src/vxlan/mac.js';
+import { formatMac, isMulticastMac, persistentMac } from '../../src/wire/mac.js';
 
 const MACHINE = '0123456789abcdef0123456789abcdef';
 const OTHER_MACHINE = 'fedcba9876543210fedcba9876543210';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Counters } from '../../src/engine/counters.js';
 import { ZERO_MAC } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
-import { addressBytes } from '../../src/vxlan/address.js';
+import { addressBytes } from '../../src/wire/address.js';
 import {
   BROADCAST,
   encapOne,

@@ -1,4 +1,4 @@
-// The wire views (src/vxlan): each header built field by field through its setters into
+// The wire views (src/wire): each header built field by field through its setters into
 // a blank buffer and compared with bytes laid out independently; real packets from the
 // reference capture parsed through the getters; and what was parsed emitted again into a
 // fresh buffer, byte for byte equal. Plus each view's length check and its reuse on
@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ARP_ETHERNET_IPV4_LEN, ARP_REPLY, ARP_REQUEST, ArpPacket } from '../../src/vxlan/arp.js';
-import { ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, EthernetFrame } from '../../src/vxlan/ethernet.js';
-import { VXLAN_HEADER_LEN, VxlanHeader } from '../../src/vxlan/header.js';
-import { Ipv4Packet } from '../../src/vxlan/ipv4.js';
-import { Ipv6Packet } from '../../src/vxlan/ipv6.js';
-import { formatMac } from '../../src/vxlan/mac.js';
-import { ND_ADVERT, ND_MESSAGE_LEN, ND_OPT_SOURCE_LLADDR, ND_OPT_TARGET_LLADDR, ND_SOLICIT, NeighbourMessage, PROTO_ICMPV6 } from '../../src/vxlan/nd.js';
+import { ARP_ETHERNET_IPV4_LEN, ARP_REPLY, ARP_REQUEST, ArpPacket } from '../../src/wire/arp.js';
+import { ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, EthernetFrame } from '../../src/wire/ethernet.js';
+import { VXLAN_HEADER_LEN, VxlanHeader } from '../../src/wire/vxlan.js';
+import { Ipv4Packet } from '../../src/wire/ipv4.js';
+import { Ipv6Packet } from '../../src/wire/ipv6.js';
+import { formatMac } from '../../src/wire/mac.js';
+import { ND_ADVERT, ND_MESSAGE_LEN, ND_OPT_SOURCE_LLADDR, ND_OPT_TARGET_LLADDR, ND_SOLICIT, NeighbourMessage, PROTO_ICMPV6 } from '../../src/wire/nd.js';
 import { readPcap } from './pcap.js';
 
 const capture = readPcap(new Uint8Array(readFileSync(fileURLToPath(new URL('../fixtures/tcpdump-vxlan-4789.pcap', import.meta.url)))));

@@ -1,10 +1,10 @@
 // What `vxlan-tap stats` and the periodic stats log show of a running VTEP: each VNI's
 // counters, and what belongs to no VNI (datagrams nobody claims, send errors, the
 // underlay's offload counters).
-import type { EventHub } from './control/events.js';
-import type { Demux } from './engine/demux.js';
-import type { UnderlayTransport } from './io/transport.js';
-import type { Segment } from './segment.js';
+import type { EventHub } from '../control/events.js';
+import type { Demux } from '../engine/demux.js';
+import type { UnderlayTransport } from '../io/transport.js';
+import type { Segment } from '../datapath/segment.js';
 
 export class VtepStats {
   constructor(

@@ -2,8 +2,8 @@
 // inherits (DS field, TTL, DF), the flow hash behind the UDP source port, and RFC 6040
 // ECN decapsulation. Pure functions over a buffer; nothing allocates.
 import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN, etherType } from './ethernet.js';
-import { Ipv4Packet } from './ipv4.js';
-import { Ipv6Packet } from './ipv6.js';
+import { IPV4_MIN_HEADER_LEN, Ipv4Packet } from './ipv4.js';
+import { IPV6_HEADER_LEN, Ipv6Packet } from './ipv6.js';
 
 const VLAN_TAG_LEN = 4;
 const PROTO_TCP = 6;
@@ -138,4 +138,20 @@ export function decapCe(buf: Uint8Array, ip: number): boolean {
     p.trafficClass = p.trafficClass | ECN_CE;
   }
   return true;
+}
+
+/**
+ * The frame says it carries IPv4 or IPv6 but is too short to hold that IP header:
+ * the kernel counts these as rx_length_errors and drops them.
+ */
+export function hasTruncatedIpHeader(buf: Uint8Array, frameOffset: number, frameLen: number): boolean {
+  const payload = frameLen - ETH_HEADER_LEN;
+  switch (etherType(buf, frameOffset)) {
+    case ETHERTYPE_IPV4:
+      return payload < IPV4_MIN_HEADER_LEN;
+    case ETHERTYPE_IPV6:
+      return payload < IPV6_HEADER_LEN;
+    default:
+      return false;
+  }
 }

@@ -7,10 +7,10 @@
 // between, so no frame is lost and no device disappears.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { RuntimeError } from './config/errors.js';
-import { request } from './control/client.js';
-import type { FdbRow, NeighRow } from './control/commands.js';
-import type { Segment } from './segment.js';
+import { RuntimeError } from '../config/errors.js';
+import { request } from '../control/client.js';
+import type { FdbRow, NeighRow } from '../control/commands.js';
+import type { Segment } from '../datapath/segment.js';
 import { applySnapshot } from './state-snapshot.js';
 
 /** The environment variable that tells a process it is a successor, and what it inherits. */

@@ -1,8 +1,8 @@
 // An IPv6 header (RFC 8200) and its fields.
-import { IPV6_HEADER_LEN } from './ethernet.js';
 import { IpHeaderView } from './ip.js';
 import { onesSum } from './view.js';
 
+export const IPV6_HEADER_LEN = 40;
 export const IPV6_ADDRESS_LEN = 16;
 
 const VERSION_CLASS_FLOW = 0;

@@ -1,11 +1,10 @@
 // A VNI's learned and runtime state as `fdb show` and `neigh show` list it: what a
 // successor takes over in a handover, and what --persist keeps across a stop and start.
 // Entries the membership store owns are left out: the store programs them again.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { fdbRows, neighRows, type FdbRow, type NeighRow } from './control/commands.js';
-import { makeRemote } from './engine/remote.js';
-import type { Segment } from './segment.js';
-import { parseMac } from './vxlan/mac.js';
+import { fdbRows, neighRows, type FdbRow, type NeighRow } from '../control/commands.js';
+import { makeRemote } from '../engine/remote.js';
+import type { Segment } from '../datapath/segment.js';
+import { parseMac } from '../wire/mac.js';
 
 export interface StateSnapshot {
   fdb: FdbRow[];
@@ -30,25 +29,4 @@ export function applySnapshot(segment: Segment, snapshot: StateSnapshot, now = D
     if (n.owner !== undefined) continue;
     neighbours.replace(n.ip, parseMac(n.lladdr)!, n.router);
   }
-}
-
-/** --persist: where a VNI's state waits between a stop and the next start. */
-export function savedStatePath(controlPath: string): string {
-  return controlPath.replace(/\.sock$/, '') + '.state.json';
-}
-
-export function saveSnapshot(path: string, snapshot: StateSnapshot): void {
-  writeFileSync(path, JSON.stringify(snapshot), { mode: 0o600 });
-}
-
-/** The saved snapshot, removed as it is read (a state is restored once); undefined if none. */
-export function takeSavedSnapshot(path: string): StateSnapshot | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  rmSync(path, { force: true });
-  return JSON.parse(text) as StateSnapshot;
 }

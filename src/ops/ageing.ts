@@ -1,9 +1,9 @@
 // The FDB ageing sweep of a running VTEP: every segment's dynamic entries that have not
 // been refreshed within its ageing time go, each reported as an `age` event.
 import type { Logger } from './log.js';
-import type { EventHub } from './control/events.js';
-import type { Fdb } from './engine/fdb.js';
-import { formatMac } from './vxlan/mac.js';
+import type { EventHub } from '../control/events.js';
+import type { Fdb } from '../engine/fdb.js';
+import { formatMac } from '../wire/mac.js';
 
 const SWEEP_INTERVAL_MS = 10_000;
 

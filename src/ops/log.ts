@@ -1,7 +1,7 @@
 // The process logger: pino, JSON lines on stderr (or pino-pretty for a person reading).
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { LogLevel } from './config/parse.js';
+import type { LogLevel } from '../config/parse.js';
 
 export type { Logger };
 

@@ -2,7 +2,7 @@
 // native/src/batch_layout.h; the addon exports the word index of every field and this
 // module reads them, so the two sides cannot drift. A batch is an Int32Array with
 // `stride` words per entry.
-import { loadNative } from './io/native.js';
+import { loadNative } from './native.js';
 
 /** VXLAN datagrams (header onward) in a packet region; an entry may be a train of equal-sized ones. */
 export interface DatagramLayout {

@@ -1,7 +1,8 @@
 // An IPv4 header (RFC 791) and its fields.
-import { IPV4_MIN_HEADER_LEN } from './ethernet.js';
 import { IpHeaderView } from './ip.js';
 import { finishChecksum, onesSum } from './view.js';
+
+export const IPV4_MIN_HEADER_LEN = 20;
 
 const VERSION_IHL = 0;
 const DS_FIELD = 1;

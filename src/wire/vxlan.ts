@@ -1,7 +1,9 @@
 // The 8-byte VXLAN header (RFC 7348): word 0 = flags (only the I bit, 0x08, in the top
 // byte), word 1 = VNI << 8. Reserved bits are zero on send; on receive the Linux kernel
 // drops packets with any reserved bit set, and so do we.
-import { ETH_HEADER_LEN, IPV4_MIN_HEADER_LEN, IPV6_HEADER_LEN } from './ethernet.js';
+import { ETH_HEADER_LEN } from './ethernet.js';
+import { IPV4_MIN_HEADER_LEN } from './ipv4.js';
+import { IPV6_HEADER_LEN } from './ipv6.js';
 import { WireView } from './view.js';
 
 export const VXLAN_HEADER_LEN = 8;

@@ -5,23 +5,23 @@
 // `deliveries` and written to the TAP once per batch. The edges move bytes as they are.
 //   TAP --batch--> region --engine.encap--> sends --transport.send--> UDP
 //   UDP --batch--> region --demux, engine.decap--> deliveries --TAP writes--> TAP
-import type { Logger } from './log.js';
-import { RateLimitedLog } from './log-rate-limit.js';
-import type { ConfiguredNeighbour, SegmentConfig, UnderlayConfig } from './config/vtep-config.js';
-import { DatagramBatch, FrameBatch } from './engine/batch.js';
-import type { RxTarget } from './engine/demux.js';
-import { Engine, type EngineEvent } from './engine/engine.js';
-import { NeighTable } from './engine/neigh.js';
-import type { EventHub, VtepEvent } from './control/events.js';
-import type { SegmentTables } from './control/segment-tables.js';
-import type { Counters } from './engine/counters.js';
-import { Fdb, isListMac, ZERO_MAC, type FdbState } from './engine/fdb.js';
-import { makeRemote, type Remote } from './engine/remote.js';
-import { TapDevice } from './io/tap.js';
-import type { UnderlayTransport } from './io/transport.js';
-import { VXLAN_HEADER_LEN } from './vxlan/header.js';
-import { formatMac, parseMac, persistentMac } from './vxlan/mac.js';
-import { namedNetworkNamespace, readMachineId } from './config/system.js';
+import type { Logger } from '../ops/log.js';
+import { RateLimitedLog } from '../ops/log-rate-limit.js';
+import type { ConfiguredNeighbour, SegmentConfig, UnderlayConfig } from '../config/vtep-config.js';
+import { DatagramBatch, FrameBatch } from '../engine/batch.js';
+import type { RxTarget } from '../engine/demux.js';
+import { Engine, type EngineEvent } from '../engine/engine.js';
+import { NeighTable } from '../engine/neigh.js';
+import type { EventHub, VtepEvent } from '../control/events.js';
+import type { SegmentTables } from '../control/segment-tables.js';
+import type { Counters } from '../engine/counters.js';
+import { Fdb, isListMac, ZERO_MAC, type FdbState } from '../engine/fdb.js';
+import { makeRemote, type Remote } from '../engine/remote.js';
+import { TapDevice } from '../io/tap.js';
+import type { UnderlayTransport } from '../io/transport.js';
+import { VXLAN_HEADER_LEN } from '../wire/vxlan.js';
+import { formatMac, parseMac, persistentMac } from '../wire/mac.js';
+import { namedNetworkNamespace, readMachineId } from '../config/system.js';
 
 export const BATCH = 64;
 // Room for an inner Ethernet header with two VLAN tags beyond the MTU.
