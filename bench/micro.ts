@@ -1,10 +1,11 @@
 // Micro benchmarks of the engine alone: encap and decap of one 64-frame batch, called as
-// segment.ts and the demultiplexer call them, over a region laid out like the real one. No I/O at all, so this is
+// datapath/transmit.ts and datapath/receive.ts call them, over a region laid out like the real one. No I/O at all, so this is
 // the ceiling that the JavaScript forwarding decisions put on the data path.
 //   node dist/bench/micro.js      (npm run bench:micro)
 import Benchmark from 'benchmark';
 import { DatagramBatch, FrameBatch } from '../src/engine/batch.js';
-import { DEFAULT_OUTER_HEADER, Engine } from '../src/engine/engine.js';
+import { DEFAULT_OUTER_HEADER, Engine, type DatagramSink } from '../src/engine/engine.js';
+import { PACKET_LAYOUT } from '../src/io/batch-layout.js';
 import { Fdb } from '../src/engine/fdb.js';
 import { addressBytes } from '../src/wire/address.js';
 import { ETH_DST, ETH_HEADER_LEN, ETH_SRC, ETH_TYPE, ETHERTYPE_IPV4 } from '../src/wire/ethernet.js';
@@ -62,16 +63,16 @@ function encapCase(frameLength: number): BatchCase {
   const engine = newEngine();
   // Learned unicast: one send per frame, no flooding.
   engine.fdb.learn(PEER_MAC, 0, PEER_VTEP, 0, Date.now());
-  const sends = new DatagramBatch(BATCH);
-  const proxyReplies = new FrameBatch(BATCH); // stays empty: the proxy is off
+  const sends: DatagramSink = { listed: new DatagramBatch(BATCH, PACKET_LAYOUT.batches.datagram), send: () => {} };
+  const proxyReplies = new FrameBatch(BATCH, PACKET_LAYOUT.batches.frame); // stays empty: the proxy is off
   const datagram = VXLAN_HEADER_LEN + frameLength;
   return {
     name: `encap ${frameLength} B`,
     runBatch: () => {
-      sends.reset();
+      sends.listed.reset();
       for (let slot = 0; slot < BATCH; slot++) engine.encap(bytes, slot * SLOT_SIZE, datagram, datagram, sends, proxyReplies);
     },
-    produced: () => sends.count,
+    produced: () => sends.listed.count,
   };
 }
 
@@ -83,7 +84,7 @@ function decapCase(frameLength: number): BatchCase {
     writeFrame(bytes, slot * SLOT_SIZE + VXLAN_HEADER_LEN, frameLength, OWN_MAC, PEER_MAC);
   }
   const engine = newEngine();
-  const delivered = new FrameBatch(BATCH);
+  const delivered = new FrameBatch(BATCH, PACKET_LAYOUT.batches.frame);
   return {
     name: `decap ${frameLength} B`,
     runBatch: () => {

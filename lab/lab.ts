@@ -4,8 +4,8 @@
 // deletes every namespace it made, whatever state things are in.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { loadNative, type OffloadFeature } from '../src/io/native.js';
 import { packageRoot } from '../src/io/package-root.js';
+import { loadLabNative, type OffloadFeature } from './native.js';
 
 /** The built CLI, whether this module runs from src/ (tests) or dist/ (demo). */
 export const BUILT_MAIN = path.join(packageRoot(), 'dist/src/cli/main.js');
@@ -132,7 +132,7 @@ export class Lab {
 
   /** A device's offload feature, as `ethtool -k` shows it; set first when `on` is given (`ethtool -K`). */
   offload(ns: string, dev: string, feature: OffloadFeature, on?: boolean): boolean {
-    return loadNative().offloadFeature(`/run/netns/${ns}`, dev, feature, on);
+    return loadLabNative().offloadFeature(`/run/netns/${ns}`, dev, feature, on);
   }
 
   private underlayEnd(ns: string, dev: string, address: string, end: VethEnd = WIRE_END): void {

@@ -1,5 +1,9 @@
-// Builds the N-API addon against the running Node's own headers, never downloading them:
-// --nodedir is the prefix of the node binary (it holds include/node).
+// Builds the N-API addons of binding.gyp against the running Node's own headers, never
+// downloading them: --nodedir is the prefix of the node binary (it holds include/node).
+// build/Release/vxlan_native.node is the VTEP's (native/src); vxlan_lab.node is the
+// namespace lab's (native/lab: veth offload switches), loaded only by lab/native.ts.
+// The packet code of native/src/tap/tap_offload.cc is also built on its own with
+// sanitizers, with the programs of native/test (test/native/tap-offload.test.ts).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';

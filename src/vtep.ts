@@ -1,18 +1,19 @@
-// One running VTEP: one underlay transport (one UDP port) shared by one segment per VNI.
-// Received datagrams are routed to their segment by VNI (the demultiplexer owns that
-// direction); each segment's TAP feeds the shared transport. This file wires the parts,
-// owns their lifetime and hands the process over; each concern lives in its own module:
-//   control/servers.ts   control sockets and metrics     ageing.ts   the FDB ageing sweep
-//   stats.ts             what stats shows                 config/reload.ts  what a reload changes
-//   persisted-state.ts   --persist across a restart       handover.ts  the successor's side
+// One running VTEP: one underlay (one UDP port) shared by one segment per VNI, and
+// everything around them. Packets move through datapath/transmit.ts (TAP -> underlay, per
+// segment) and datapath/receive.ts (underlay -> TAPs); this file wires the parts, owns
+// their lifetime and hands the process over. Each concern lives in its own module:
+//   control/servers.ts  control sockets and metrics   ops/ageing.ts  the FDB ageing sweep
+//   ops/stats.ts        what stats shows               config/reload.ts  what a reload changes
+//   lifecycle/persist.ts  --persist across a restart   lifecycle/handover.ts  the successor's side
 //   membership/vtep-member.ts  this VTEP in the etcd store
 import type { Logger } from './ops/log.js';
 import type { VtepConfig } from './config/vtep-config.js';
 import { planReload } from './config/reload.js';
 import { RuntimeError } from './config/errors.js';
-import { Demux } from './engine/demux.js';
-import { Segment } from './datapath/segment.js';
-import type { UnderlayTransport } from './io/transport.js';
+import { openTap, Segment } from './datapath/segment.js';
+import { Receive } from './datapath/receive.js';
+import { startTransmit } from './datapath/transmit.js';
+import type { VtepPorts } from './datapath/ports.js';
 import { formatMac } from './wire/mac.js';
 import { startStatsLog } from './control/stats-log.js';
 import { EventHub } from './control/events.js';
@@ -30,10 +31,9 @@ import { joinAsMember } from './membership/vtep-member.js';
 const PROCESS_COMMANDS: ReadonlySet<string> = new Set(['members', 'handover', 'handover.ready']);
 
 export class Vtep {
-  private readonly byVni = new Map<number, Segment>();
-  /** The same segments as a plain array: iterating it per batch allocates nothing. */
-  private segmentList: Segment[] = [];
-  private readonly demux = new Demux();
+  /** In the order of the configuration; the receive direction finds them by VNI. */
+  private readonly segmentList: Segment[] = [];
+  private readonly receive: Receive;
   readonly events = new EventHub();
   readonly stats: VtepStats;
   /** What start() started beside the data path, stopped in reverse by stop(). */
@@ -53,11 +53,12 @@ export class Vtep {
 
   private constructor(
     private readonly config: VtepConfig,
-    private readonly transport: UnderlayTransport,
+    private readonly ports: VtepPorts,
     private readonly log: Logger,
   ) {
     this.limited = new RateLimitedLog(log);
-    this.stats = new VtepStats(this.demux, transport, this.events, config.underlay.offload !== 'off');
+    this.receive = new Receive(ports.layout.batches.frame);
+    this.stats = new VtepStats(this.receive.unclaimed, ports.underlay, this.events, config.underlay.offload !== 'off');
   }
 
   get segments(): readonly Segment[] {
@@ -68,25 +69,24 @@ export class Vtep {
    * Opens the sockets and TAPs (or takes over a predecessor's: `inheritance`) and
    * starts forwarding, then the control sockets and metrics.
    */
-  static async start(config: VtepConfig, transport: UnderlayTransport, log: Logger, inheritance?: Inheritance): Promise<Vtep> {
-    const vtep = new Vtep(config, transport, log);
+  static async start(config: VtepConfig, ports: VtepPorts, log: Logger, inheritance?: Inheritance): Promise<Vtep> {
+    const vtep = new Vtep(config, ports, log);
+    const { underlay } = ports;
     // Bind first: a port in use fails before any device exists.
-    await transport.open(
-      (buf, batch, count) => vtep.demux.rx(buf, batch, count, Date.now()),
-      (code) => vtep.limited.write('warn', 'receive', { code }, 'receiving from the underlay failed'),
-    );
+    await underlay.open(vtep.receive.onBatch, (code) => vtep.limited.write('warn', 'receive', { code }, 'receiving from the underlay failed'));
     try {
       for (const settings of config.segments) {
         const inherited = inheritance?.taps.find((t) => t.vni === settings.vni);
         if (inheritance !== undefined && inherited === undefined) throw new RuntimeError(`the predecessor has no VNI ${settings.vni}: a new VNI needs a restart`);
-        const segment = Segment.open(settings, config.underlay, transport, vtep.events, log, (reason) => vtep.fail(reason), inherited);
-        vtep.byVni.set(settings.vni, segment);
-        vtep.demux.add(settings.vni, segment);
+        const tap = openTap(ports.taps, settings, config.underlay, log.child({ vni: settings.vni }), inherited);
+        const segment = new Segment(settings, tap, config.underlay, underlay.sourcePorts, vtep.events, log);
+        vtep.segmentList.push(segment);
+        vtep.receive.add(segment);
+        startTransmit(segment, underlay, ports.layout, (code) => vtep.fail(`TAP device ${tap.name} failed (${code})`));
       }
-      vtep.segmentList = [...vtep.byVni.values()];
       if (config.underlay.persist && inheritance === undefined) restoreSavedState(vtep.segmentList, log);
       if (inheritance !== undefined) {
-        for (const t of inheritance.taps) await takeStateOver(vtep.byVni.get(t.vni)!, t.control);
+        for (const t of inheritance.taps) await takeStateOver(vtep.receive.segment(t.vni)!, t.control);
         await tellServiceManager(process.pid);
         // The predecessor stops reading and removes its control sockets: ours come next.
         await relieve(inheritance);
@@ -158,9 +158,14 @@ export class Vtep {
    */
   handover(): Promise<number> {
     if (this.handingOver !== undefined) return this.handingOver;
-    const udpFd = this.transport.receiveFd();
+    const udpFd = this.ports.underlay.receiveFd();
     if (udpFd === undefined) return Promise.reject(new RuntimeError('a handover needs --io native'));
-    const taps = this.segmentList.map((s) => ({ vni: s.vni, fd: s.tap.fd, name: s.tapName, control: controlPath(s) }));
+    const taps = [];
+    for (const s of this.segmentList) {
+      const fd = s.tap.handoverFd();
+      if (fd === undefined) return Promise.reject(new RuntimeError(`TAP device ${s.tapName} cannot be handed over`));
+      taps.push({ vni: s.vni, fd, name: s.tapName, control: controlPath(s) });
+    }
     const ready = new Promise<void>((resolve) => (this.successorIsReady = resolve));
     const child = spawnSuccessor(udpFd, taps);
     this.log.info({ successor: child.pid }, 'handover: successor started');
@@ -190,7 +195,7 @@ export class Vtep {
     const { needRestart, apply } = planReload(this.config, this.segmentList.map((s) => s.config), next);
     const problems: string[] = [];
     for (const wanted of apply) {
-      const segment = this.byVni.get(wanted.vni)!;
+      const segment = this.receive.segment(wanted.vni)!;
       problems.push(...segment.applyConfigured(wanted).map((p) => `VNI ${wanted.vni}: ${p}`));
       Object.assign(segment.config, { peers: wanted.peers, group: wanted.group, fdb: wanted.fdb, neigh: wanted.neigh });
     }
@@ -203,7 +208,7 @@ export class Vtep {
     if (this.config.underlay.persist && this.running && this.handingOver === undefined) saveState(this.segmentList, this.log);
     this.running = false;
     for (const stop of this.stops.splice(0).reverse()) stop();
-    for (const segment of this.byVni.values()) segment.close();
-    this.transport.close();
+    for (const segment of this.segmentList) segment.close();
+    this.ports.underlay.close();
   }
 }

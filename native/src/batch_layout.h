@@ -1,5 +1,6 @@
 // The one batch layout between TypeScript and the addon, defined here once: the addon
-// exports these word indices as `layout` and src/io/batch-layout.ts reads them from there.
+// exports these word indices and region sizes as `layout` and src/io/batch-layout.ts
+// reads them from there.
 // A batch is an Int32Array of `stride` words per entry.
 //
 // Datagrams: VXLAN datagrams (header onward) in the packet region. One entry may be a
@@ -8,11 +9,13 @@
 // what the TAP reader hands the engine (the VXLAN header room still blank), what the
 // engine hands the underlay to send, and what the underlay received.
 // Frames: Ethernet frames to write to the TAP.
+// Region: how the packet regions the entries point into are cut (bytes, not words).
 #pragma once
 #include <napi.h>
 #include <cstdint>
 #include <initializer_list>
 #include <utility>
+#include "wire.h"
 
 #define VXT_DATAGRAM_FIELDS(X)                                                    \
   X(offset)  /* the first datagram's first byte in the region */                 \
@@ -42,7 +45,17 @@ enum : uint32_t { VXT_FRAME_FIELDS(VXT_ENUM) stride };
 }
 #undef VXT_ENUM
 
-// { name: word index, ..., stride } for one layout.
+namespace region {
+// Bytes in front of each frame a TAP reader lays in its region, left for the VXLAN header.
+constexpr uint32_t kHeadroom = wire::kVxlanHeaderLen;
+// Every entry a reader lays in its region starts at a multiple of this.
+constexpr uint32_t kAlignment = 8;
+// A UDP receive slot with GRO: the largest train the kernel coalesces fits it.
+constexpr uint32_t kGroSlotBytes = 65536;
+static_assert(kGroSlotBytes >= wire::kIpMaxPacket, "a GRO slot holds a whole coalesced train");
+}  // namespace region
+
+// { name: word index, ..., stride } for one layout; { name: bytes } for the region.
 inline Napi::Object Fields(Napi::Env env, std::initializer_list<std::pair<const char*, uint32_t>> fields) {
   Napi::Object o = Napi::Object::New(env);
   for (const auto& [name, index] : fields) o.Set(name, Napi::Number::New(env, index));
@@ -57,6 +70,7 @@ inline Napi::Object Export(Napi::Env env) {
 #define VXT_PAIR(name) {#name, frame::name},
   o.Set("frame", Fields(env, {VXT_FRAME_FIELDS(VXT_PAIR){"stride", frame::stride}}));
 #undef VXT_PAIR
+  o.Set("region", Fields(env, {{"headroom", region::kHeadroom}, {"alignment", region::kAlignment}, {"groSlotBytes", region::kGroSlotBytes}}));
   return o;
 }
 

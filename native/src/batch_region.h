@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 #include "args.h"
+#include "batch_layout.h"
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -14,8 +15,12 @@ inline bool InRegion(int64_t offset, int64_t length, size_t size) {
   return offset >= 0 && length >= 0 && static_cast<uint64_t>(offset) + static_cast<uint64_t>(length) <= size;
 }
 
-// Entries are packed into the region one after another, each from an 8-byte boundary.
-inline size_t Align8(size_t n) { return (n + 7) & ~size_t(7); }
+// Entries are packed into the region one after another, each from an aligned boundary.
+inline size_t Aligned(size_t n) {
+  constexpr size_t kMask = layout::region::kAlignment - 1;
+  static_assert((layout::region::kAlignment & kMask) == 0, "the alignment is a power of two");
+  return (n + kMask) & ~kMask;
+}
 
 class BatchRegion {
  public:
@@ -47,6 +52,16 @@ class BatchRegion {
   int32_t* entry(uint32_t i) const { return entries_ + size_t(i) * stride_; }
   // Entries a batch may hold.
   uint32_t capacity() const { return capacity_; }
+
+  // Lists the `len`-byte frame a TAP reader laid at *cursor + headroom as entry `i`, a
+  // single datagram whose VXLAN header room is still blank; moves *cursor past it.
+  void ListFrame(uint32_t i, size_t* cursor, size_t len) {
+    namespace d = layout::datagram;
+    int32_t* e = entry(i);
+    e[d::offset] = static_cast<int32_t>(*cursor);
+    e[d::length] = e[d::segment] = static_cast<int32_t>(layout::region::kHeadroom + len);
+    *cursor += Aligned(layout::region::kHeadroom + len);
+  }
 
   // Hands a batch of `count` to JS as a callback from the event loop. An exception it
   // throws has no JS caller to go to: report it as uncaught, never lose it.

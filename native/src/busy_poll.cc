@@ -1,4 +1,5 @@
 #include "busy_poll.h"
+#include "addon_modules.h"
 #include "args.h"
 
 #include <sched.h>

@@ -7,14 +7,10 @@
 // empty round yields the core to anything else runnable. Once the budget passes without
 // a packet, the loop sleeps again.
 #pragma once
-#include <napi.h>
 
 namespace busy_poll {
 
 // Called by the readers after a readable event that brought packets.
 void Activity();
-
-// Exports setBusyPoll(µs).
-void Init(Napi::Env env, Napi::Object exports);
 
 }  // namespace busy_poll

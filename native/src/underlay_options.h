@@ -1,12 +1,16 @@
 // The underlay settings both UDP endpoints share, read from one JS object:
 // { family: 4|6, local: '' | address, port, device: '' | ifname, groups: [address...],
-//   busyPollUs }.
+//   busyPollUs, fd? }, UnderlayOptions in src/io/native.ts. Its keys are checked both
+// ways: a required key the object lacks, or one this parser does not know, is a TypeError
+// naming it, so that the two definitions cannot drift apart unnoticed.
 #pragma once
 #include <napi.h>
 #include "args.h"
 #include <net/if.h>
 #include <sys/socket.h>
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -27,13 +31,13 @@ struct UnderlayOptions {
   uint32_t busy_poll_us = 0;
   int adopt_fd = -1;  // a bound UDP socket handed over by a predecessor (fd), used as it is
 
-  // Reads the object at argument `i`. Returns false with a TypeError pending when it or a
-  // field is of the wrong type; `*err` is then 0, else 0 or an errno (ENODEV when the
-  // device does not exist).
+  // Reads the object at argument `i`. Returns false with a TypeError pending when it is
+  // not an object, lacks a key or has an unknown one, or a field is of the wrong type;
+  // `*err` is then 0, else 0 or an errno (ENODEV when the device does not exist).
   bool Read(Args& args, size_t i, int* err) {
     *err = 0;
     Napi::Object o = args.Object(i, "underlay");
-    if (!args.ok()) return false;
+    if (!args.ok() || !HasExactKeys(o)) return false;
     Napi::Value groups_value = o.Get("groups");
     bool typed = o.Get("family").IsNumber() && o.Get("local").IsString() && o.Get("port").IsNumber() &&
                  o.Get("device").IsString() && groups_value.IsArray() && o.Get("busyPollUs").IsNumber();
@@ -56,6 +60,31 @@ struct UnderlayOptions {
       if (ifindex == 0) *err = ENODEV;
     }
     return true;
+  }
+
+  // False, with a TypeError pending that names it, when `o` has a key that is not one of
+  // these or lacks one that is required (a key whose value is undefined counts as absent).
+  static bool HasExactKeys(Napi::Object o) {
+    struct Key {
+      const char* name;
+      bool required;
+    };
+    static const Key kKeys[] = {{"family", true}, {"local", true},      {"port", true}, {"device", true},
+                                {"groups", true}, {"busyPollUs", true}, {"fd", false}};
+    std::string problem, known;
+    for (const Key& key : kKeys) {
+      known += std::string(known.empty() ? "" : ", ") + key.name + (key.required ? "" : "?");
+      if (problem.empty() && key.required && o.Get(key.name).IsUndefined()) problem = std::string("missing ") + key.name;
+    }
+    Napi::Array names = o.GetPropertyNames();
+    for (uint32_t k = 0; k < names.Length() && problem.empty(); k++) {
+      std::string name = names.Get(k).ToString().Utf8Value();
+      auto same = [&name](const Key& key) { return name == key.name; };
+      if (std::none_of(std::begin(kKeys), std::end(kKeys), same)) problem = "unknown key " + name;
+    }
+    if (problem.empty()) return true;
+    Napi::TypeError::New(o.Env(), "underlay options: " + problem + " (the keys are " + known + ")").ThrowAsJavaScriptException();
+    return false;
   }
 
   // Restricts the socket to the underlay device, as the kernel's vxlan `dev` does.

@@ -8,9 +8,9 @@
 // the run. LLVMFuzzerTestOneInput is libFuzzer's entry point; without libFuzzer (g++),
 // main() below is a self-contained loop of random and mutated inputs for a fixed time:
 //   g++ -O1 -g -std=c++17 -fsanitize=address,undefined -fno-sanitize-recover=all
-//       -Inative/src native/test/tap_offload_fuzz.cc native/src/tap_offload.cc -o /tmp/f
+//       -Inative/src native/test/tap_offload_fuzz.cc native/src/tap/tap_offload.cc -o /tmp/f
 //   /tmp/f <seconds> [seed]
-#include "tap_offload.h"
+#include "tap/tap_offload.h"
 
 #include <algorithm>
 #include <chrono>

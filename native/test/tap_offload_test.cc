@@ -3,8 +3,8 @@
 // then merged back and compared byte for byte with the original. `npm test` builds and
 // runs it with sanitizers (test/native/tap-offload.test.ts); by hand, from the repository:
 //   g++ -O2 -std=c++17 -Wall -Wextra -fsanitize=address,undefined -Inative/src
-//       native/test/tap_offload_test.cc native/src/tap_offload.cc -o /tmp/t && /tmp/t
-#include "tap_offload.h"
+//       native/test/tap_offload_test.cc native/src/tap/tap_offload.cc -o /tmp/t && /tmp/t
+#include "tap/tap_offload.h"
 
 #include <cstdio>
 #include <cstdlib>

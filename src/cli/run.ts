@@ -11,9 +11,10 @@ import { parseLogLevel } from '../config/parse.js';
 import { createLogger, type Logger } from '../ops/log.js';
 import { DgramTransport } from '../io/dgram-transport.js';
 import { NativeTransport } from '../io/native-transport.js';
-import type { UnderlayTransport } from '../io/transport.js';
-import { BATCH } from '../datapath/segment.js';
-import { MAX_UDP_PAYLOAD } from '../io/transport.js';
+import type { UnderlayTransport } from '../datapath/ports.js';
+import { BATCH } from '../datapath/transmit.js';
+import { nativeTaps } from '../io/tap.js';
+import { PACKET_LAYOUT } from '../io/batch-layout.js';
 import { Vtep } from '../vtep.js';
 import { takeInheritance } from '../lifecycle/handover.js';
 import { tierUpEarly } from '../lifecycle/tier-up.js';
@@ -36,7 +37,7 @@ function createTransport(config: VtepConfig, log: Logger, inheritedFd: number | 
   const { family, port, local, device, io, outer, offload, busyPollUs } = config.underlay;
   const groups = config.segments.map((s) => s.group).filter((g): g is string => g !== undefined);
   const options = {
-    family, port, local, device, groups, datagramCapacity: MAX_UDP_PAYLOAD,
+    family, port, local, device, groups,
     srcPortMin: outer.srcPortMin, srcPortMax: outer.srcPortMax, offload: offload !== 'off', busyPollUs, inheritedFd,
   };
   return io === 'native' ? new NativeTransport(options, BATCH, log) : new DgramTransport(options);
@@ -139,7 +140,8 @@ export function addRunCommand(program: Command): void {
       const log = createLogger(config.logLevel, raw.logFormat);
       const inheritance = takeInheritance();
       tierUpEarly();
-      const vtep = await Vtep.start(config, createTransport(config, log, inheritance?.udpFd), log, inheritance);
+      const underlay = createTransport(config, log, inheritance?.udpFd);
+      const vtep = await Vtep.start(config, { underlay, taps: nativeTaps, layout: PACKET_LAYOUT }, log, inheritance);
       const stopReloads = reloadOnHangup(vtep, raw.config, log);
       // SIGUSR2, as nginx: start the successor (the installed version) and hand over to it.
       const onUsr2 = (): void => void vtep.handover().catch(() => {});

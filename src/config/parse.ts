@@ -83,14 +83,18 @@ export function parseUnicastIp(option: string, text: string, instead: string): I
 }
 
 /** Any MAC, group and all-zeros ones included (FDB keys), in its canonical text form. */
-export function parseMacAddress(option: string, text: string): string {
+function macBytes(option: string, text: string): Uint8Array {
   const mac = parseMac(text);
   if (mac === undefined) throw new ConfigError(`${option} must be a MAC like 02:00:00:00:00:01, not "${text}"`);
-  return formatMac(mac);
+  return mac;
+}
+
+export function parseMacAddress(option: string, text: string): string {
+  return formatMac(macBytes(option, text));
 }
 
 export function parseUnicastMac(option: string, text: string): Uint8Array {
-  const mac = parseMac(parseMacAddress(option, text))!;
+  const mac = macBytes(option, text);
   if (isMulticastMac(mac, 0) || isZeroMac(mac, 0)) {
     throw new ConfigError(`${option} must be a unicast, non-zero MAC, not ${text}`);
   }

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { parseIp, parseMacAddress, parsePort, parseUnicastMac, parseVni } from './parse.js';
 import { FDB_STATES, type FdbState } from '../engine/fdb.js';
-import { formatMac } from '../wire/mac.js';
 
 /** Stands for the field's name in a message until the path names it. */
 const FIELD = '\u0000';
@@ -44,7 +43,7 @@ const textList = z.custom<string[]>((v) => Array.isArray(v) && v.every((s) => ty
 
 const address = leaf((value, name) => parseIp(name, value));
 const anyMac = leaf((value, name) => parseMacAddress(name, value));
-const unicastMac = leaf((value, name) => formatMac(parseUnicastMac(name, value)));
+const unicastMac = leaf((value, name) => parseUnicastMac(name, value));
 const port = leaf(parsePort);
 const vni = leaf(parseVni);
 const state = leaf((value, name): FdbState => {

@@ -106,7 +106,7 @@ export interface ConfiguredFdbEntry {
 
 export interface ConfiguredNeighbour {
   ip: string;
-  lladdr: string;
+  lladdr: Uint8Array;
   router: boolean;
 }
 

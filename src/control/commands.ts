@@ -145,7 +145,7 @@ export function runCommand(request: ControlRequest, ctx: ControlContext): unknow
       return neighRows(ctx.segment);
     case 'neigh.add': {
       const entry = fields(neighEntrySchema, request);
-      fdbCall(() => neighbours.add(entry.ip.address, parseMac(entry.lladdr)!, entry.router ?? false));
+      fdbCall(() => neighbours.add(entry.ip.address, entry.lladdr, entry.router ?? false));
       return null;
     }
     case 'neigh.del': {

@@ -1,8 +1,47 @@
-// The batches that carry packets between the edges (TAP, underlay) and the engine, in
-// the layout of src/io/batch-layout.ts. Allocated once and reset per batch; entries point
-// into the packet region, never copy it.
+// The batches that carry packets between the edges (TAP, underlay) and the engine. Each
+// is an Int32Array of `stride` words per entry, in a layout the addon defines
+// (native/src/batch_layout.h) and src/io/batch-layout.ts hands in, so this module and the
+// engine load without the addon. Allocated once and reset per batch; entries point into
+// the packet region, never copy it.
 import type { Remote } from './remote.js';
-import { DATAGRAM as D, FRAME as F, type DatagramLayout } from '../io/batch-layout.js';
+
+/** VXLAN datagrams (header onward) in a packet region; an entry may be a train of equal-sized ones. */
+export interface DatagramLayout {
+  readonly stride: number;
+  /** The first datagram's first byte in the region. */
+  readonly offset: number;
+  /** Bytes of the whole train. */
+  readonly length: number;
+  /** Bytes per datagram (the last may be shorter); equals length for a single datagram. */
+  readonly segment: number;
+  /** The remote's UDP port: destination on send, source on receive. */
+  readonly port: number;
+  /** Send: our UDP source port, one of the underlay's bound ports. */
+  readonly srcPort: number;
+  readonly ttl: number;
+  /** Outer TOS / traffic class, ECN bits included. */
+  readonly tos: number;
+  /** Send: 1 sets DF (IPv4 underlay). */
+  readonly df: number;
+  /** Receive: 1 when the datagram was sent to a multicast group. */
+  readonly toGroup: number;
+  /** Send: the outer IPv6 flow label (20 bits). */
+  readonly flowLabel: number;
+  /** Four words: the remote's 16-byte address (IPv4 mapped). */
+  readonly address: number;
+}
+
+/** Ethernet frames to write to the TAP; the writer negates the length of a refused one. */
+export interface FrameLayout {
+  readonly stride: number;
+  readonly offset: number;
+  readonly length: number;
+}
+
+export interface BatchLayout {
+  readonly datagram: DatagramLayout;
+  readonly frame: FrameLayout;
+}
 
 /**
  * VXLAN datagrams: an entry is bytes [offset, offset+length) of the region, one datagram
@@ -16,81 +55,80 @@ export class DatagramBatch {
   /** Send: the remote of each entry, for transports that want the address as text. */
   remotes: Remote[] = [];
   count = 0;
-  /**
-   * Send: the owner of the batch sends what is listed and empties it. The engine calls
-   * it before rewriting VXLAN headers that listed entries still point at (a copy for a
-   * remote with a VNI of its own).
-   */
-  flush: () => void = () => {};
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    private readonly d: DatagramLayout,
+  ) {
     this.allocate(capacity);
   }
 
   get capacity(): number {
-    return this.words.length / D.stride;
+    return this.words.length / this.d.stride;
   }
 
   offset(i: number): number {
-    return this.words[i * D.stride + D.offset]!;
+    return this.words[i * this.d.stride + this.d.offset]!;
   }
 
   length(i: number): number {
-    return this.words[i * D.stride + D.length]!;
+    return this.words[i * this.d.stride + this.d.length]!;
   }
 
   segment(i: number): number {
-    return this.words[i * D.stride + D.segment]!;
+    return this.words[i * this.d.stride + this.d.segment]!;
   }
 
   tos(i: number): number {
-    return this.words[i * D.stride + D.tos]!;
+    return this.words[i * this.d.stride + this.d.tos]!;
   }
 
   /** Receive: whether entry i was sent to a multicast group. */
   toGroup(i: number): boolean {
-    return this.words[i * D.stride + D.toGroup] === 1;
+    return this.words[i * this.d.stride + this.d.toGroup] === 1;
   }
 
   /** Any other word of entry i (the outer fields the engine chose: port, srcPort, ttl, df). */
   field(i: number, name: Exclude<keyof DatagramLayout, 'stride' | 'address'>): number {
-    return this.words[i * D.stride + D[name]]!;
+    return this.words[i * this.d.stride + this.d[name]]!;
   }
 
   /** Where entry i's 16-byte address starts in `bytes`. */
   addressOffset(i: number): number {
-    return (i * D.stride + D.address) * 4;
+    return (i * this.d.stride + this.d.address) * 4;
   }
 
   /** Lists a train to send to `remote` with the outer header fields chosen for it. */
   push(offset: number, length: number, segment: number, remote: Remote, srcPort: number, ttl: number, tos: number, df: number, flowLabel = 0): void {
     if (this.count === this.capacity) this.allocate(Math.max(8, this.count * 2));
     const i = this.count++;
+    const d = this.d;
     const w = this.words;
-    const at = i * D.stride;
-    w[at + D.offset] = offset;
-    w[at + D.length] = length;
-    w[at + D.segment] = segment;
-    w[at + D.port] = remote.port;
-    w[at + D.srcPort] = srcPort;
-    w[at + D.ttl] = ttl;
-    w[at + D.tos] = tos;
-    w[at + D.df] = df;
-    w[at + D.flowLabel] = flowLabel;
-    this.bytes.set(remote.bytes, (at + D.address) * 4);
+    const at = i * d.stride;
+    w[at + d.offset] = offset;
+    w[at + d.length] = length;
+    w[at + d.segment] = segment;
+    w[at + d.port] = remote.port;
+    w[at + d.srcPort] = srcPort;
+    w[at + d.ttl] = ttl;
+    w[at + d.tos] = tos;
+    w[at + d.df] = df;
+    w[at + d.flowLabel] = flowLabel;
+    this.bytes.set(remote.bytes, (at + d.address) * 4);
     this.remotes[i] = remote;
   }
 
   /** Lists a received train (its source address is written at addressOffset). */
   pushReceived(offset: number, length: number, segment: number, port: number, tos: number): void {
-    const at = this.count++ * D.stride;
+    const d = this.d;
+    const at = this.count++ * d.stride;
     const w = this.words;
-    w[at + D.offset] = offset;
-    w[at + D.length] = length;
-    w[at + D.segment] = segment;
-    w[at + D.port] = port;
-    w[at + D.tos] = tos;
-    w[at + D.toGroup] = 0;
+    w[at + d.offset] = offset;
+    w[at + d.length] = length;
+    w[at + d.segment] = segment;
+    w[at + d.port] = port;
+    w[at + d.tos] = tos;
+    w[at + d.toGroup] = 0;
   }
 
   reset(): void {
@@ -99,7 +137,7 @@ export class DatagramBatch {
 
   // Grows (keeping what is listed) only when a batch floods to more peers than planned.
   private allocate(capacity: number): void {
-    const words = new Int32Array(capacity * D.stride);
+    const words = new Int32Array(capacity * this.d.stride);
     if (this.words !== undefined) words.set(this.words);
     this.words = words;
     this.bytes = new Uint8Array(words.buffer);
@@ -112,25 +150,28 @@ export class FrameBatch {
   readonly words: Int32Array;
   count = 0;
 
-  constructor(readonly capacity: number) {
-    this.words = new Int32Array(capacity * F.stride);
+  constructor(
+    readonly capacity: number,
+    private readonly f: FrameLayout,
+  ) {
+    this.words = new Int32Array(capacity * f.stride);
   }
 
   offset(i: number): number {
-    return this.words[i * F.stride + F.offset]!;
+    return this.words[i * this.f.stride + this.f.offset]!;
   }
 
   /** Negative once the TAP refused the frame. */
   length(i: number): number {
-    return this.words[i * F.stride + F.length]!;
+    return this.words[i * this.f.stride + this.f.length]!;
   }
 
   /** Lists a frame; false when the batch is full. */
   push(offset: number, length: number): boolean {
     if (this.count === this.capacity) return false;
-    const at = this.count++ * F.stride;
-    this.words[at + F.offset] = offset;
-    this.words[at + F.length] = length;
+    const at = this.count++ * this.f.stride;
+    this.words[at + this.f.offset] = offset;
+    this.words[at + this.f.length] = length;
     return true;
   }
 

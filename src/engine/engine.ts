@@ -84,6 +84,17 @@ export interface EngineConfig {
 
 export type AcceptFrom = 'any' | 'peers';
 
+/** Where encap lists what to send. */
+export interface DatagramSink {
+  readonly listed: DatagramBatch;
+  /**
+   * Sends what is listed and empties the batch: the engine asks for it before it rewrites
+   * VXLAN headers that listed entries still point at (a copy for a remote with a VNI of
+   * its own).
+   */
+  send(): void;
+}
+
 /** What the engine reports as it goes: learning, and misses a controller may answer. */
 export type EngineEvent =
   | { kind: 'learned' | 'moved'; entry: FdbEntry }
@@ -120,7 +131,7 @@ export class Engine {
    * for it. A proxied frame is answered instead: the reply is written over it and listed
    * in `toTap`.
    */
-  encap(buf: Uint8Array, offset: number, length: number, segment: number, out: DatagramBatch, toTap: FrameBatch): void {
+  encap(buf: Uint8Array, offset: number, length: number, segment: number, out: DatagramSink, toTap: FrameBatch): void {
     const c = this.counters;
     const frames = Math.ceil(length / segment);
     const frameOffset = offset + VXLAN_HEADER_LEN;
@@ -173,12 +184,12 @@ export class Engine {
       const vni = remote.vni ?? this.config.vni;
       if (vni !== written) {
         // Listed copies still point at the headers about to change: send them first.
-        if (written >= 0) out.flush();
+        if (written >= 0) out.send();
         for (let at = offset; at < offset + length; at += segment) writeVxlanHeader(buf, at, vni);
         written = vni;
       }
       const ttl = o.ttl === 'auto' ? (remote.multicast ? 1 : DEFAULT_TTL) : o.ttl === 'inherit' ? inheritedTtl : o.ttl;
-      out.push(offset, length, segment, remote, srcPort, ttl, tos, df, label);
+      out.listed.push(offset, length, segment, remote, srcPort, ttl, tos, df, label);
       sent++;
       c.txPackets += frames;
       c.txBytes += frameBytes;
@@ -252,14 +263,6 @@ export class Engine {
     c.rxLengthErrors++;
     c.rxErrors++;
     this.dropRx('truncated');
-  }
-
-  /** Frames decapsulated into `out` that the TAP then refused: dropped after all. */
-  refusedByTap(frames: number, bytes: number): void {
-    const c = this.counters;
-    c.rxPackets -= frames;
-    c.rxBytes -= bytes;
-    c.drops.tapRefused += frames;
   }
 
   private dropRx(reason: RxDropReason): void {

@@ -1,53 +1,46 @@
-// The batch layout shared with the addon. It is defined once, in
-// native/src/batch_layout.h; the addon exports the word index of every field and this
-// module reads them, so the two sides cannot drift. A batch is an Int32Array with
-// `stride` words per entry.
+// The batch layout and packet region sizes shared with the addon, defined once in
+// native/src (batch_layout.h and the region constants). The addon exports them and this
+// module reads them with their exact key sets, so the two sides cannot drift: a key
+// either side lacks is an error at load, naming it.
+import type { DatagramLayout, FrameLayout } from '../engine/batch.js';
+import type { PacketLayout } from '../datapath/ports.js';
 import { loadNative } from './native.js';
 
-/** VXLAN datagrams (header onward) in a packet region; an entry may be a train of equal-sized ones. */
-export interface DatagramLayout {
-  readonly stride: number;
-  /** The first datagram's first byte in the region. */
-  readonly offset: number;
-  /** Bytes of the whole train. */
-  readonly length: number;
-  /** Bytes per datagram (the last may be shorter); equals length for a single datagram. */
-  readonly segment: number;
-  /** The remote's UDP port: destination on send, source on receive. */
-  readonly port: number;
-  /** Send: our UDP source port, one of the underlay's bound ports. */
-  readonly srcPort: number;
-  readonly ttl: number;
-  /** Outer TOS / traffic class, ECN bits included. */
-  readonly tos: number;
-  /** Send: 1 sets DF (IPv4 underlay). */
-  readonly df: number;
-  /** Receive: 1 when the datagram was sent to a multicast group. */
-  readonly toGroup: number;
-  /** Send: the outer IPv6 flow label (20 bits). */
-  readonly flowLabel: number;
-  /** Four words: the remote's 16-byte address (IPv4 mapped). */
-  readonly address: number;
+/** How the packet regions are cut, as the addon's readers and receiver cut them. */
+export interface RegionLayout {
+  /** Bytes of VXLAN header room in front of each frame a TAP reader lists. */
+  readonly headroom: number;
+  /** Each entry starts at a multiple of this. */
+  readonly alignment: number;
+  /** A UDP receive slot with GRO: the largest train the kernel coalesces. */
+  readonly groSlotBytes: number;
 }
 
-/** Ethernet frames to write to the TAP; the writer negates the length of a refused one. */
-export interface FrameLayout {
-  readonly stride: number;
-  readonly offset: number;
-  readonly length: number;
-}
+const DATAGRAM_KEYS = ['stride', 'offset', 'length', 'segment', 'port', 'srcPort', 'ttl', 'tos', 'df', 'toGroup', 'flowLabel', 'address'] as const satisfies readonly (keyof DatagramLayout)[];
+const FRAME_KEYS = ['stride', 'offset', 'length'] as const satisfies readonly (keyof FrameLayout)[];
+const REGION_KEYS = ['headroom', 'alignment', 'groSlotBytes'] as const satisfies readonly (keyof RegionLayout)[];
 
-function checked<T extends object>(name: string, fields: Record<string, unknown>, keys: readonly (keyof T & string)[]): T {
-  for (const key of keys) {
-    if (typeof fields[key] !== 'number') throw new Error(`the addon's ${name} layout has no ${key}: rebuild it (npm run build)`);
+function exactly<T extends object>(name: string, fields: Record<string, unknown> | undefined, keys: readonly (keyof T & string)[]): T {
+  const exported = Object.keys(fields ?? {});
+  const missing = keys.filter((k) => typeof fields?.[k] !== 'number');
+  const unknown = exported.filter((k) => !(keys as readonly string[]).includes(k));
+  if (missing.length > 0 || unknown.length > 0) {
+    const what = [missing.length > 0 ? `lacks ${missing.join(', ')}` : '', unknown.length > 0 ? `has ${unknown.join(', ')} unknown here` : ''].filter(Boolean).join(' and ');
+    throw new Error(`the addon's ${name} layout ${what}: rebuild it (npm run build)`);
   }
   return Object.freeze({ ...fields }) as T;
 }
 
 const exported = loadNative().layout;
 
-export const DATAGRAM = checked<DatagramLayout>('datagram', exported.datagram, [
-  'stride', 'offset', 'length', 'segment', 'port', 'srcPort', 'ttl', 'tos', 'df', 'toGroup', 'flowLabel', 'address',
-]);
+export const REGION: RegionLayout = exactly<RegionLayout>('region', exported.region, REGION_KEYS);
 
-export const FRAME = checked<FrameLayout>('frame', exported.frame, ['stride', 'offset', 'length']);
+/** The layout the data path lays its regions and batches out in, for the addon's edges. */
+export const PACKET_LAYOUT: PacketLayout = Object.freeze({
+  batches: Object.freeze({
+    datagram: exactly<DatagramLayout>('datagram', exported.datagram, DATAGRAM_KEYS),
+    frame: exactly<FrameLayout>('frame', exported.frame, FRAME_KEYS),
+  }),
+  headroom: REGION.headroom,
+  alignment: REGION.alignment,
+});

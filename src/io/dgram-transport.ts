@@ -5,7 +5,9 @@ import dgram from 'node:dgram';
 import { RuntimeError } from '../config/errors.js';
 import { DatagramBatch } from '../engine/batch.js';
 import { addressBytes } from '../wire/address.js';
-import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayTransport } from './transport.js';
+import { explainBindError, type TransportOptions } from './transport.js';
+import type { ReceiveHandler, UnderlayTransport } from '../datapath/ports.js';
+import { PACKET_LAYOUT } from './batch-layout.js';
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -14,7 +16,7 @@ export class DgramTransport implements UnderlayTransport {
   sendErrors = 0;
   receiveErrors = 0;
   // One-entry batch, reused for every datagram.
-  private readonly received = new DatagramBatch(1);
+  private readonly received = new DatagramBatch(1, PACKET_LAYOUT.batches.datagram);
 
   constructor(private readonly options: TransportOptions) {}
 
@@ -55,7 +57,8 @@ export class DgramTransport implements UnderlayTransport {
     });
   }
 
-  send(buf: Uint8Array, batch: DatagramBatch): void {
+  /** Errors come to the send callbacks later: none is known at once. */
+  send(buf: Uint8Array, batch: DatagramBatch): number {
     const socket = this.socket!;
     for (let i = 0; i < batch.count; i++) {
       const remote = batch.remotes[i]!;
@@ -69,6 +72,7 @@ export class DgramTransport implements UnderlayTransport {
         });
       }
     }
+    return 0;
   }
 
   offloadStats(): undefined {

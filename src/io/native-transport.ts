@@ -9,10 +9,9 @@ import { RuntimeError } from '../config/errors.js';
 import { DatagramBatch } from '../engine/batch.js';
 import type { Logger } from '../ops/log.js';
 import { errnoName, loadNative, type NativeError, type UdpReceiver, type UdpSender } from './native.js';
-import { explainBindError, type ReceiveHandler, type TransportOptions, type UnderlayOffloadStats, type UnderlayTransport } from './transport.js';
-
-// A GRO train is at most 64 KB: every receive slot must hold one, or the rest is lost.
-const GRO_SLOT_BYTES = 65536;
+import { explainBindError, MAX_UDP_PAYLOAD, type TransportOptions } from './transport.js';
+import type { ReceiveHandler, UnderlayOffloadStats, UnderlayTransport } from '../datapath/ports.js';
+import { PACKET_LAYOUT } from './batch-layout.js';
 
 /** Pause after a receive error before reading again: a persistent error never spins. */
 const RESUME_AFTER_ERROR_MS = 100;
@@ -33,12 +32,14 @@ export class NativeTransport implements UnderlayTransport {
 
   async open(onReceive: ReceiveHandler, onError: (code: string) => void = () => {}): Promise<void> {
     const native = loadNative();
-    const { family, port, local, device, groups, datagramCapacity, offload, srcPortMin, srcPortMax, busyPollUs, inheritedFd } = this.options;
+    const { family, port, local, device, groups, offload, srcPortMin, srcPortMax, busyPollUs, inheritedFd } = this.options;
     const underlay = { family, port, local: local ?? '', device: device ?? '', groups, busyPollUs, fd: inheritedFd };
-    const slotSize = offload ? GRO_SLOT_BYTES : (datagramCapacity + 7) & ~7;
+    const { alignment } = PACKET_LAYOUT;
+    // A GRO train is at most 64 KB: every receive slot must hold one, or the rest is lost.
+    const slotSize = offload ? native.layout.region.groSlotBytes : Math.ceil(MAX_UDP_PAYLOAD / alignment) * alignment;
     const region = new ArrayBuffer(slotSize * this.batch);
     const bytes = new Uint8Array(region);
-    const received = new DatagramBatch(this.batch);
+    const received = new DatagramBatch(this.batch, PACKET_LAYOUT.batches.datagram);
     try {
       this.receiver = new native.UdpReceiver(underlay, region, received.words, slotSize, offload, (count) => {
         if (count >= 0) return onReceive(bytes, received, count);
@@ -65,12 +66,11 @@ export class NativeTransport implements UnderlayTransport {
     this.receiver.start();
   }
 
-  send(buf: Uint8Array, batch: DatagramBatch): void {
-    if (batch.count === 0) return;
-    const sent = this.sender!.send(buf, batch.words, batch.count);
-    let listed = 0;
-    for (let i = 0; i < batch.count; i++) listed += Math.ceil(batch.length(i) / batch.segment(i));
-    this.sendErrors += listed - sent;
+  send(buf: Uint8Array, batch: DatagramBatch): number {
+    if (batch.count === 0) return 0;
+    const refused = this.sender!.send(buf, batch.words, batch.count);
+    this.sendErrors += refused;
+    return refused;
   }
 
   offloadStats(): UnderlayOffloadStats | undefined {

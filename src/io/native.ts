@@ -23,13 +23,19 @@ export interface OffloadReader extends FdReader {
   stats(): OffloadReadStats;
 }
 
-/** Word indices of the batch layout (native/src/batch_layout.h); read by src/io/batch-layout.ts. */
+/** Word indices of the batch layout and the region sizes (native/src/batch_layout.h); read by src/io/batch-layout.ts. */
 export interface ExportedLayout {
   datagram: Record<string, number>;
   frame: Record<string, number>;
+  /** Bytes: the VXLAN header room in front of each frame a TAP reader lists, the entries' alignment, a UDP receive slot with GRO. */
+  region: { headroom: number; alignment: number; groSlotBytes: number };
 }
 
-/** A reader's constructor: fd, packet region, batch (datagram layout), largest plain frame, onBatch. */
+/**
+ * A reader's constructor: fd, packet region, batch (datagram layout), largest plain frame,
+ * onBatch. The reader calls onBatch(count) per batch, or onBatch(-errno) once when its fd
+ * failed (a TAP deleted from outside, EIO); it has stopped reading then.
+ */
 type ReaderConstructor<T> = new (fd: number, region: ArrayBuffer, batch: Int32Array, frameCapacity: number, onBatch: (count: number) => void) => T;
 
 export interface NativeAddon {
@@ -69,15 +75,7 @@ export interface NativeAddon {
    * `receiver` was made with; onGsoOff is told once why GSO stopped.
    */
   UdpSender: new (receiver: UdpReceiver, srcPortMin: number, srcPortMax: number, gso: boolean, onGsoOff: (reason: string) => void) => UdpSender;
-  /**
-   * A device's transmit checksum ('tx'), TCP segmentation ('tso') or receive coalescing ('gro') offload, as `ethtool -k`
-   * shows it, set first when `on` is given (`ethtool -K`). `netnsPath` is the namespace's
-   * file (/run/netns/NAME), or '' for this process's own.
-   */
-  offloadFeature(netnsPath: string, ifname: string, feature: OffloadFeature, on?: boolean): boolean;
 }
-
-export type OffloadFeature = 'tx' | 'tso' | 'gro';
 
 /** Underlay settings shared by the UDP receiver and sender; '' means none. */
 export interface UnderlayOptions {
@@ -102,7 +100,7 @@ export interface UdpReceiver {
 }
 
 export interface UdpSender {
-  /** Sends the listed entries (datagram layout); returns the datagrams the kernel took. */
+  /** Sends the listed entries (datagram layout); returns the datagrams the kernel refused, each of a train counted. */
   send(bytes: Uint8Array, batch: Int32Array, count: number): number;
   /** The bound source ports. */
   ports(): number[];
@@ -111,15 +109,11 @@ export interface UdpSender {
   close(): void;
 }
 
-/**
- * The readers call onBatch(count) per batch, or onBatch(-errno) once when their fd failed
- * (a TAP deleted from outside, EIO); they have stopped reading then.
- */
+/** The symbolic name (EPERM) of an errno number, such as a reader's onBatch(-errno) reports; `errno N` for an unknown one. */
 export function errnoName(errno: number): string {
   return Object.entries(constants.errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
 }
 
-/** A system call failure from the addon: `code` is the errno name (ENOENT, EPERM, ...). */
 /** A failed system call in the addon. */
 export interface NativeError extends Error {
   /** The errno's symbolic name, such as EPERM. */

@@ -1,38 +1,12 @@
-// The TAP port: created and configured through the addon, read in batches into a packet
+// The TAP port on the addon: created and configured through the addon, read in batches into a packet
 // region, written whole frames at a time. Closing the fd removes the device.
 // With offloads the kernel hands over 64 KB TCP super-frames and takes them back: the
 // addon cuts what it reads into a train of segments (one batch entry, decided on once)
 // and merges what it writes.
-import { errnoName, loadNative, type FdReader, type NativeError, type OffloadReadStats, type OffloadReader } from './native.js';
+import { errnoName, loadNative, type FdReader, type NativeError, type OffloadReader } from './native.js';
 import { RuntimeError } from '../config/errors.js';
-import type { Cidr } from '../config/parse.js';
 import type { DatagramBatch, FrameBatch } from '../engine/batch.js';
-
-export interface TapOptions {
-  /** Empty: the kernel picks tap0, tap1, ... */
-  name: string;
-  mtu: number;
-  /** The MAC, or how to derive it from the device's name (known once the kernel picked it); none: the kernel's random one. */
-  mac?: Uint8Array | ((name: string) => Uint8Array | undefined);
-  addresses: Cidr[];
-  /** An existing Linux bridge to attach the TAP to. */
-  bridge?: string;
-  /**
-   * TAP offloads (IFF_VNET_HDR, checksum offload, TSO4/6): reads may be TCP super-frames,
-   * segmented in the addon; writes carry a virtio_net_hdr.
-   */
-  offload: boolean;
-  /**
-   * With offload: merge consecutive same-flow TCP segments of a batch into one
-   * super-frame per write. Some kernels had bugs in that path, so it can be turned off.
-   */
-  coalesce: boolean;
-  /**
-   * The TAP outlives the process (TUNSETPERSIST): a stop and start find it as it was,
-   * its addresses (and bridge port) already in place.
-   */
-  persist?: boolean;
-}
+import type { TapOffloadStats, TapOptions, TapPort, TapPorts } from '../datapath/ports.js';
 
 /** Says in one line why the kernel refused, and what to do about it. */
 function explainTapError(err: NativeError, name: string, mtu: number, bridge?: string): string {
@@ -61,13 +35,13 @@ function explainTapError(err: NativeError, name: string, mtu: number, bridge?: s
   return `${label}: ${err.message}`;
 }
 
-export class TapDevice {
+class TapDevice implements TapPort {
   private reader: FdReader | undefined;
   private offloadReader: OffloadReader | undefined;
   private closed = false;
 
   private constructor(
-    readonly fd: number,
+    private readonly fd: number,
     readonly name: string,
     readonly mac: Uint8Array,
     /** Opened with IFF_VNET_HDR: every read and write carries a virtio_net_hdr. */
@@ -103,19 +77,11 @@ export class TapDevice {
     }
   }
 
-  /**
-   * Reads until EAGAIN or a full batch, packing the region: each frame behind 8 bytes of
-   * room for its VXLAN header, listed in `batch` as a datagram, the segments of a
-   * super-frame as one train. Then calls onBatch(count) once; the region is free again
-   * when it returns. A train that does not fit continues into the next batch, so onBatch
-   * may be called several times per readable event.
-   */
   startReading(
     region: ArrayBuffer,
     batch: DatagramBatch,
     frameCapacity: number,
     onBatch: (count: number) => void,
-    /** The device failed (deleted from outside: EBADFD; EIO): reading has stopped. */
     onFailure: (code: string) => void,
   ): void {
     const native = loadNative();
@@ -126,15 +92,10 @@ export class TapDevice {
     this.reader.start();
   }
 
-  /** Super-frames read and segmented so far (offload only). */
-  offloadStats(): OffloadReadStats | undefined {
+  offloadStats(): TapOffloadStats | undefined {
     return this.offloadReader?.stats();
   }
 
-  /**
-   * Writes every listed frame of `buf` in one native call; returns how many the kernel
-   * took, and leaves the length of each refused one negated.
-   */
   writeFrames(buf: Uint8Array, frames: FrameBatch): number {
     const native = loadNative();
     if (this.offload) return native.writeFramesOffload(this.fd, buf, frames.words, frames.count, this.coalesce);
@@ -150,6 +111,10 @@ export class TapDevice {
     return new TapDevice(fd, name, mac, options.offload, options.offload && options.coalesce);
   }
 
+  handoverFd(): number {
+    return this.fd;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -157,3 +122,9 @@ export class TapDevice {
     loadNative().closeFd(this.fd);
   }
 }
+
+/** TAP devices made through the addon. */
+export const nativeTaps: TapPorts = {
+  open: (options) => TapDevice.open(options),
+  adopt: (fd, name, options) => TapDevice.adopt(fd, name, options),
+};

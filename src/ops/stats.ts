@@ -2,13 +2,14 @@
 // counters, and what belongs to no VNI (datagrams nobody claims, send errors, the
 // underlay's offload counters).
 import type { EventHub } from '../control/events.js';
-import type { Demux } from '../engine/demux.js';
-import type { UnderlayTransport } from '../io/transport.js';
+import type { Counters } from '../engine/counters.js';
+import type { UnderlayTransport } from '../datapath/ports.js';
 import type { Segment } from '../datapath/segment.js';
 
 export class VtepStats {
   constructor(
-    private readonly demux: Demux,
+    /** Datagrams no VNI claims. */
+    private readonly unclaimed: Counters,
     private readonly transport: UnderlayTransport,
     /** Its monitor clients' losses are shown. */
     private readonly events: EventHub,
@@ -24,7 +25,7 @@ export class VtepStats {
       ...segment.counters.snapshot(),
       fdbEntries: segment.fdb.size,
       ...(segment.tap.offload ? { offload: segment.tap.offloadStats() } : {}),
-      unclaimed: this.demux.unclaimed.drops,
+      unclaimed: this.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
       receiveErrors: this.transport.receiveErrors,
       ...(this.underlayOffload ? { underlay: this.transport.offloadStats() } : {}),
@@ -36,7 +37,7 @@ export class VtepStats {
   all(segments: readonly Segment[]): Record<string, unknown> {
     return {
       vnis: Object.fromEntries(segments.map((s) => [s.vni, s.counters.snapshot()])),
-      unclaimed: this.demux.unclaimed.drops,
+      unclaimed: this.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
       receiveErrors: this.transport.receiveErrors,
     };

@@ -1,4 +1,4 @@
-// The native segmentation and merge code (native/src/tap_offload.cc) on its own, built
+// The native segmentation and merge code (native/src/tap/tap_offload.cc) on its own, built
 // with AddressSanitizer and UBSan: the checks in native/test/tap_offload_test.cc, then the
 // fuzz target for a fixed time (VXLAN_TAP_FUZZ_SECONDS, 10 by default; CI runs 20).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,7 +22,7 @@ function build(name: string): string {
     [
       '-O1', '-g', '-std=c++17', '-Wall', '-Wextra',
       '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer',
-      '-Inative/src', `native/test/${name}.cc`, 'native/src/tap_offload.cc', '-o', out,
+      '-Inative/src', `native/test/${name}.cc`, 'native/src/tap/tap_offload.cc', '-o', out,
     ],
     { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
   );

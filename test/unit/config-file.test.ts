@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, MAX_CONFIG_BYTES, parseConfigFile } from '../../src/config/config-file.js';
 import { ConfigError } from '../../src/config/errors.js';
 import type { SystemDefaults, VtepConfig } from '../../src/config/vtep-config.js';
-import { formatMac } from '../../src/wire/mac.js';
+import { formatMac, parseMac } from '../../src/wire/mac.js';
 import { SEGMENT_DEFAULTS, UNDERLAY_DEFAULTS } from './config-defaults.js';
 
 // Not the kernel's own default range, so a test can tell where a range came from. One
@@ -531,7 +531,7 @@ describe('configured FDB and neighbour entries', () => {
       { mac: '02:00:00:00:00:aa', dst: '198.51.100.7', port: 8472, vni: 200, state: 'static' },
       { mac: '00:00:00:00:00:00', dst: '198.51.100.8', port: undefined, vni: undefined, state: 'permanent' },
     ]);
-    expect(config.segments[0]!.neigh).toEqual([{ ip: '192.0.2.7', lladdr: '02:00:00:00:00:07', router: true }]);
+    expect(config.segments[0]!.neigh).toEqual([{ ip: '192.0.2.7', lladdr: parseMac('02:00:00:00:00:07'), router: true }]);
   });
 
   it.each<[string, Record<string, unknown>, string]>([

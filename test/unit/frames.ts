@@ -3,12 +3,20 @@
 // FDB and neighbour table, plus one-call wrappers around encap and decap and a reader
 // for a send batch's outer header fields.
 import { DatagramBatch, FrameBatch } from '../../src/engine/batch.js';
-import { DEFAULT_OUTER_HEADER, Engine, type EngineEvent, type OuterHeaderConfig } from '../../src/engine/engine.js';
+import { DEFAULT_OUTER_HEADER, Engine, type DatagramSink, type EngineEvent, type OuterHeaderConfig } from '../../src/engine/engine.js';
+import { PACKET_LAYOUT } from '../../src/io/batch-layout.js';
 import { Fdb } from '../../src/engine/fdb.js';
 import { NeighTable } from '../../src/engine/neigh.js';
 import { ADDRESS_LEN, addressBytes, formatAddress } from '../../src/wire/address.js';
 import { VXLAN_HEADER_LEN, readVni, writeVxlanHeader } from '../../src/wire/vxlan.js';
 import { formatMac, parseMac } from '../../src/wire/mac.js';
+
+/** A datagram batch in the addon's layout. */
+export const datagramBatch = (capacity: number): DatagramBatch => new DatagramBatch(capacity, PACKET_LAYOUT.batches.datagram);
+/** A frame batch in the addon's layout. */
+export const frameBatch = (capacity: number): FrameBatch => new FrameBatch(capacity, PACKET_LAYOUT.batches.frame);
+/** Where encap lists into `listed`; what it asks to send stays listed, for the test to read. */
+export const keepAll = (listed: DatagramBatch): DatagramSink => ({ listed, send: () => {} });
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
@@ -268,7 +276,7 @@ export function decapOne(
   buf.set(datagram, DATAGRAM_OFFSET);
   const sources = new Uint8Array(SOURCE_OFFSET + 2 * ADDRESS_LEN).fill(0xee);
   addressBytes(source, sources, SOURCE_OFFSET);
-  const delivered = new FrameBatch(4);
+  const delivered = frameBatch(4);
   engine.decap(buf, DATAGRAM_OFFSET, datagram.length, sources, SOURCE_OFFSET, tos, now, delivered);
   return { buf, delivered };
 }
@@ -283,10 +291,10 @@ export const FRAME_OFFSET = 24;
 export function encapOne(engine: Engine, frame: Uint8Array, capacity = 4): { buf: Uint8Array; sent: DatagramBatch; toTap: FrameBatch } {
   const buf = new Uint8Array(FRAME_OFFSET + frame.length + 16).fill(0xaa);
   buf.set(frame, FRAME_OFFSET);
-  const sent = new DatagramBatch(capacity);
-  const toTap = new FrameBatch(4);
+  const sent = datagramBatch(capacity);
+  const toTap = frameBatch(4);
   const datagram = frame.length + 8;
-  engine.encap(buf, FRAME_OFFSET - 8, datagram, datagram, sent, toTap);
+  engine.encap(buf, FRAME_OFFSET - 8, datagram, datagram, keepAll(sent), toTap);
   return { buf, sent, toTap };
 }
 
@@ -297,15 +305,18 @@ export function encapOne(engine: Engine, frame: Uint8Array, capacity = 4): { buf
 export function sentVnis(engine: Engine, frame: Uint8Array, capacity = 4): number[] {
   const buf = new Uint8Array(FRAME_OFFSET + frame.length).fill(0xaa);
   buf.set(frame, FRAME_OFFSET);
-  const sent = new DatagramBatch(capacity);
+  const sent = datagramBatch(capacity);
   const vnis: number[] = [];
-  sent.flush = () => {
-    for (let i = 0; i < sent.count; i++) vnis.push(readVni(buf, sent.offset(i)));
-    sent.reset();
+  const sink: DatagramSink = {
+    listed: sent,
+    send: () => {
+      for (let i = 0; i < sent.count; i++) vnis.push(readVni(buf, sent.offset(i)));
+      sent.reset();
+    },
   };
   const datagram = frame.length + 8;
-  engine.encap(buf, FRAME_OFFSET - 8, datagram, datagram, sent, new FrameBatch(1));
-  sent.flush();
+  engine.encap(buf, FRAME_OFFSET - 8, datagram, datagram, sink, frameBatch(1));
+  sink.send();
   return vnis;
 }
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FrameBatch } from '../../src/engine/batch.js';
 import { ZERO_MAC } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
 import {
@@ -13,7 +12,7 @@ import {
   writeVxlanHeader,
 } from '../../src/wire/vxlan.js';
 import { formatMac } from '../../src/wire/mac.js';
-import { encapOne, eventText, FRAME_OFFSET, ip, makeEngine, outerFields } from './frames.js';
+import { encapOne, eventText, FRAME_OFFSET, frameBatch, ip, makeEngine, outerFields } from './frames.js';
 import { ipv4At, LINKTYPE_ETHERNET, readPcap, u16, udpInIpv4, type Pcap } from './pcap.js';
 
 /** A capture from test/fixtures (see its README), found relative to this file. */
@@ -290,7 +289,7 @@ describe.each([
 
   it('decapsulates all 10 packets through the engine, byte for byte, and learns both hosts', () => {
     const { engine, fdb, events } = makeEngine({ vni: 100, learning: true, learnedPort: port });
-    const delivered = new FrameBatch(packets.length);
+    const delivered = frameBatch(packets.length);
     packets.forEach(({ data, udp }, i) => {
       const before = delivered.count;
       engine.decap(data, udp.payloadOffset, udp.payloadLength, ip(udp.srcIp), 0, 0, 1000 + i, delivered);

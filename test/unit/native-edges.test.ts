@@ -4,14 +4,17 @@
 // constructor that fails halfway leaves no descriptor open.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { loadLabNative } from '../../lab/native.js';
 import { loadNative, type NativeError, type UnderlayOptions } from '../../src/io/native.js';
 
 const native = loadNative();
-// Calls with deliberately wrong types, past the addon's TypeScript signature.
-const untyped = native as unknown as Record<string, (...args: unknown[]) => unknown>;
+// Calls with deliberately wrong types, past the addons' TypeScript signatures: the VTEP's
+// functions, and the lab's (offloadFeature).
+const untyped = { ...native, ...loadLabNative() } as unknown as Record<string, (...args: unknown[]) => unknown>;
 const construct = (name: string, args: unknown[]): unknown => new (native as unknown as Record<string, new (...a: unknown[]) => unknown>)[name]!(...args);
 
 const UNDERLAY: UnderlayOptions = { family: 4, local: '127.0.0.1', port: 0, device: '', groups: [], busyPollUs: 0 };
+const UNDERLAY_KEYS = '(the keys are family, local, port, device, groups, busyPollUs, fd?)';
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 const noop = (): void => {};
 
@@ -54,10 +57,18 @@ describe('native arguments', () => {
     ['UdpReceiver', [{ ...UNDERLAY, port: '4789' }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings'],
     ['UdpSender', [UNDERLAY, 40000, 40001, false, noop], 'UdpSender: argument 1 (receiver) must be a UdpReceiver'],
     ['UdpReceiver', [{ ...UNDERLAY, groups: [1] }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings'],
+    ['UdpReceiver', [{ ...UNDERLAY, busyPollUs: undefined }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], `underlay options: missing busyPollUs ${UNDERLAY_KEYS}`],
+    ['UdpReceiver', [{ ...UNDERLAY, ttl: 64 }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], `underlay options: unknown key ttl ${UNDERLAY_KEYS}`],
   ])('new %s(%j) is a TypeError', (name, args, message) => {
     const err = thrown(() => construct(name, args));
     expect(err).toBeInstanceOf(TypeError);
     expect(err.message).toBe(message);
+  });
+
+  it('takes underlay options whose optional fd is left out or undefined, as the transport passes them', () => {
+    for (const underlay of [UNDERLAY, { ...UNDERLAY, fd: undefined }]) {
+      new native.UdpReceiver(underlay, new ArrayBuffer(64), new Int32Array(8), 64, false, noop).close();
+    }
   });
 });
 

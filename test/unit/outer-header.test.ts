@@ -2,7 +2,6 @@
 // UDP source port), the inner-header readers behind them (src/wire/inner.ts), and
 // RFC 6040 decapsulation of a CE mark into the inner packet.
 import { describe, expect, it } from 'vitest';
-import { DatagramBatch, FrameBatch } from '../../src/engine/batch.js';
 import { ZERO_MAC } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
 import {
@@ -19,24 +18,27 @@ import {
 import {
   allOuterFields,
   BROADCAST,
+  datagramBatch,
   encapOne,
   ethernetFrame,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  frameBatch,
+  hexRows,
   INNER_DST,
   ipv4Frame,
   ipv4HeaderChecksum,
   ipv4Packet,
   ipv6Frame,
   ipv6Packet,
+  keepAll,
   makeEngine,
   OWN_MAC,
   PROTO_ICMP,
   PROTO_TCP,
   PROTO_UDP,
   storedChecksum,
-  ETHERTYPE_ARP,
-  ETHERTYPE_IPV4,
-  ETHERTYPE_IPV6,
-  hexRows,
   type EngineSetup,
   type OuterFields,
 } from './frames.js';
@@ -162,15 +164,6 @@ describe('flowHash', () => {
 
   it('is the same for one IPv6 flow, whatever the hop limit and traffic class', () => {
     expect(hashOf(ipv6Frame({ hopLimit: 64 }))).toBe(hashOf(ipv6Frame({ hopLimit: 1, trafficClass: 0xb8, l4Length: 100 })));
-  });
-
-  it('is a 32-bit unsigned integer', () => {
-    for (const frame of [ipv4Frame(), ipv6Frame(), arpFrame()]) {
-      const h = hashOf(frame);
-      expect(Number.isInteger(h)).toBe(true);
-      expect(h).toBeGreaterThanOrEqual(0);
-      expect(h).toBeLessThanOrEqual(0xffffffff);
-    }
   });
 
   it.each([
@@ -566,10 +559,10 @@ describe('encap: every copy of a flooded frame', () => {
     const buf = new Uint8Array(300);
     buf.set(a, 8);
     buf.set(b, 158);
-    const sent = new DatagramBatch(1);
-    const toTap = new FrameBatch(2);
-    engine.encap(buf, 0, a.length + 8, a.length + 8, sent, toTap);
-    engine.encap(buf, 150, b.length + 8, b.length + 8, sent, toTap);
+    const sent = datagramBatch(1);
+    const toTap = frameBatch(2);
+    engine.encap(buf, 0, a.length + 8, a.length + 8, keepAll(sent), toTap);
+    engine.encap(buf, 150, b.length + 8, b.length + 8, keepAll(sent), toTap);
     expect(allOuterFields(sent).map((f) => [f.ttl, f.tos, f.df])).toEqual([
       [10, 0x28, 1],
       [20, 0xb9, 1],

@@ -6,13 +6,14 @@
 // equal-sized datagrams leaves in one sendmsg with UDP_SEGMENT (UDP GSO): the kernel
 // cuts it, and fills every outer header and UDP checksum. Where the kernel or the
 // device refuses GSO, every datagram becomes a message of its own, many per sendmmsg.
-#include "udp_sender.h"
+#include "addon_modules.h"
+#include "args.h"
 #include "batch_layout.h"
 #include "batch_region.h"
-#include "args.h"
 #include "errors.h"
 #include "sockaddr.h"
-#include "udp_receiver.h"
+#include "udp/message_vector.h"
+#include "udp/udp_receiver.h"
 #include "underlay_options.h"
 #include "wire.h"
 
@@ -32,7 +33,9 @@
 namespace {
 
 namespace d = layout::datagram;
-constexpr size_t kControlBytes = CMSG_SPACE(sizeof(int)) * 2 + CMSG_SPACE(sizeof(uint16_t));
+// A message's control: TTL and TOS first, then a train's UDP_SEGMENT.
+constexpr size_t kTtlTosBytes = CMSG_SPACE(sizeof(int)) * 2;
+constexpr size_t kControlBytes = kTtlTosBytes + CMSG_SPACE(sizeof(uint16_t));
 // What one UDP_SEGMENT send may carry: the kernel's segment limit (64 on older kernels)
 // and a UDP payload that fits a 16-bit IP length with an IPv6 header in front.
 constexpr size_t kMaxGsoSegments = 64;
@@ -222,8 +225,9 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   }
 
   // send(bytes: Uint8Array, batch: Int32Array (datagram layout), count) -> datagrams the
-  // kernel accepted. Entries go out in runs that share a socket; an entry that does not
-  // lie in the region, or names a port no socket has, is skipped.
+  // kernel refused in this call, each datagram of a train counted. Entries go out in runs
+  // that share a socket; an entry that does not lie in the region, or names a port no
+  // socket has (or every one, once closed), is refused whole.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Args args(info, "send");
@@ -231,19 +235,20 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     Napi::Int32Array batch = args.Int32Array(1, "batch");
     uint32_t count = args.Uint32(2, "count");
     if (!args.ok()) return env.Undefined();
-    if (fds_.empty()) return Napi::Number::New(env, 0);
     count = static_cast<uint32_t>(std::min<size_t>(count, batch.ElementLength() / d::stride));
     uint8_t* base = bytes.Data();
     size_t size = bytes.ByteLength();
+    const bool open = !fds_.empty();
 
-    size_t sent = 0;
+    size_t listed = 0, sent = 0;
     msgs_used_ = 0;
     int run_socket = -1;
     for (uint32_t i = 0; i < count; i++) {
       const int32_t* e = batch.Data() + size_t(i) * d::stride;
       int32_t off = e[d::offset], len = e[d::length], seg = e[d::segment];
       int32_t sport = e[d::srcPort];
-      if (!InRegion(off, len, size) || len == 0 || seg <= 0 || sport < 0 || sport > 65535) continue;
+      if (len > 0 && seg > 0) listed += Datagrams(static_cast<size_t>(len), static_cast<size_t>(seg));
+      if (!open || !InRegion(off, len, size) || len == 0 || seg <= 0 || sport < 0 || sport > 65535) continue;
       int s = socket_of_port_[sport];
       if (s < 0) continue;
       if (s != run_socket || (family_ == AF_INET && df_[s] != (e[d::df] & 1))) {
@@ -254,8 +259,11 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       AddEntry(base + off, static_cast<size_t>(len), static_cast<size_t>(seg), e);
     }
     sent += Flush(env, run_socket);
-    return Napi::Number::New(env, static_cast<double>(sent));
+    return Napi::Number::New(env, static_cast<double>(listed - sent));
   }
+
+  // The datagrams of `len` bytes cut at `seg`: the last may be shorter.
+  static size_t Datagrams(size_t len, size_t seg) { return (len + seg - 1) / seg; }
 
   void SetDf(int s, int df) {
     if (family_ != AF_INET || df_[s] == df) return;
@@ -271,18 +279,12 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     for (size_t at = 0; at < len;) {
       size_t bytes = std::min(len - at, per_msg * seg);
       size_t k = NextMessage();
-      iovs_[k] = {data + at, bytes};
-      ToSockaddr(family_, reinterpret_cast<const uint8_t*>(e + d::address), static_cast<uint16_t>(e[d::port]), &names_[k]);
-      if (family_ == AF_INET6) reinterpret_cast<sockaddr_in6*>(&names_[k])->sin6_flowinfo = htonl(static_cast<uint32_t>(e[d::flowLabel]) & 0xfffff);
-      segs_[k] = static_cast<uint32_t>((bytes + seg - 1) / seg);
+      sockaddr_storage* name = msgs_.name(k);
+      socklen_t namelen = ToSockaddr(family_, reinterpret_cast<const uint8_t*>(e + d::address), static_cast<uint16_t>(e[d::port]), name);
+      if (family_ == AF_INET6) reinterpret_cast<sockaddr_in6*>(name)->sin6_flowinfo = htonl(static_cast<uint32_t>(e[d::flowLabel]) & 0xfffff);
+      segs_[k] = static_cast<uint32_t>(Datagrams(bytes, seg));
       seg_size_[k] = static_cast<uint16_t>(std::min<size_t>(seg, 0xffff));
-      mmsghdr& m = msgs_[k];
-      m.msg_hdr = {};
-      m.msg_hdr.msg_name = &names_[k];
-      m.msg_hdr.msg_namelen = family_ == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-      m.msg_hdr.msg_iov = &iovs_[k];
-      m.msg_hdr.msg_iovlen = 1;
-      SetControl(&m.msg_hdr, &controls_[k * kControlBytes], e[d::ttl], e[d::tos], segs_[k] > 1 ? seg_size_[k] : 0);
+      SetControl(&msgs_.Set(k, data + at, bytes, namelen), e[d::ttl], e[d::tos], segs_[k] > 1 ? seg_size_[k] : 0);
       at += bytes;
     }
   }
@@ -291,26 +293,17 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     if (msgs_used_ == msgs_.size()) {
       // Grows to the largest batch seen, then stays: no allocation per packet.
       size_t n = std::max<size_t>(64, 2 * msgs_.size());
-      msgs_.resize(n);
-      iovs_.resize(n);
-      names_.resize(n);
+      msgs_.Resize(n);
       segs_.resize(n);
       seg_size_.resize(n);
-      controls_.resize(n * kControlBytes);
-      // Resizing moved what the listed messages point at.
-      for (size_t k = 0; k < msgs_used_; k++) {
-        msgs_[k].msg_hdr.msg_name = &names_[k];
-        msgs_[k].msg_hdr.msg_iov = &iovs_[k];
-        msgs_[k].msg_hdr.msg_control = &controls_[k * kControlBytes];
-      }
     }
     return msgs_used_++;
   }
 
-  // TTL and TOS (hop limit and traffic class on IPv6), and the GSO segment size.
-  void SetControl(msghdr* m, uint8_t* control, int ttl, int tos, uint16_t gso_size) {
-    std::memset(control, 0, kControlBytes);
-    m->msg_control = control;
+  // TTL and TOS (hop limit and traffic class on IPv6), then the GSO segment size, into the
+  // control room of `m` (kControlBytes).
+  void SetControl(msghdr* m, int ttl, int tos, uint16_t gso_size) {
+    std::memset(m->msg_control, 0, kControlBytes);
     m->msg_controllen = kControlBytes;
     cmsghdr* c = CMSG_FIRSTHDR(m);
     c->cmsg_level = family_ == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
@@ -322,7 +315,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     c->cmsg_type = family_ == AF_INET ? IP_TOS : IPV6_TCLASS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(c), &tos, sizeof(int));
-    size_t used = 2 * CMSG_SPACE(sizeof(int));
+    size_t used = kTtlTosBytes;
     if (gso_size != 0) {
       c = CMSG_NXTHDR(m, c);
       c->cmsg_level = IPPROTO_UDP;
@@ -343,7 +336,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     if (s < 0) return 0;
     int fd = fds_[s];
     while (from < to) {
-      int n = sendmmsg(fd, &msgs_[from], to - from, 0);
+      int n = sendmmsg(fd, msgs_.data() + from, to - from, 0);
       if (n < 0 && errno == EINTR) continue;
       if (n > 0) {
         for (int k = 0; k < n; k++) {
@@ -359,24 +352,20 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       if (segs_[from] > 1 && (err == EIO || err == EINVAL || err == EMSGSIZE)) {
         // EIO, EINVAL: this kernel or device takes no GSO. EMSGSIZE: only this train.
         if (gso_ && err != EMSGSIZE) GsoOff(env, err);
-        sent += SendOneByOne(fd, from);
+        sent += SendOneByOne(fd, msgs_[from].msg_hdr, seg_size_[from]);
       }
       from++;
     }
     return sent;
   }
 
-  // The datagrams of GSO message k, each a message of its own.
-  size_t SendOneByOne(int fd, size_t k) {
-    msghdr m = msgs_[k].msg_hdr;
-    uint8_t control[kControlBytes];
-    int ttl, tos;
-    cmsghdr* c = CMSG_FIRSTHDR(&m);
-    std::memcpy(&ttl, CMSG_DATA(c), sizeof(int));
-    std::memcpy(&tos, CMSG_DATA(CMSG_NXTHDR(&m, c)), sizeof(int));
-    SetControl(&m, control, ttl, tos, 0);
-    uint8_t* data = static_cast<uint8_t*>(iovs_[k].iov_base);
-    size_t len = iovs_[k].iov_len, seg = seg_size_[k], sent = 0;
+  // The datagrams of the GSO train `train` (cut at `seg`), each a message of its own with
+  // the train's address, TTL and TOS: its control without the UDP_SEGMENT that follows them.
+  static size_t SendOneByOne(int fd, const msghdr& train, size_t seg) {
+    msghdr m = train;
+    m.msg_controllen = kTtlTosBytes;
+    uint8_t* data = static_cast<uint8_t*>(train.msg_iov->iov_base);
+    size_t len = train.msg_iov->iov_len, sent = 0;
     for (size_t at = 0; at < len; at += seg) {
       iovec iov = {data + at, std::min(seg, len - at)};
       m.msg_iov = &iov;
@@ -398,14 +387,12 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   std::vector<uint16_t> ports_;
   std::vector<int> df_;               // per socket: DF set (IPv4)
   std::vector<int16_t> socket_of_port_;  // source port -> index in fds_, -1 none
-  // The messages of the current run, reused from batch to batch.
+  // The messages of the current run, reused from batch to batch, and per message the
+  // datagrams it carries and their size.
   size_t msgs_used_ = 0;
-  std::vector<mmsghdr> msgs_;
-  std::vector<iovec> iovs_;
-  std::vector<sockaddr_storage> names_;
+  MessageVector msgs_{kControlBytes};
   std::vector<uint32_t> segs_;
   std::vector<uint16_t> seg_size_;
-  std::vector<uint8_t> controls_;
 };
 
 }  // namespace

@@ -1,10 +1,12 @@
-// The legacy ethtool commands (ETHTOOL_GTXCSUM/STXCSUM, ETHTOOL_GTSO/STSO,
-// ETHTOOL_GGRO/SGRO) on a device in a network namespace given by its file
-// (/run/netns/NAME, "" for this thread's own): the same as `ethtool -k` / `ethtool -K
-// <dev> tx|tso|gro on|off`. Setting tx off makes the kernel complete checksums in
-// software, which a veth otherwise leaves unfinished; gro on gives a veth the receive
-// coalescing a NIC's driver does.
-#include "ethtool.h"
+// The lab's addon (vxlan_lab), apart from the VTEP's: a device's checksum and
+// segmentation offloads through the SIOCETHTOOL ioctl, in any named network namespace, so
+// that neither the demo nor the tests need the ethtool program. The legacy ethtool
+// commands (ETHTOOL_GTXCSUM/STXCSUM, ETHTOOL_GTSO/STSO, ETHTOOL_GGRO/SGRO) on a device in
+// a network namespace given by its file (/run/netns/NAME, "" for this thread's own): the
+// same as `ethtool -k` / `ethtool -K <dev> tx|tso|gro on|off`. Setting tx off makes the
+// kernel complete checksums in software, which a veth otherwise leaves unfinished; gro on
+// gives a veth the receive coalescing a NIC's driver does.
+#include <napi.h>
 #include "args.h"
 #include "errors.h"
 #include "ifname.h"
@@ -142,10 +144,11 @@ Napi::Value OffloadFeature(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, value != 0);
 }
 
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("offloadFeature", Napi::Function::New(env, OffloadFeature));
+  return exports;
+}
+
 }  // namespace
 
-namespace ethtool {
-void Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("offloadFeature", Napi::Function::New(env, OffloadFeature));
-}
-}  // namespace ethtool
+NODE_API_MODULE(vxlan_lab, Init)

@@ -1,14 +1,16 @@
-#include "fd_reader.h"
+// FdReader: watches a non-blocking TAP fd with uv_poll and, each time it is readable,
+// reads whole frames (one read(2) each) into a shared region, each behind room for its
+// VXLAN header, until EAGAIN or the batch is full, then calls back into JS once.
+#include "addon_modules.h"
 #include "batch_layout.h"
 #include "polled_reader.h"
-#include "wire.h"
 
 #include <unistd.h>
 
 namespace {
 
 namespace d = layout::datagram;
-using wire::kVxlanHeaderLen;
+using layout::region::kHeadroom;
 
 // Reads a plain TAP (no virtio_net_hdr): one frame per read, each laid in the region
 // behind 8 bytes of room for its VXLAN header, listed as a single datagram.
@@ -40,8 +42,8 @@ class FdReader : public PolledReader<FdReader> {
     size_t size = batch_.size();
     uint32_t count = 0, max = batch_.capacity();
     size_t cursor = 0;
-    while (count < max && cursor + kVxlanHeaderLen + frame_capacity_ <= size) {
-      ssize_t n = read(fd_, base + cursor + kVxlanHeaderLen, frame_capacity_);
+    while (count < max && cursor + kHeadroom + frame_capacity_ <= size) {
+      ssize_t n = read(fd_, base + cursor + kHeadroom, frame_capacity_);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno != EAGAIN) {
         // EIO, EBADFD: the poll would call again at once; stop and say so instead.
@@ -53,10 +55,7 @@ class FdReader : public PolledReader<FdReader> {
       if (n <= 0) break;  // EAGAIN: drained
       // The TAP reports a frame's full length even when it only fit in part: drop it.
       if (n > static_cast<ssize_t>(frame_capacity_)) continue;
-      int32_t* e = batch_.entry(count++);
-      e[d::offset] = static_cast<int32_t>(cursor);
-      e[d::length] = e[d::segment] = static_cast<int32_t>(kVxlanHeaderLen + n);
-      cursor += Align8(kVxlanHeaderLen + n);
+      batch_.ListFrame(count++, &cursor, static_cast<size_t>(n));
     }
     if (count == 0) return false;
     batch_.Deliver(env, Value(), count);

@@ -1,8 +1,13 @@
-#include "udp_receiver.h"
+// UdpReceiver: the VXLAN port's UDP socket, drained with recvmmsg into the slots of a
+// packet region, with each datagram's (or UDP GRO train's) source address, port, outer
+// TOS/traffic class and segment size; one JS call per batch.
+#include "udp/udp_receiver.h"
+#include "addon_modules.h"
 #include "batch_layout.h"
 #include "errors.h"
 #include "polled_reader.h"
 #include "sockaddr.h"
+#include "udp/message_vector.h"
 #include "underlay_options.h"
 
 #include <fcntl.h>
@@ -11,8 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <memory>
-#include <vector>
+#include <algorithm>
+#include <cstring>
 
 namespace {
 
@@ -52,10 +57,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
     family_ = options.family;
 
     size_t batch = slot_size_ == 0 ? 0 : std::min<size_t>(batch_.capacity(), batch_.size() / slot_size_);
-    msgs_.resize(batch);
-    iovs_.resize(batch);
-    names_.resize(batch);
-    controls_.resize(batch * kControlBytes);
+    msgs_.Resize(batch);
 
     if (options.adopt_fd >= 0) {
       // A predecessor's socket: bound, groups joined, options set. Ours from now on.
@@ -167,16 +169,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
     Napi::HandleScope scope(env);
     uint8_t* base = batch_.base();
     size_t batch = msgs_.size();
-    for (size_t i = 0; i < batch; i++) {
-      iovs_[i] = {base + i * slot_size_, slot_size_};
-      msgs_[i].msg_hdr = {};
-      msgs_[i].msg_hdr.msg_name = &names_[i];
-      msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-      msgs_[i].msg_hdr.msg_iov = &iovs_[i];
-      msgs_[i].msg_hdr.msg_iovlen = 1;
-      msgs_[i].msg_hdr.msg_control = &controls_[i * kControlBytes];
-      msgs_[i].msg_hdr.msg_controllen = kControlBytes;
-    }
+    for (size_t i = 0; i < batch; i++) msgs_.Set(i, base + i * slot_size_, slot_size_, sizeof(sockaddr_storage));
     int n;
     do {
       n = recvmmsg(fd_, msgs_.data(), batch, MSG_DONTWAIT, nullptr);
@@ -194,8 +187,8 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
       int32_t len = static_cast<int32_t>(msgs_[i].msg_len);
       e[d::offset] = static_cast<int32_t>(i * slot_size_);
       e[d::length] = e[d::segment] = truncated ? -len : len;
-      e[d::port] = SockaddrPort(&names_[i]);
-      FromSockaddr(&names_[i], reinterpret_cast<uint8_t*>(e + d::address));
+      e[d::port] = SockaddrPort(msgs_.name(i));
+      FromSockaddr(msgs_.name(i), reinterpret_cast<uint8_t*>(e + d::address));
       e[d::tos] = 0;
       e[d::toGroup] = 0;
       for (cmsghdr* c = CMSG_FIRSTHDR(&msgs_[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs_[i].msg_hdr, c)) {
@@ -230,10 +223,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
   size_t slot_size_ = 0;
   uint64_t gro_trains_ = 0;
   UnderlayOptions options_;
-  std::vector<mmsghdr> msgs_;
-  std::vector<iovec> iovs_;
-  std::vector<sockaddr_storage> names_;
-  std::vector<uint8_t> controls_;
+  MessageVector msgs_{kControlBytes};
 };
 
 }  // namespace

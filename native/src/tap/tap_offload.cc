@@ -1,4 +1,4 @@
-#include "tap_offload.h"
+#include "tap/tap_offload.h"
 #include "checksum.h"
 #include "wire.h"
 

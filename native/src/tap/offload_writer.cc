@@ -1,7 +1,11 @@
-#include "offload_writer.h"
-#include "batch_layout.h"
-#include "tap_offload.h"
+// writeFramesOffload: TAP writes for a device opened with IFF_VNET_HDR. Every frame needs
+// a virtio_net_hdr in front (writev, no copy of the frame); consecutive segments of one
+// TCP flow are merged into one super-frame (GRO in userspace) unless told not to.
+#include "addon_modules.h"
 #include "args.h"
+#include "batch_layout.h"
+#include "batch_region.h"
+#include "tap/tap_offload.h"
 #include "wire.h"
 
 #include <sys/uio.h>
@@ -45,17 +49,17 @@ class Batch {
 
   // The frame at i, or nullptr when it lies outside the buffer.
   const uint8_t* Frame(uint32_t i, size_t* len) const {
-    int64_t off = frames_[i * f::stride + f::offset], l = frames_[i * f::stride + f::length];
-    if (off < 0 || l < 0 || static_cast<size_t>(off + l) > size_) return nullptr;
+    int32_t off = frames_[i * f::stride + f::offset], l = frames_[i * f::stride + f::length];
+    if (!InRegion(off, l, size_)) return nullptr;
     *len = static_cast<size_t>(l);
     return base_ + off;
   }
 
-  // Whether frame i is a segment coalescing may take; remembers the last answer, which
-  // is asked again when a segment that ends one run starts the next.
   // Marks frame i as refused by the TAP (its length negated), for the caller's counters.
   void Refused(uint32_t i) { frames_[i * f::stride + f::length] *= -1; }
 
+  // Whether frame i is a segment coalescing may take; remembers the last answer, which
+  // is asked again when a segment that ends one run starts the next.
   bool Tcp(uint32_t i, TcpSegment* out) {
     if (i != cached_index_) {
       size_t len;

@@ -1,8 +1,11 @@
-#include "offload_reader.h"
+// OffloadReader: FdReader's counterpart for a TAP opened with IFF_VNET_HDR. Each read
+// brings a virtio_net_hdr and a frame of up to 64 KB; unfinished checksums are completed,
+// and a TCP super-frame is cut into segments (software TSO) laid back to back as one
+// train, each behind room for its VXLAN header; one JS call per batch.
+#include "addon_modules.h"
 #include "batch_layout.h"
 #include "polled_reader.h"
-#include "tap_offload.h"
-#include "wire.h"
+#include "tap/tap_offload.h"
 
 #include <sys/uio.h>
 #include <unistd.h>
@@ -16,7 +19,7 @@ namespace {
 
 using tap_offload::kVnetHdrLen;
 namespace d = layout::datagram;
-using wire::kVxlanHeaderLen;
+using layout::region::kHeadroom;
 
 // Batches handed to JS per readable event at most (plus what finishes a super-frame).
 constexpr uint32_t kMaxBatches = 4;
@@ -42,8 +45,8 @@ class OffloadReader : public PolledReader<OffloadReader> {
     fd_ = args.Int32(0, "fd");
     frame_capacity_ = args.Uint32(3, "frameCapacity");
     if (!batch_.Read(args, 1, 4, d::stride, "vxlan-tap:OffloadReader")) return;
-    // Every read lands here: a plain frame is copied into the region, a super-frame is
-    // cut from here into it.
+    // What a read brings past the first frameCapacity bytes lands here; a super-frame is
+    // gathered here whole and cut from here into the region.
     scratch_.resize(tap_offload::kMaxSuperFrame);
   }
 
@@ -92,11 +95,11 @@ class OffloadReader : public PolledReader<OffloadReader> {
           int32_t* e = batch_.entry(count++);
           e[d::offset] = static_cast<int32_t>(cursor);
           e[d::length] = static_cast<int32_t>(train);
-          e[d::segment] = static_cast<int32_t>(kVxlanHeaderLen + tso_.hdr_len + tso_.gso_size);
-          cursor += Align8(train);
+          e[d::segment] = static_cast<int32_t>(kHeadroom + tso_.hdr_len + tso_.gso_size);
+          cursor += Aligned(train);
           continue;
         }
-        if (!may_read || cursor + kVxlanHeaderLen + frame_capacity_ > size) break;
+        if (!may_read || cursor + kHeadroom + frame_capacity_ > size) break;
         drained = !ReadOne(base, &cursor, &count);
       }
       if (count > 0) {
@@ -121,26 +124,30 @@ class OffloadReader : public PolledReader<OffloadReader> {
   size_t LayOutTrain(uint8_t* at, size_t room) {
     size_t train = 0;
     while (pending_) {
-      if (train + kVxlanHeaderLen >= room) break;
-      size_t n = tap_offload::WriteSegment(tso_, next_segment_, at + train + kVxlanHeaderLen, room - train - kVxlanHeaderLen);
+      if (train + kHeadroom >= room) break;
+      size_t n = tap_offload::WriteSegment(tso_, next_segment_, at + train + kHeadroom, room - train - kHeadroom);
       if (n == 0) break;
-      train += kVxlanHeaderLen + n;
+      train += kHeadroom + n;
       segments_++;
       if (++next_segment_ == tso_.segments) pending_ = false;
     }
     return train;
   }
 
-  // One read into scratch. Returns false when nothing was read (EAGAIN, or an error the
-  // poll reports again); otherwise a frame was listed at base+*cursor (count and cursor
-  // advanced), or a super-frame became pending, or a bad frame was dropped.
+  // One read: the virtio_net_hdr, then the frame straight into the region at
+  // base+*cursor behind its VXLAN header room (Drain checked that frameCapacity bytes fit
+  // there), what goes past that into scratch. Returns false when nothing was read
+  // (EAGAIN, or an error the poll reports again); otherwise a plain frame was listed where
+  // it was read (count and cursor advanced), or a super-frame became pending, or a bad
+  // frame was dropped.
   bool ReadOne(uint8_t* base, size_t* cursor, uint32_t* count) {
     virtio_net_hdr h;
-    uint8_t* frame = scratch_.data();
-    iovec iov[2] = {{&h, kVnetHdrLen}, {frame, tap_offload::kMaxSuperFrame}};
+    uint8_t* slot = base + *cursor + kHeadroom;
+    const size_t head = std::min<size_t>(frame_capacity_, tap_offload::kMaxSuperFrame);
+    iovec iov[3] = {{&h, kVnetHdrLen}, {slot, head}, {scratch_.data() + head, tap_offload::kMaxSuperFrame - head}};
     ssize_t n;
     do {
-      n = readv(fd_, iov, 2);
+      n = readv(fd_, iov, 3);
     } while (n < 0 && errno == EINTR);
     // EIO, EBADFD: the poll would call again at once; Drain stops and says so instead.
     if (n < 0 && errno != EAGAIN) read_error_ = errno;
@@ -155,18 +162,17 @@ class OffloadReader : public PolledReader<OffloadReader> {
       return true;
     }
     if (h.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
-      if (len > frame_capacity_ || ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !tap_offload::CompleteChecksum(h, frame, len))) {
+      if (len > frame_capacity_ || ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !tap_offload::CompleteChecksum(h, slot, len))) {
         dropped_++;
         return true;
       }
-      std::memcpy(base + *cursor + kVxlanHeaderLen, frame, len);
-      int32_t* e = batch_.entry((*count)++);
-      e[d::offset] = static_cast<int32_t>(*cursor);
-      e[d::length] = e[d::segment] = static_cast<int32_t>(kVxlanHeaderLen + len);
-      *cursor += Align8(kVxlanHeaderLen + len);
+      batch_.ListFrame((*count)++, cursor, len);
       return true;
     }
-    // A super-frame: its segments are cut from scratch into the region.
+    // A super-frame: gathered whole in scratch (its start was read into the slot, which
+    // its segments will overwrite), then cut from there into the region.
+    uint8_t* frame = scratch_.data();
+    std::memcpy(frame, slot, std::min(len, head));
     if (!tap_offload::ParseTso(h, frame, len, &tso_)) {
       dropped_++;  // not a TCP super-frame we can segment
       return true;

@@ -1,7 +1,7 @@
 // Creating a TAP device (IFF_TAP | IFF_NO_PI, plus IFF_VNET_HDR and TSO for offloads) and
 // setting its MTU, MAC, link state and addresses with the classic SIOC* ioctls. Closing
 // the returned fd removes the device, unless setPersist (--persist) made it persistent.
-#include "tap_device.h"
+#include "addon_modules.h"
 #include "args.h"
 #include "batch_layout.h"
 #include "batch_region.h"
