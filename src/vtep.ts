@@ -26,6 +26,7 @@ import { restoreSavedState, saveState } from './lifecycle/persist.js';
 import { relieve, spawnSuccessor, successorReady, takeStateOver, tellServiceManager, type Inheritance } from './lifecycle/handover.js';
 import type { Membership, MembersReport } from './membership/membership.js';
 import { joinAsMember } from './membership/vtep-member.js';
+import { settleHeap, warmUp } from './lifecycle/warm-up.js';
 
 /** Control requests any of the process's sockets answers for the whole process. */
 const PROCESS_COMMANDS: ReadonlySet<string> = new Set(['members', 'handover', 'handover.ready']);
@@ -72,6 +73,8 @@ export class Vtep {
   static async start(config: VtepConfig, ports: VtepPorts, log: Logger, inheritance?: Inheritance): Promise<Vtep> {
     const vtep = new Vtep(config, ports, log);
     const { underlay } = ports;
+    // Before any device or socket: the first packets then run optimised code.
+    const warmed = warmUp(config.segments[0]!, config.underlay, ports.layout, log);
     // Bind first: a port in use fails before any device exists.
     await underlay.open(vtep.receive.onBatch, (code) => vtep.limited.write('warn', 'receive', { code }, 'receiving from the underlay failed'));
     try {
@@ -107,6 +110,7 @@ export class Vtep {
       vtep.stops.push(startStatsLog(() => vtep.stats.all(vtep.segmentList), log, config.statsIntervalSeconds * 1000));
     }
     vtep.running = true;
+    log.debug({ warmUpFrames: warmed.frames, warmUpMs: Math.round(warmed.ms), settleMs: Math.round(settleHeap()) }, 'data path warmed up, heap settled');
     return vtep;
   }
 
