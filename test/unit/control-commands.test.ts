@@ -6,19 +6,26 @@ import { ZERO_MAC } from '../../src/engine/fdb.js';
 import { makeRemote } from '../../src/engine/remote.js';
 import type { SegmentTables } from '../../src/control/segment-tables.js';
 import { formatMac } from '../../src/wire/mac.js';
-import { encapOne, ethernetFrame, ip, mac, makeEngine, OWN_MAC } from './frames.js';
+import {
+  ethernetFrame,
+  HOST,
+  HOST_B,
+  ip,
+  mac,
+  makeEngine,
+  encapOne,
+  OWN_MAC,
+  PEER_1,
+  PEER_2,
+  PEER_3,
+} from './frames.js';
 import { thrownMessage } from './thrown.js';
 
 const VNI = 42;
 const TAP = 'vx0';
 const NOW = 1_700_000_000_000;
-const HOST = '02:00:00:00:00:0a';
-const HOST_B = '02:00:00:00:00:0b';
 const GROUP = '01:00:5e:00:00:01';
 const DEFAULT = '00:00:00:00:00:00';
-const PEER_1 = '192.0.2.1';
-const PEER_2 = '198.51.100.2';
-const PEER_3 = '203.0.113.3';
 
 interface Setup {
   family?: 4 | 6;

@@ -10,13 +10,13 @@ import {
   DATAGRAM_OFFSET,
   datagramBatch,
   decapOne,
-  encapOne,
-  ethernetFrame,
-  eventText,
-  expectedRemote,
   FRAME_OFFSET,
   frameBatch,
+  type FrameSpec,
+  ethernetFrame,
   hex,
+  HOST,
+  HOST_B,
   ip,
   ipv4Frame,
   ipv4HeaderChecksum,
@@ -25,22 +25,22 @@ import {
   lengths,
   mac,
   makeEngine,
+  encapOne,
   offsets,
   OWN_MAC,
+  PEER_1,
+  PEER_2,
+  PEER_3,
   sentTo,
   sentVnis,
   storedChecksum,
-  type FrameSpec,
+  eventText,
   vxlanDatagram,
+  expectedRemote,
 } from './frames.js';
 
 const VNI = 42;
-const HOST = '02:00:00:00:00:0a';
-const HOST_B = '02:00:00:00:00:0b';
 const GROUP = '01:00:5e:00:00:01';
-const PEER_1 = '192.0.2.1';
-const PEER_2 = '198.51.100.2';
-const PEER_3 = '203.0.113.3';
 
 /** The drop reasons with a non-zero count. */
 function drops(counters: Counters): Record<string, number> {

@@ -3,15 +3,26 @@ import { Fdb, FdbError, ZERO_MAC, type FdbState, type FlushFilter } from '../../
 import { NeighTable } from '../../src/engine/neigh.js';
 import { makeRemote, sameRemote } from '../../src/engine/remote.js';
 import { formatMac } from '../../src/wire/mac.js';
-import { decapOne, encapOne, ethernetFrame, eventText, expectedRemote, ip, mac, makeEngine, OWN_MAC, vxlanDatagram } from './frames.js';
+import {
+  decapOne,
+  ethernetFrame,
+  HOST,
+  HOST_B,
+  ip,
+  mac,
+  makeEngine,
+  encapOne,
+  OWN_MAC,
+  PEER_1,
+  PEER_2,
+  PEER_3,
+  eventText,
+  vxlanDatagram,
+  expectedRemote,
+} from './frames.js';
 import { thrownMessage } from './thrown.js';
 
-const HOST = '02:00:00:00:00:0a';
-const HOST_B = '02:00:00:00:00:0b';
 const GROUP = '01:00:5e:00:00:01';
-const PEER_1 = '192.0.2.1';
-const PEER_2 = '198.51.100.2';
-const PEER_3 = '203.0.113.3';
 const AGEING = 300_000;
 
 const newFdb = (ageingMs = AGEING): Fdb => new Fdb({ learnedPort: 4789, ageingMs });

@@ -27,6 +27,12 @@ export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
 export const BROADCAST = 'ff:ff:ff:ff:ff:ff';
 export const OWN_MAC = '02:00:00:00:00:01';
+/** Hosts behind remote VTEPs, and the remote VTEPs (one per test range). */
+export const HOST = '02:00:00:00:00:0a';
+export const HOST_B = '02:00:00:00:00:0b';
+export const PEER_1 = '192.0.2.1';
+export const PEER_2 = '198.51.100.2';
+export const PEER_3 = '203.0.113.3';
 
 export function mac(text: string): Uint8Array {
   const bytes = parseMac(text);

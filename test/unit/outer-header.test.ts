@@ -19,12 +19,11 @@ import {
   allOuterFields,
   BROADCAST,
   datagramBatch,
-  encapOne,
+  frameBatch,
   ethernetFrame,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
   ETHERTYPE_IPV6,
-  frameBatch,
   hexRows,
   INNER_DST,
   ipv4Frame,
@@ -34,18 +33,19 @@ import {
   ipv6Packet,
   keepAll,
   makeEngine,
+  encapOne,
+  type EngineSetup,
+  type OuterFields,
   OWN_MAC,
+  PEER_1,
+  PEER_2,
+  PEER_3,
   PROTO_ICMP,
   PROTO_TCP,
   PROTO_UDP,
   storedChecksum,
-  type EngineSetup,
-  type OuterFields,
 } from './frames.js';
 
-const PEER_1 = '192.0.2.1';
-const PEER_2 = '198.51.100.2';
-const PEER_3 = '203.0.113.3';
 const GROUP = '239.1.1.1';
 
 /** A frame placed at a non-zero offset of a larger buffer, as the pool holds them. */
