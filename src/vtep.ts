@@ -92,7 +92,7 @@ export class Vtep {
         for (const t of inheritance.taps) await takeStateOver(vtep.receive.segment(t.vni)!, t.control);
         await tellServiceManager(process.pid);
         // The predecessor stops reading and removes its control sockets: ours come next.
-        await relieve(inheritance);
+        await relieve(inheritance, (vni) => vtep.receive.segment(vni));
       }
       const servers = await ControlServers.start(config, vtep.segmentList, vtep.events, {
         stats: (segment) => vtep.stats.segment(segment),
@@ -148,9 +148,11 @@ export class Vtep {
         return this.members();
       case 'handover': // answered once the successor is ready
         return this.handover().then((pid) => ({ pid }));
-      default: // 'handover.ready'
-        this.successorIsReady?.();
-        return null;
+      default: // 'handover.ready': the successor reads now; we stop and tell it what we counted
+        if (this.successorIsReady === undefined) throw new RequestError('no handover is under way');
+        this.stopForwarding();
+        this.successorIsReady();
+        return Object.fromEntries(this.segmentList.map((s) => [s.vni, this.stats.segment(s)]));
     }
   }
 
@@ -206,13 +208,18 @@ export class Vtep {
     return { needRestart, problems };
   }
 
+  /** Stops reading and closes the TAPs and sockets (a successor holds its own copies). */
+  private stopForwarding(): void {
+    for (const segment of this.segmentList) segment.close();
+    this.ports.underlay.close();
+  }
+
   stop(): void {
     this.limited.flush();
     // Not after a handover: the successor has the state.
     if (this.config.underlay.persist && this.running && this.handingOver === undefined) saveState(this.segmentList, this.log);
     this.running = false;
     for (const stop of this.stops.splice(0).reverse()) stop();
-    for (const segment of this.segmentList) segment.close();
-    this.ports.underlay.close();
+    this.stopForwarding();
   }
 }

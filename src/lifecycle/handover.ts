@@ -1,16 +1,18 @@
 // Restarts that lose nothing (as nginx upgrades its binary): the running VTEP starts its
 // successor, the installed version with the same arguments, handing it the open TAP
-// and UDP sockets as inherited file descriptors. The successor takes the FDB, the
-// neighbour entries and the counters over the control socket, starts reading (both
-// processes read the same sockets for a moment: each frame is read by one of them),
-// then says it is ready; the predecessor stops reading and exits. Nothing is closed in
-// between, so no frame is lost and no device disappears.
+// and UDP sockets as inherited file descriptors. The successor takes the FDB and the
+// neighbour entries over the control socket, starts reading (both processes read the
+// same sockets for a moment: each frame is read by one of them), then says it is ready;
+// the predecessor stops reading, answers with its counters (which the successor adds to
+// its own) and exits. Nothing is closed in between, so no frame is lost and no device
+// disappears.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { RuntimeError } from '../config/errors.js';
 import { request } from '../control/client.js';
 import type { FdbRow, NeighRow } from '../control/commands.js';
 import type { Segment } from '../datapath/segment.js';
+import type { Counters } from '../engine/counters.js';
 import { applySnapshot } from './state-snapshot.js';
 
 /** The environment variable that tells a process it is a successor, and what it inherits. */
@@ -63,27 +65,47 @@ export function successorReady(child: ChildProcess, ready: Promise<void>): Promi
   });
 }
 
-/** Copies the predecessor's FDB, neighbour entries and counters for one VNI into `segment`. */
+/** Copies the predecessor's FDB and neighbour entries for one VNI into `segment`. */
 export async function takeStateOver(segment: Segment, control: string): Promise<void> {
   const fdb = (await request(control, { cmd: 'fdb.show' })) as FdbRow[];
   const neigh = (await request(control, { cmd: 'neigh.show' })) as NeighRow[];
   applySnapshot(segment, { fdb, neigh });
-  const { counters } = segment.engine;
-  const stats = (await request(control, { cmd: 'stats' })) as Record<string, unknown>;
-  for (const key of Object.keys(counters) as (keyof typeof counters)[]) {
-    const value = stats[key];
-    if (typeof value === 'number') (counters as unknown as Record<string, number>)[key] = value;
-  }
-  Object.assign(counters.drops, stats['drops']);
 }
 
-/** Tells the predecessor we are ready, then waits until it is gone (its control sockets removed). */
-export async function relieve(predecessor: Inheritance): Promise<void> {
-  await request(predecessor.taps[0]!.control, { cmd: 'handover.ready', pid: process.pid });
+/** What a predecessor counted per VNI until it stopped reading: `stats` as it shows them. */
+export type FinalCounts = Record<number, Record<string, unknown>>;
+
+/**
+ * Tells the predecessor we are ready and waits until it is gone (its control sockets
+ * removed). It stops reading before it answers, with what it counted: added to what
+ * this process counted from its start, every packet is counted once, by whichever
+ * process read it.
+ */
+export async function relieve(predecessor: Inheritance, segments: (vni: number) => Segment | undefined): Promise<void> {
+  const counts = (await request(predecessor.taps[0]!.control, { cmd: 'handover.ready', pid: process.pid })) as FinalCounts | null;
+  for (const [vni, stats] of Object.entries(counts ?? {})) {
+    const segment = segments(Number(vni));
+    if (segment !== undefined) addCounts(segment.counters, stats);
+  }
   const end = Date.now() + READY_TIMEOUT_MS;
   while (predecessor.taps.some((t) => existsSync(t.control))) {
     if (Date.now() > end) throw new RuntimeError('the predecessor did not stop after the handover');
     await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
+  }
+}
+
+/** Adds a predecessor's counters (and drop reasons) to ours. */
+function addCounts(counters: Counters, stats: Record<string, unknown>): void {
+  const ours = counters as unknown as Record<string, number>;
+  for (const key of Object.keys(counters)) {
+    const value = stats[key];
+    if (typeof value === 'number' && typeof ours[key] === 'number') ours[key] += value;
+  }
+  const drops = (stats['drops'] ?? {}) as Record<string, unknown>;
+  const ourDrops = counters.drops as Record<string, number>;
+  for (const key of Object.keys(ourDrops)) {
+    const value = drops[key];
+    if (typeof value === 'number') ourDrops[key] += value;
   }
 }
 
