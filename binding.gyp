@@ -16,6 +16,7 @@
         "native/src/tap/offload_reader.cc",
         "native/src/tap/offload_writer.cc",
         "native/src/tap/tap_offload.cc",
+        "native/src/tap/inner_checksum.cc",
         "native/src/udp/udp_receiver.cc",
         "native/src/udp/udp_sender.cc"
       ]

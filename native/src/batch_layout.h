@@ -8,7 +8,8 @@
 // UDP GRO coalesced); `segment` is the size of each, the last may be shorter. Used for
 // what the TAP reader hands the engine (the VXLAN header room still blank), what the
 // engine hands the underlay to send, and what the underlay received.
-// Frames: Ethernet frames to write to the TAP.
+// Frames: Ethernet frames to write to the TAP, and what the writer found of each one's inner
+// TCP/UDP checksum (tap/inner_checksum.h; the values are exported as `checksum`).
 // Region: how the packet regions the entries point into are cut (bytes, not words).
 #pragma once
 #include <napi.h>
@@ -16,6 +17,7 @@
 #include <initializer_list>
 #include <utility>
 #include "wire.h"
+#include "tap/inner_checksum.h"
 
 #define VXT_DATAGRAM_FIELDS(X)                                                    \
   X(offset)  /* the first datagram's first byte in the region */                 \
@@ -30,9 +32,10 @@
   X(flowLabel) /* send: the outer IPv6 flow label (20 bits) */                   \
   X(address) /* 4 words: the remote's 16-byte address, IPv4 mapped */
 
-#define VXT_FRAME_FIELDS(X) \
-  X(offset)                 \
-  X(length) /* negated by the writer when the TAP refused the frame */
+#define VXT_FRAME_FIELDS(X)                                                  \
+  X(offset)                                                                  \
+  X(length)   /* negated by the writer when the TAP refused the frame */     \
+  X(checksum) /* written by the writer: the inner checksum's verdict (below) */
 
 namespace layout {
 
@@ -70,6 +73,8 @@ inline Napi::Object Export(Napi::Env env) {
 #define VXT_PAIR(name) {#name, frame::name},
   o.Set("frame", Fields(env, {VXT_FRAME_FIELDS(VXT_PAIR){"stride", frame::stride}}));
 #undef VXT_PAIR
+  o.Set("checksum", Fields(env, {{"none", inner_checksum::kNone}, {"verified", inner_checksum::kVerified},
+                                 {"completed", inner_checksum::kCompleted}, {"bad", inner_checksum::kBad}}));
   o.Set("region", Fields(env, {{"headroom", region::kHeadroom}, {"alignment", region::kAlignment}, {"groSlotBytes", region::kGroSlotBytes}}));
   return o;
 }

@@ -5,6 +5,7 @@
 //   g++ -O2 -std=c++17 -Wall -Wextra -fsanitize=address,undefined -Inative/src
 //       native/test/tap_offload_test.cc native/src/tap/tap_offload.cc -o /tmp/t && /tmp/t
 #include "tap/tap_offload.h"
+#include "test_check.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -13,31 +14,17 @@
 
 using namespace tap_offload;
 
-namespace {
+using test_check::Fold;
+using test_check::Naive;
+using test_check::fails;
 
-int fails = 0;
-#define CHECK(c)                                                    \
-  do {                                                              \
-    if (!(c)) {                                                     \
-      std::printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #c);      \
-      fails++;                                                      \
-    }                                                               \
-  } while (0)
+namespace {
 
 using wire::Be16;
 using wire::Be32;
 using wire::Put16;
 constexpr uint8_t kAck = wire::kTcpAck, kPsh = wire::kTcpPsh, kFin = wire::kTcpFin;
 
-uint32_t Naive(const uint8_t* p, size_t n, uint32_t s = 0) {
-  for (size_t i = 0; i + 1 < n; i += 2) s += p[i] << 8 | p[i + 1];
-  if (n & 1) s += p[n - 1] << 8;
-  return s;
-}
-uint16_t Fold(uint32_t s) {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return static_cast<uint16_t>(s);
-}
 uint32_t Pseudo(const uint8_t* ip, bool v6, uint32_t l4_len) {
   uint32_t s = v6 ? Naive(ip + 8, 32) : Naive(ip + 12, 8);
   return s + 6 + (l4_len & 0xffff) + (l4_len >> 16);

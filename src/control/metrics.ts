@@ -1,13 +1,22 @@
 // Prometheus metrics at --metrics host:port (/metrics), through prom-client: each VNI's
-// counters and drop reasons, read from the engine when scraped.
+// counters and drop reasons, read from the engine when scraped, and what the kernel
+// dropped before the VXLAN socket read it.
 import http from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { RuntimeError } from '../config/errors.js';
 import { RX_DROP_REASONS, TX_DROP_REASONS, type Counters } from '../engine/counters.js';
 import type { Logger } from '../ops/log.js';
 import type { SegmentTables } from './segment-tables.js';
+import { udpChecksumErrors } from '../io/netstat.js';
 
-type Scalar = 'rxPackets' | 'rxBytes' | 'rxErrors' | 'rxFrameErrors' | 'rxLengthErrors' | 'txPackets' | 'txBytes' | 'txDropped' | 'learnFull';
+/** The underlay as the metrics see it: the receiving socket's overflow drops (SO_RXQ_OVFL). */
+export interface UnderlayDrops {
+  socketOverflows?(): number | undefined;
+}
+
+type Scalar =
+  | 'rxPackets' | 'rxBytes' | 'rxErrors' | 'rxFrameErrors' | 'rxLengthErrors' | 'txPackets' | 'txBytes' | 'txDropped' | 'learnFull'
+  | 'innerChecksumCompleted' | 'innerChecksumBad';
 
 const COUNTERS: [name: string, help: string, field: Scalar][] = [
   ['rx_packets_total', 'Frames decapsulated and written to the TAP', 'rxPackets'],
@@ -19,10 +28,36 @@ const COUNTERS: [name: string, help: string, field: Scalar][] = [
   ['tx_bytes_total', 'Bytes of inner frames sent, per copy', 'txBytes'],
   ['tx_dropped_total', 'Frames with nowhere to go, and copies for unspecified remotes', 'txDropped'],
   ['fdb_learn_full_total', 'Source MACs not learned because the FDB was full (max-address)', 'learnFull'],
+  ['inner_checksum_completed_total', 'Frames whose inner TCP/UDP checksum arrived unfinished (a same-host kernel VTEP) and was completed', 'innerChecksumCompleted'],
+  ['inner_checksum_bad_total', 'Frames delivered with a wrong inner TCP/UDP checksum (the receiving stack drops them)', 'innerChecksumBad'],
 ];
 
-function buildRegistry(segments: () => readonly SegmentTables[]): Registry {
+function buildRegistry(segments: () => readonly SegmentTables[], underlay?: UnderlayDrops): Registry {
   const registry = new Registry();
+  new Counter({
+    name: 'vxlan_tap_udp_checksum_errors_total',
+    help: 'UDP datagrams the kernel dropped in this network namespace for a bad checksum (any socket), by family',
+    labelNames: ['family'],
+    registers: [registry],
+    collect(this: Counter<'family'>) {
+      this.reset();
+      const errors = udpChecksumErrors();
+      if (errors === undefined) return;
+      this.inc({ family: 'ipv4' }, errors.udp);
+      this.inc({ family: 'ipv6' }, errors.udp6);
+    },
+  });
+  if (underlay !== undefined) {
+    new Counter({
+      name: 'vxlan_tap_socket_overflows_total',
+      help: 'Datagrams the kernel dropped because the VXLAN socket\'s receive buffer was full',
+      registers: [registry],
+      collect(this: Counter) {
+        this.reset();
+        this.inc(underlay.socketOverflows?.() ?? 0);
+      },
+    });
+  }
   const labelsOf = (s: SegmentTables) => ({ vni: String(s.vni), tap: s.tapName });
   const perSegment = (read: (c: Counters) => number) =>
     function (this: Counter<'vni' | 'tap'>): void {
@@ -59,8 +94,8 @@ function buildRegistry(segments: () => readonly SegmentTables[]): Registry {
 export class MetricsServer {
   private constructor(private readonly server: http.Server) {}
 
-  static async start(where: { host: string; port: number }, segments: () => readonly SegmentTables[], log: Logger): Promise<MetricsServer> {
-    const registry = buildRegistry(segments);
+  static async start(where: { host: string; port: number }, segments: () => readonly SegmentTables[], log: Logger, underlay?: UnderlayDrops): Promise<MetricsServer> {
+    const registry = buildRegistry(segments, underlay);
     const server = http.createServer((req, res) => {
       if (req.url !== '/metrics') {
         res.writeHead(404).end('try /metrics\n');

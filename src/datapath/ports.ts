@@ -110,6 +110,12 @@ export interface UnderlayTransport {
   readonly receiveErrors: number;
   /** What UDP GSO and GRO did, where the transport has them. */
   offloadStats(): UnderlayOffloadStats | undefined;
+  /**
+   * Datagrams the kernel dropped because the receiving socket's buffer was full
+   * (SO_RXQ_OVFL, as of the last datagram read); undefined, or absent, where the
+   * transport cannot tell.
+   */
+  socketOverflows?(): number | undefined;
   /** The receiving socket's fd, for a successor to inherit; undefined when it cannot be handed over. */
   receiveFd(): number | undefined;
   close(): void;

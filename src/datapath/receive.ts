@@ -4,11 +4,13 @@
 //      segment size first: GRO does not look at VXLAN headers, so one train may hold
 //      several VNIs)
 //   -> engine.decap (checked, source learned, frame listed)
-//   -> TAP write: each VNI writes what it decapsulated once per batch; what its TAP
-//      refused (its queue full) is counted as dropped, so the counters still add up.
+//   -> TAP write: each VNI writes what it decapsulated once per batch, the writer checking
+//      every inner TCP/UDP checksum on the way (completing the unfinished ones a kernel
+//      VTEP on the same host sends); what its TAP refused (its queue full) is counted as
+//      dropped, so the counters still add up.
 // Datagrams no VNI claims are counted in `unclaimed`.
 import { Counters, type RxDropReason } from '../engine/counters.js';
-import { FrameBatch, type DatagramBatch, type FrameLayout } from '../engine/batch.js';
+import { FrameBatch, INNER_CHECKSUM, type DatagramBatch, type FrameLayout } from '../engine/batch.js';
 import { VXLAN_HEADER_LEN, hasIFlag, readVni } from '../wire/vxlan.js';
 import type { Segment } from './segment.js';
 
@@ -97,9 +99,16 @@ export class Receive {
   private writeToTap(lane: Lane, buf: Uint8Array): void {
     const { segment, deliveries: frames } = lane;
     if (frames.count === 0) return;
-    if (segment.tap.writeFrames(buf, frames) < frames.count) {
+    const written = segment.tap.writeFrames(buf, frames);
+    const counters = segment.counters;
+    for (let i = 0; i < frames.count; i++) {
+      if (frames.length(i) < 0) continue;
+      const verdict = frames.checksum(i);
+      if (verdict === INNER_CHECKSUM.completed) counters.innerChecksumCompleted++;
+      else if (verdict === INNER_CHECKSUM.bad) counters.innerChecksumBad++;
+    }
+    if (written < frames.count) {
       // The engine counted them received; the TAP's refusal makes them drops after all.
-      const counters = segment.counters;
       let refused = 0;
       for (let i = 0; i < frames.count; i++) {
         const length = frames.length(i);

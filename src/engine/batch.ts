@@ -36,7 +36,19 @@ export interface FrameLayout {
   readonly stride: number;
   readonly offset: number;
   readonly length: number;
+  /** Written by the writer: what it found of the frame's inner TCP/UDP checksum (INNER_CHECKSUM). */
+  readonly checksum: number;
 }
+
+/**
+ * What a TAP writer found of a frame's inner TCP/UDP checksum, as the addon defines it
+ * (native/src/tap/inner_checksum.h; src/io/batch-layout.ts checks the two agree):
+ * verified; unfinished and completed (a same-host kernel VTEP leaves it for the
+ * "hardware"); bad (delivered as it is, for the receiving stack to drop); none (not
+ * TCP/UDP, a fragment, no checksum: not checked).
+ */
+export const INNER_CHECKSUM = Object.freeze({ none: 0, verified: 1, completed: 2, bad: 3 });
+export type InnerChecksumVerdicts = typeof INNER_CHECKSUM;
 
 export interface BatchLayout {
   readonly datagram: DatagramLayout;
@@ -166,12 +178,18 @@ export class FrameBatch {
     return this.words[i * this.f.stride + this.f.length]!;
   }
 
+  /** Once written: what the writer found of the frame's inner checksum (INNER_CHECKSUM). */
+  checksum(i: number): number {
+    return this.words[i * this.f.stride + this.f.checksum]!;
+  }
+
   /** Lists a frame; false when the batch is full. */
   push(offset: number, length: number): boolean {
     if (this.count === this.capacity) return false;
     const at = this.count++ * this.f.stride;
     this.words[at + this.f.offset] = offset;
     this.words[at + this.f.length] = length;
+    this.words[at + this.f.checksum] = INNER_CHECKSUM.none;
     return true;
   }
 

@@ -37,6 +37,13 @@ export class Counters {
   rxLengthErrors = 0;
   /** Source MACs not learned because the FDB was full (max-address); their frames were delivered. */
   learnFull = 0;
+  /**
+   * Delivered frames whose inner TCP/UDP checksum arrived unfinished (a kernel VTEP on the
+   * same host leaves it to offload hardware) and was completed here.
+   */
+  innerChecksumCompleted = 0;
+  /** Delivered frames whose inner TCP/UDP checksum is wrong: the receiving stack drops them, as behind a kernel VTEP. */
+  innerChecksumBad = 0;
   /** Frames read from the TAP. */
   txFrames = 0;
   /** Frames sent at least once. */

@@ -2,7 +2,7 @@
 // native/src (batch_layout.h and the region constants). The addon exports them and this
 // module reads them with their exact key sets, so the two sides cannot drift: a key
 // either side lacks is an error at load, naming it.
-import type { DatagramLayout, FrameLayout } from '../engine/batch.js';
+import { INNER_CHECKSUM, type DatagramLayout, type FrameLayout, type InnerChecksumVerdicts } from '../engine/batch.js';
 import type { PacketLayout } from '../datapath/ports.js';
 import { loadNative } from './native.js';
 
@@ -17,7 +17,8 @@ export interface RegionLayout {
 }
 
 const DATAGRAM_KEYS = ['stride', 'offset', 'length', 'segment', 'port', 'srcPort', 'ttl', 'tos', 'df', 'toGroup', 'flowLabel', 'address'] as const satisfies readonly (keyof DatagramLayout)[];
-const FRAME_KEYS = ['stride', 'offset', 'length'] as const satisfies readonly (keyof FrameLayout)[];
+const FRAME_KEYS = ['stride', 'offset', 'length', 'checksum'] as const satisfies readonly (keyof FrameLayout)[];
+const CHECKSUM_KEYS = ['none', 'verified', 'completed', 'bad'] as const satisfies readonly (keyof InnerChecksumVerdicts)[];
 const REGION_KEYS = ['headroom', 'alignment', 'groSlotBytes'] as const satisfies readonly (keyof RegionLayout)[];
 
 function exactly<T extends object>(name: string, fields: Record<string, unknown> | undefined, keys: readonly (keyof T & string)[]): T {
@@ -34,6 +35,13 @@ function exactly<T extends object>(name: string, fields: Record<string, unknown>
 const exported = loadNative().layout;
 
 export const REGION: RegionLayout = exactly<RegionLayout>('region', exported.region, REGION_KEYS);
+
+// The writers' checksum verdicts are constants on this side (the engine loads without the
+// addon): they must be the addon's.
+const verdicts = exactly<InnerChecksumVerdicts>('checksum', exported.checksum, CHECKSUM_KEYS);
+for (const key of CHECKSUM_KEYS) {
+  if (verdicts[key] !== INNER_CHECKSUM[key]) throw new Error(`the addon's checksum verdict ${key} is ${verdicts[key]}, not ${INNER_CHECKSUM[key]}: rebuild it (npm run build)`);
+}
 
 /** The layout the data path lays its regions and batches out in, for the addon's edges. */
 export const PACKET_LAYOUT: PacketLayout = Object.freeze({

@@ -79,6 +79,11 @@ export class DgramTransport implements UnderlayTransport {
     return undefined;
   }
 
+  /** node:dgram does not ask for SO_RXQ_OVFL. */
+  socketOverflows(): undefined {
+    return undefined;
+  }
+
   /** node:dgram keeps its fd to itself: no handover with --io dgram. */
   receiveFd(): undefined {
     return undefined;

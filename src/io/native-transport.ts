@@ -75,7 +75,11 @@ export class NativeTransport implements UnderlayTransport {
 
   offloadStats(): UnderlayOffloadStats | undefined {
     if (this.sender === undefined || this.receiver === undefined) return undefined;
-    return { ...this.sender.stats(), ...this.receiver.stats() };
+    return { ...this.sender.stats(), groTrains: this.receiver.stats().groTrains };
+  }
+
+  socketOverflows(): number | undefined {
+    return this.receiver?.stats().overflows;
   }
 
   receiveFd(): number | undefined {

@@ -29,6 +29,8 @@ export interface ExportedLayout {
   frame: Record<string, number>;
   /** Bytes: the VXLAN header room in front of each frame a TAP reader lists, the entries' alignment, a UDP receive slot with GRO. */
   region: { headroom: number; alignment: number; groSlotBytes: number };
+  /** The TAP writers' verdicts on a frame's inner TCP/UDP checksum (the frame layout's `checksum` word). */
+  checksum: Record<string, number>;
 }
 
 /**
@@ -93,7 +95,7 @@ export interface UnderlayOptions {
 export interface UdpReceiver {
   start(): void;
   /** Receives that returned a train of several datagrams (UDP GRO). */
-  stats(): { groTrains: number };
+  stats(): { groTrains: number; overflows: number };
   close(): void;
   /** The socket, to hand over to a successor. */
   fd(): number;

@@ -1,10 +1,12 @@
 // What `vxlan-tap stats` and the periodic stats log show of a running VTEP: each VNI's
 // counters, and what belongs to no VNI (datagrams nobody claims, send errors, the
-// underlay's offload counters).
+// underlay's offload counters, and what the kernel dropped before the socket could read
+// it: a full receive buffer, UDP checksum errors in the namespace).
 import type { EventHub } from '../control/events.js';
 import type { Counters } from '../engine/counters.js';
 import type { UnderlayTransport } from '../datapath/ports.js';
 import type { Segment } from '../datapath/segment.js';
+import { udpChecksumErrors } from '../io/netstat.js';
 
 export class VtepStats {
   constructor(
@@ -28,6 +30,7 @@ export class VtepStats {
       unclaimed: this.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
       receiveErrors: this.transport.receiveErrors,
+      kernelDrops: this.kernelDrops(),
       ...(this.underlayOffload ? { underlay: this.transport.offloadStats() } : {}),
       monitor: { lost: this.events.lost, cutOff: this.events.cutOff },
     };
@@ -40,6 +43,17 @@ export class VtepStats {
       unclaimed: this.unclaimed.drops,
       sendErrors: this.transport.sendErrors,
       receiveErrors: this.transport.receiveErrors,
+      kernelDrops: this.kernelDrops(),
     };
+  }
+
+  /**
+   * Datagrams the kernel dropped before the VXLAN socket read them: its receive buffer
+   * full (socketOverflows; absent with --io dgram), and UDP checksum errors of the whole
+   * namespace (udpChecksumErrors, IPv4 and IPv6: the kernel does not say for which socket).
+   */
+  private kernelDrops(): Record<string, unknown> {
+    const overflows = this.transport.socketOverflows?.();
+    return { ...(overflows === undefined ? {} : { socketOverflows: overflows }), udpChecksumErrors: udpChecksumErrors() };
   }
 }

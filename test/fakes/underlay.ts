@@ -95,6 +95,10 @@ export class FakeUnderlay implements UnderlayTransport {
     return undefined;
   }
 
+  socketOverflows(): number {
+    return 0;
+  }
+
   receiveFd(): undefined {
     return undefined;
   }

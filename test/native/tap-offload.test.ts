@@ -1,4 +1,5 @@
-// The native segmentation and merge code (native/src/tap/tap_offload.cc) on its own, built
+// The native segmentation and merge code (native/src/tap/tap_offload.cc) and the inner
+// checksum check (native/src/tap/inner_checksum.cc) on their own, built
 // with AddressSanitizer and UBSan: the checks in native/test/tap_offload_test.cc, then the
 // fuzz target for a fixed time (VXLAN_TAP_FUZZ_SECONDS, 10 by default; CI runs 20).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,7 +23,7 @@ function build(name: string): string {
     [
       '-O1', '-g', '-std=c++17', '-Wall', '-Wextra',
       '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer',
-      '-Inative/src', `native/test/${name}.cc`, 'native/src/tap/tap_offload.cc', '-o', out,
+      '-Inative/src', `native/test/${name}.cc`, 'native/src/tap/tap_offload.cc', 'native/src/tap/inner_checksum.cc', '-o', out,
     ],
     { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -42,6 +43,12 @@ function run(program: string, args: string[], timeoutMs: number): { status: numb
 describe('native tap_offload under AddressSanitizer and UBSan', () => {
   it('cuts super-frames into valid segments and merges them back byte for byte', () => {
     const { status, output } = run(build('tap_offload_test'), [], 60_000);
+    expect(output).toContain('ok (0 failures)');
+    expect(status).toBe(0);
+  }, 120_000);
+
+  it('verifies inner checksums, completes the unfinished ones and finds the damaged ones', () => {
+    const { status, output } = run(build('inner_checksum_test'), [], 60_000);
     expect(output).toContain('ok (0 failures)');
     expect(status).toBe(0);
   }, 120_000);

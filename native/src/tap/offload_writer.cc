@@ -1,10 +1,14 @@
 // writeFramesOffload: TAP writes for a device opened with IFF_VNET_HDR. Every frame needs
 // a virtio_net_hdr in front (writev, no copy of the frame); consecutive segments of one
-// TCP flow are merged into one super-frame (GRO in userspace) unless told not to.
+// TCP flow are merged into one super-frame (GRO in userspace) unless told not to. Each
+// frame's inner TCP/UDP checksum is checked once (tap/inner_checksum.h): a verified frame
+// goes with DATA_VALID, an unfinished one with NEEDS_CSUM and its offsets (the field holds
+// the pseudo-header sum already, as NEEDS_CSUM wants it), a bad one as it is.
 #include "addon_modules.h"
 #include "args.h"
 #include "batch_layout.h"
 #include "batch_region.h"
+#include "tap/inner_checksum.h"
 #include "tap/tap_offload.h"
 #include "wire.h"
 
@@ -24,9 +28,6 @@ namespace f = layout::frame;
 constexpr uint32_t kMaxRun = 64;
 using wire::kTcpPsh;
 
-// All zeros: no offload asked for, the frame's checksums are complete.
-const virtio_net_hdr kPlainHdr{};
-
 ssize_t WriteV(int fd, const iovec* iov, int n) {
   ssize_t r;
   do {
@@ -35,8 +36,17 @@ ssize_t WriteV(int fd, const iovec* iov, int n) {
   return r;
 }
 
-bool WritePlain(int fd, const uint8_t* frame, size_t len) {
-  iovec iov[2] = {{const_cast<virtio_net_hdr*>(&kPlainHdr), kVnetHdrLen}, {const_cast<uint8_t*>(frame), len}};
+// One frame, its virtio_net_hdr saying what its checksum check found.
+bool WriteOne(int fd, const uint8_t* frame, size_t len, const inner_checksum::Result& r) {
+  virtio_net_hdr h{};
+  if (r.verdict == inner_checksum::kVerified) {
+    h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+  } else if (r.verdict == inner_checksum::kCompleted) {
+    h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    h.csum_start = r.start;
+    h.csum_offset = r.offset;
+  }
+  iovec iov[2] = {{&h, kVnetHdrLen}, {const_cast<uint8_t*>(frame), len}};
   return WriteV(fd, iov, 2) == static_cast<ssize_t>(kVnetHdrLen + len);
 }
 
@@ -58,20 +68,35 @@ class Batch {
   // Marks frame i as refused by the TAP (its length negated), for the caller's counters.
   void Refused(uint32_t i) { frames_[i * f::stride + f::length] *= -1; }
 
-  // Whether frame i is a segment coalescing may take; remembers the last answer, which
-  // is asked again when a segment that ends one run starts the next.
+  // Frame i's inner checksum, checked once and its verdict written beside the frame.
+  const inner_checksum::Result& Checksum(uint32_t i) {
+    Parse(i);
+    return cached_sum_;
+  }
+
+  // Whether frame i is a segment coalescing may take (its checksum verified or
+  // unfinished: the merged frame's is left to the kernel, and so trusted).
   bool Tcp(uint32_t i, TcpSegment* out) {
-    if (i != cached_index_) {
-      size_t len;
-      const uint8_t* f = Frame(i, &len);
-      cached_index_ = i;
-      cached_ok_ = f != nullptr && tap_offload::ParseTcpSegment(f, len, &cached_);
-    }
+    Parse(i);
     *out = cached_;
     return cached_ok_;
   }
 
  private:
+  // Parses frame i unless it was the last one parsed: a segment that ends one run is
+  // asked about again when it starts the next.
+  void Parse(uint32_t i) {
+    if (i == cached_index_) return;
+    cached_index_ = i;
+    size_t len = 0;
+    const uint8_t* frame = Frame(i, &len);
+    cached_sum_ = frame == nullptr ? inner_checksum::Result{} : inner_checksum::Check(frame, len);
+    frames_[i * f::stride + f::checksum] = cached_sum_.verdict;
+    bool sound = cached_sum_.verdict == inner_checksum::kVerified || cached_sum_.verdict == inner_checksum::kCompleted;
+    cached_ok_ = sound && tap_offload::ParseTcpSegment(frame, len, &cached_, false);
+  }
+
+
   uint8_t* base_;
   size_t size_;
   int32_t* frames_;
@@ -79,6 +104,7 @@ class Batch {
   uint32_t cached_index_ = UINT32_MAX;
   bool cached_ok_ = false;
   TcpSegment cached_;
+  inner_checksum::Result cached_sum_;
 };
 
 // writeFramesOffload(fd, bytes: Uint8Array, frames: Int32Array (frame layout), count,
@@ -103,6 +129,7 @@ Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
     size_t len = 0;
     const uint8_t* first = batch.Frame(i, &len);
     if (first == nullptr) {
+      batch.Checksum(i);
       batch.Refused(i++);
       continue;
     }
@@ -133,7 +160,7 @@ Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
       }
     }
     if (run == 1) {
-      if (WritePlain(fd, first, len)) written++;
+      if (WriteOne(fd, first, len, batch.Checksum(i))) written++;
       else batch.Refused(i);
       i++;
       continue;
@@ -150,7 +177,7 @@ Napi::Value WriteFramesOffload(const Napi::CallbackInfo& info) {
       for (uint32_t k = 0; k < run; k++) {
         size_t l = 0;
         const uint8_t* frame = batch.Frame(i + k, &l);
-        if (WritePlain(fd, frame, l)) written++;
+        if (WriteOne(fd, frame, l, batch.Checksum(i + k))) written++;
         else batch.Refused(i + k);
       }
     } else {

@@ -7,6 +7,7 @@
 #include "batch_region.h"
 #include "errors.h"
 #include "ifname.h"
+#include "tap/inner_checksum.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -227,7 +228,8 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
 
 // writeFrames(fd, bytes: Uint8Array, frames: Int32Array (frame layout), count): a batch
 // of whole frames from one buffer in one call; returns how many were written and negates
-// the length of each one the TAP refused.
+// the length of each one the TAP refused. Each frame's inner TCP/UDP checksum is checked
+// first and its verdict written beside it; an unfinished one is completed in place.
 Napi::Value WriteFrames(const Napi::CallbackInfo& info) {
   namespace f = layout::frame;
   Args args(info, "writeFrames");
@@ -244,7 +246,11 @@ Napi::Value WriteFrames(const Napi::CallbackInfo& info) {
     int32_t* e = frames.Data() + size_t(i) * f::stride;
     int32_t off = e[f::offset], len = e[f::length];
     ssize_t n = -1;
+    e[f::checksum] = inner_checksum::kNone;
     if (InRegion(off, len, size)) {
+      inner_checksum::Result r = inner_checksum::Check(base + off, static_cast<size_t>(len));
+      if (r.verdict == inner_checksum::kCompleted) inner_checksum::Complete(base + off, r);
+      e[f::checksum] = r.verdict;
       do {
         n = write(fd, base + off, len);
       } while (n < 0 && errno == EINTR);

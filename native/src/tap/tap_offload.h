@@ -26,6 +26,7 @@ struct virtio_net_hdr {
 };
 static_assert(sizeof(virtio_net_hdr) == 10, "virtio_net_hdr is 10 bytes");
 constexpr uint8_t VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+constexpr uint8_t VIRTIO_NET_HDR_F_DATA_VALID = 2;
 constexpr uint8_t VIRTIO_NET_HDR_GSO_NONE = 0;
 constexpr uint8_t VIRTIO_NET_HDR_GSO_TCPV4 = 1;
 constexpr uint8_t VIRTIO_NET_HDR_GSO_TCPV6 = 4;
@@ -77,8 +78,9 @@ struct TcpSegment {
 // Whether the frame is a TCP segment with data that coalescing may take: no VLAN tag,
 // IPv4 without options or fragments / IPv6 with TCP right after its header, the IP length
 // matching the frame, no SYN/FIN/RST/URG/CWR, and valid IP and TCP checksums (a merged
-// frame is trusted by the kernel, so a damaged segment must not hide inside one).
-bool ParseTcpSegment(const uint8_t* frame, size_t len, TcpSegment* out);
+// frame is trusted by the kernel, so a damaged segment must not hide inside one). A
+// caller that has judged the TCP checksum already (inner_checksum.h) passes verify false.
+bool ParseTcpSegment(const uint8_t* frame, size_t len, TcpSegment* out, bool verify = true);
 
 // Whether `next` continues the run that starts with `first` and whose data so far ends at
 // `next_seq`: same addresses, ports, ACK, options and IP fields; the same flags apart

@@ -22,7 +22,7 @@
 namespace {
 
 namespace d = layout::datagram;
-constexpr size_t kControlBytes = 160;  // TOS or traffic class, GRO segment size, packet info
+constexpr size_t kControlBytes = 160;  // TOS or traffic class, GRO segment size, packet info, drop count
 #ifndef UDP_GRO
 #define UDP_GRO 104
 #endif
@@ -64,6 +64,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
       fd_ = options.adopt_fd;
       fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
       fcntl(fd_, F_SETFD, FD_CLOEXEC);
+      CountOverflows();
       return;
     }
     sockaddr_storage addr;
@@ -91,6 +92,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
     }
     SetSocketBuffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF);
+    CountOverflows();
     // UDP GRO: consecutive datagrams of one sender arrive as one train with their size.
     // Where the kernel lacks it they simply arrive one by one.
     if (gro) setsockopt(fd_, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
@@ -145,10 +147,19 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
  private:
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
 
-  // { groTrains }: receives that returned several datagrams coalesced by UDP GRO.
+  // SO_RXQ_OVFL: every datagram carries how many the kernel dropped on this socket so
+  // far because its receive buffer was full.
+  void CountOverflows() {
+    int on = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on));
+  }
+
+  // { groTrains, overflows }: receives that returned several datagrams coalesced by UDP
+  // GRO; datagrams the kernel dropped with the receive buffer full (as of the last one read).
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("groTrains", Napi::Number::New(info.Env(), static_cast<double>(gro_trains_)));
+    o.Set("overflows", Napi::Number::New(info.Env(), static_cast<double>(overflows_)));
     return o;
   }
 
@@ -209,6 +220,12 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
           e[d::tos] = *CMSG_DATA(c);
           continue;
         }
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+          uint32_t dropped;
+          std::memcpy(&dropped, CMSG_DATA(c), sizeof(dropped));
+          overflows_ = dropped;
+          continue;
+        }
         std::memcpy(&value, CMSG_DATA(c), std::min<size_t>(sizeof(value), c->cmsg_len - CMSG_LEN(0)));
         if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) e[d::tos] = value & 0xff;
         if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO && value > 0 && len > 0 && !truncated) e[d::segment] = value;
@@ -222,6 +239,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
   int family_ = AF_INET;
   size_t slot_size_ = 0;
   uint64_t gro_trains_ = 0;
+  uint32_t overflows_ = 0;
   UnderlayOptions options_;
   MessageVector msgs_{kControlBytes};
 };
