@@ -23,7 +23,7 @@ import { RateLimitedLog } from './ops/log-rate-limit.js';
 import { startAgeing } from './ops/ageing.js';
 import { VtepStats } from './ops/stats.js';
 import { restoreSavedState, saveState } from './lifecycle/persist.js';
-import { relieve, spawnSuccessor, successorReady, takeStateOver, tellServiceManager, type Inheritance } from './lifecycle/handover.js';
+import { predecessorGone, spawnSuccessor, successorReady, takeReadingOver, takeStateOver, tellServiceManager, type Inheritance } from './lifecycle/handover.js';
 import type { Membership, MembersReport } from './membership/membership.js';
 import { joinAsMember } from './membership/vtep-member.js';
 import { settleHeap, warmUp } from './lifecycle/warm-up.js';
@@ -85,15 +85,18 @@ export class Vtep {
         const segment = new Segment(settings, tap, config.underlay, underlay.sourcePorts, vtep.events, log);
         vtep.segmentList.push(segment);
         vtep.receive.add(segment);
-        startTransmit(segment, underlay, ports.layout, (code) => vtep.fail(`TAP device ${tap.name} failed (${code})`));
       }
       if (config.underlay.persist && inheritance === undefined) restoreSavedState(vtep.segmentList, log);
       if (inheritance !== undefined) {
         for (const t of inheritance.taps) await takeStateOver(vtep.receive.segment(t.vni)!, t.control);
         await tellServiceManager(process.pid);
-        // The predecessor stops reading and removes its control sockets: ours come next.
-        await relieve(inheritance, (vni) => vtep.receive.segment(vni));
+        // The predecessor stops reading, having written all it read, and tells us what it
+        // counted: reading starts only then, so no flow is reordered between the two.
+        await takeReadingOver(inheritance, (vni) => vtep.receive.segment(vni));
       }
+      vtep.startForwarding();
+      // The predecessor removes its control sockets as it exits: ours come next.
+      if (inheritance !== undefined) await predecessorGone(inheritance);
       const servers = await ControlServers.start(config, vtep.segmentList, vtep.events, {
         stats: (segment) => vtep.stats.segment(segment),
         processCommands: PROCESS_COMMANDS,
@@ -206,6 +209,13 @@ export class Vtep {
       Object.assign(segment.config, { peers: wanted.peers, group: wanted.group, fdb: wanted.fdb, neigh: wanted.neigh });
     }
     return { needRestart, problems };
+  }
+
+  /** Starts reading the underlay and every TAP. */
+  private startForwarding(): void {
+    const { underlay, layout } = this.ports;
+    underlay.startReceiving();
+    for (const segment of this.segmentList) startTransmit(segment, underlay, layout, (code) => this.fail(`TAP device ${segment.tapName} failed (${code})`));
   }
 
   /** Stops reading and closes the TAPs and sockets (a successor holds its own copies). */

@@ -92,10 +92,13 @@ export interface UnderlayOffloadStats {
 /** The underlay bind: how VXLAN datagrams leave and arrive. */
 export interface UnderlayTransport {
   /**
-   * Binds the sockets; rejects with a RuntimeError saying why it could not. A receive
-   * error is counted and told to onError (by errno name); receiving resumes shortly after.
+   * Binds the sockets (or takes an inherited one over); rejects with a RuntimeError
+   * saying why it could not. Nothing is read before startReceiving. A receive error is
+   * counted and told to onError (by errno name); receiving resumes shortly after.
    */
   open(onReceive: ReceiveHandler, onError?: (code: string) => void): Promise<void>;
+  /** Starts handing received datagrams to onReceive. */
+  startReceiving(): void;
   /**
    * Sends every datagram listed (bytes in `buf`); they may be reused once this returns.
    * Returns how many datagrams (each of a train counted) were refused at once; they are

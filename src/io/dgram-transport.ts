@@ -15,6 +15,7 @@ export class DgramTransport implements UnderlayTransport {
   private socket: dgram.Socket | undefined;
   sendErrors = 0;
   receiveErrors = 0;
+  private onReceive: ReceiveHandler = () => {};
   // One-entry batch, reused for every datagram.
   private readonly received = new DatagramBatch(1, PACKET_LAYOUT.batches.datagram);
 
@@ -34,13 +35,7 @@ export class DgramTransport implements UnderlayTransport {
       sendBufferSize: SOCKET_BUFFER_BYTES,
     });
     this.socket = socket;
-    const received = this.received;
-    socket.on('message', (msg, rinfo) => {
-      received.reset();
-      received.pushReceived(0, msg.length, msg.length, rinfo.port, 0);
-      addressBytes(rinfo.address, received.bytes, received.addressOffset(0));
-      onReceive(msg, received, 1);
-    });
+    this.onReceive = onReceive;
     return new Promise((resolve, reject) => {
       socket.once('error', (err: NodeJS.ErrnoException) => {
         reject(new RuntimeError(explainBindError(err.code, err.message, this.options)));
@@ -54,6 +49,16 @@ export class DgramTransport implements UnderlayTransport {
         });
         resolve();
       });
+    });
+  }
+
+  startReceiving(): void {
+    const received = this.received;
+    this.socket?.on('message', (msg, rinfo) => {
+      received.reset();
+      received.pushReceived(0, msg.length, msg.length, rinfo.port, 0);
+      addressBytes(rinfo.address, received.bytes, received.addressOffset(0));
+      this.onReceive(msg, received, 1);
     });
   }
 

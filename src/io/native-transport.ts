@@ -63,7 +63,10 @@ export class NativeTransport implements UnderlayTransport {
     }
     this.sourcePorts = this.sender.ports();
     native.setBusyPoll(busyPollUs);
-    this.receiver.start();
+  }
+
+  startReceiving(): void {
+    this.receiver?.start();
   }
 
   send(buf: Uint8Array, batch: DatagramBatch): number {

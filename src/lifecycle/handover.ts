@@ -1,11 +1,11 @@
 // Restarts that lose nothing (as nginx upgrades its binary): the running VTEP starts its
 // successor, the installed version with the same arguments, handing it the open TAP
 // and UDP sockets as inherited file descriptors. The successor takes the FDB and the
-// neighbour entries over the control socket, starts reading (both processes read the
-// same sockets for a moment: each frame is read by one of them), then says it is ready;
-// the predecessor stops reading, answers with its counters (which the successor adds to
-// its own) and exits. Nothing is closed in between, so no frame is lost and no device
-// disappears.
+// neighbour entries over the control socket, then says it is ready; the predecessor
+// stops reading (all it read is written out by then), answers with its counters (which
+// the successor adds to its own) and exits, and the successor starts reading. Only one
+// process reads at a time, so no flow is reordered; nothing is closed in between, so
+// what arrives meanwhile waits in the kernel's queues, and no device disappears.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { RuntimeError } from '../config/errors.js';
@@ -76,17 +76,20 @@ export async function takeStateOver(segment: Segment, control: string): Promise<
 export type FinalCounts = Record<number, Record<string, unknown>>;
 
 /**
- * Tells the predecessor we are ready and waits until it is gone (its control sockets
- * removed). It stops reading before it answers, with what it counted: added to what
- * this process counted from its start, every packet is counted once, by whichever
- * process read it.
+ * Tells the predecessor we are ready. It stops reading, with everything it read written
+ * out, before it answers with what it counted: added to what this process counts from
+ * its start, every packet is counted once, by whichever process read it.
  */
-export async function relieve(predecessor: Inheritance, segments: (vni: number) => Segment | undefined): Promise<void> {
+export async function takeReadingOver(predecessor: Inheritance, segments: (vni: number) => Segment | undefined): Promise<void> {
   const counts = (await request(predecessor.taps[0]!.control, { cmd: 'handover.ready', pid: process.pid })) as FinalCounts | null;
   for (const [vni, stats] of Object.entries(counts ?? {})) {
     const segment = segments(Number(vni));
     if (segment !== undefined) addCounts(segment.counters, stats);
   }
+}
+
+/** Waits until the predecessor is gone (its control sockets removed). */
+export async function predecessorGone(predecessor: Inheritance): Promise<void> {
   const end = Date.now() + READY_TIMEOUT_MS;
   while (predecessor.taps.some((t) => existsSync(t.control))) {
     if (Date.now() > end) throw new RuntimeError('the predecessor did not stop after the handover');

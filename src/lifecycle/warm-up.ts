@@ -80,6 +80,8 @@ class LoopUnderlay implements UnderlayTransport {
     return Promise.resolve();
   }
 
+  startReceiving(): void {}
+
   send(buf: Uint8Array, batch: DatagramBatch): number {
     const received = this.received;
     received.reset();

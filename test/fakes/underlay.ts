@@ -35,6 +35,8 @@ export class FakeUnderlay implements UnderlayTransport {
   readonly sourcePorts: readonly number[] = [40000, 40001, 40002, 40003];
   /** Sends to these addresses are refused, as EHOSTUNREACH would be. */
   readonly unreachable = new Set<string>();
+  private handler: ReceiveHandler | undefined;
+  /** Set by startReceiving: before it, datagrams are dropped (a socket would queue them). */
   private onReceive: ReceiveHandler | undefined;
   private readonly region = new Uint8Array(65536);
   private readonly received: DatagramBatch;
@@ -49,9 +51,13 @@ export class FakeUnderlay implements UnderlayTransport {
   }
 
   open(onReceive: ReceiveHandler): Promise<void> {
-    this.onReceive = onReceive;
+    this.handler = onReceive;
     this.wire.endpoints.set(this.address, this);
     return Promise.resolve();
+  }
+
+  startReceiving(): void {
+    this.onReceive = this.handler;
   }
 
   send(buf: Uint8Array, batch: DatagramBatch): number {
