@@ -125,7 +125,8 @@ export class Vtep {
     const { port, io } = this.config.underlay;
     for (const segment of this.segments) {
       const { config: c, tap } = segment;
-      if (c.peers.length === 0 && c.group === undefined) {
+      // With membership the store fills the flood list.
+      if (c.peers.length === 0 && c.group === undefined && this.config.membership === undefined) {
         this.log.warn({ vni: c.vni }, 'no peer and no group: broadcast, multicast and unknown unicast frames have nowhere to go');
       }
       this.log.info({ tap: tap.name, vni: c.vni, peers: c.peers, group: c.group, port, mtu: c.mtu, mac: formatMac(tap.mac), io, control: controlPath(segment) }, 'ready');
@@ -166,19 +167,7 @@ export class Vtep {
    * process. (The successor binds send sockets of its own, on free source ports.)
    */
   handover(): Promise<number> {
-    if (this.handingOver !== undefined) return this.handingOver;
-    const udpFd = this.ports.underlay.receiveFd();
-    if (udpFd === undefined) return Promise.reject(new RuntimeError('a handover needs --io native'));
-    const taps = [];
-    for (const s of this.segmentList) {
-      const fd = s.tap.handoverFd();
-      if (fd === undefined) return Promise.reject(new RuntimeError(`TAP device ${s.tapName} cannot be handed over`));
-      taps.push({ vni: s.vni, fd, name: s.tapName, control: controlPath(s) });
-    }
-    const ready = new Promise<void>((resolve) => (this.successorIsReady = resolve));
-    const child = spawnSuccessor(udpFd, taps);
-    this.log.info({ successor: child.pid }, 'handover: successor started');
-    this.handingOver = successorReady(child, ready).then(
+    this.handingOver ??= this.startSuccessor().then(
       (pid) => {
         // After the handover request's answer is written: stopping hangs up on clients.
         setImmediate(() => this.handOver(pid));
@@ -188,10 +177,27 @@ export class Vtep {
         this.handingOver = undefined;
         this.successorIsReady = undefined;
         this.log.error({ reason: err.message }, 'handover failed; running on');
-        throw err;
+        // What the asker is told: the reason, not an internal error.
+        throw new RequestError(`handover failed: ${err.message}`);
       },
     );
     return this.handingOver;
+  }
+
+  /** Spawns the successor with our sockets and resolves with its pid once it is ready. */
+  private async startSuccessor(): Promise<number> {
+    const udpFd = this.ports.underlay.receiveFd();
+    if (udpFd === undefined) throw new RuntimeError('a handover needs --io native');
+    const taps = [];
+    for (const s of this.segmentList) {
+      const fd = s.tap.handoverFd();
+      if (fd === undefined) throw new RuntimeError(`TAP device ${s.tapName} cannot be handed over`);
+      taps.push({ vni: s.vni, fd, name: s.tapName, control: controlPath(s) });
+    }
+    const ready = new Promise<void>((resolve) => (this.successorIsReady = resolve));
+    const child = spawnSuccessor(udpFd, taps);
+    this.log.info({ successor: child.pid }, 'handover: successor started');
+    return successorReady(child, ready);
   }
 
   /**

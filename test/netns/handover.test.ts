@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../lab/lab.js';
 import { isAlive, terminate } from '../../lab/process-watch.js';
-import { isRoot, ping, pingAsync, vtepStats, waitFor } from './helpers.js';
+import { isRoot, ping, pingAsync, runCli, vtepStats, waitFor } from './helpers.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
 const PINGS = 300;
@@ -59,5 +59,19 @@ describe.skipIf(!isRoot)('handover', () => {
       process.kill(successor, 'SIGTERM');
     }
     expect(await waitFor(() => !isAlive(successor), 5000)).toBe(true);
+  });
+
+  it('with --io dgram: refused in one line naming why, by command and by SIGUSR2, and the VTEP runs on', async () => {
+    const vtep = await lab.vtep(tapHost, '--vni', '42', '--peer', '198.51.100.1', '--tap', 'vxt1', '--io', 'dgram', '--address', '192.0.2.2/24', '--mac', '02:00:00:00:00:02');
+    try {
+      const refused = runCli(tapHost, 'handover', '--tap', 'vxt1');
+      expect(refused.status).toBe(1);
+      expect(refused.stderr.trim()).toBe('vxlan-tap: error: handover failed: a handover needs --io native');
+      vtep.child.kill('SIGUSR2');
+      expect(await waitFor(() => vtep.stderr().split('"msg":"handover failed; running on"').length === 3, 5000), vtep.stderr()).toBe(true);
+      expect(ping(lab, kernelHost, '192.0.2.2', 2, '0.1')).toBe(2);
+    } finally {
+      await vtep.stop();
+    }
   });
 });
