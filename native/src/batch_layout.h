@@ -27,9 +27,10 @@
   X(srcPort) /* send: our UDP source port (one of the bound ones) */             \
   X(ttl)     /* send: outer TTL / hop limit */                                   \
   X(tos)     /* outer TOS / traffic class, ECN included */                       \
-  X(df)      /* send: 1 to set DF (IPv4) */                                      \
+  X(df)      /* send: 1 to set DF (IPv4), to refuse fragmenting (IPv6) */        \
   X(toGroup) /* receive: 1 when sent to a multicast group (not to us) */         \
   X(flowLabel) /* send: the outer IPv6 flow label (20 bits) */                   \
+  X(pathMtu) /* send, written by the sender: the path MTU that refused it */    \
   X(address) /* 4 words: the remote's 16-byte address, IPv4 mapped */
 
 #define VXT_FRAME_FIELDS(X)                                                  \

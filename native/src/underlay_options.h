@@ -1,6 +1,7 @@
 // The underlay settings both UDP endpoints share, read from one JS object:
 // { family: 4|6, local: '' | address, port, device: '' | ifname, groups: [address...],
-//   busyPollUs, fd? }, UnderlayOptions in src/io/native.ts. Its keys are checked both
+//   busyPollUs, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx, fd? },
+// UnderlayOptions in src/io/native.ts. Its keys are checked both
 // ways: a required key the object lacks, or one this parser does not know, is a TypeError
 // naming it, so that the two definitions cannot drift apart unnoticed.
 #pragma once
@@ -29,6 +30,9 @@ struct UnderlayOptions {
   unsigned ifindex = 0;  // of device, 0 when none
   std::vector<std::string> groups;
   uint32_t busy_poll_us = 0;
+  bool udp_checksum = true;            // IPv4: outer UDP checksums sent (udpcsum)
+  bool udp6_zero_checksum_tx = false;  // IPv6: sent without UDP checksum (udp6zerocsumtx)
+  bool udp6_zero_checksum_rx = false;  // IPv6: zero-checksum datagrams taken (udp6zerocsumrx)
   int adopt_fd = -1;  // a bound UDP socket handed over by a predecessor (fd), used as it is
 
   // Reads the object at argument `i`. Returns false with a TypeError pending when it is
@@ -40,11 +44,12 @@ struct UnderlayOptions {
     if (!args.ok() || !HasExactKeys(o)) return false;
     Napi::Value groups_value = o.Get("groups");
     bool typed = o.Get("family").IsNumber() && o.Get("local").IsString() && o.Get("port").IsNumber() &&
-                 o.Get("device").IsString() && groups_value.IsArray() && o.Get("busyPollUs").IsNumber();
+                 o.Get("device").IsString() && groups_value.IsArray() && o.Get("busyPollUs").IsNumber() &&
+                 o.Get("udpChecksum").IsBoolean() && o.Get("udp6ZeroChecksumTx").IsBoolean() && o.Get("udp6ZeroChecksumRx").IsBoolean();
     Napi::Array list = typed ? groups_value.As<Napi::Array>() : Napi::Array();
     for (uint32_t g = 0; typed && g < list.Length(); g++) typed = list.Get(g).IsString();
     if (!typed) {
-      Napi::TypeError::New(o.Env(), "underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings")
+      Napi::TypeError::New(o.Env(), "underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings, the checksum settings booleans")
           .ThrowAsJavaScriptException();
       return false;
     }
@@ -54,6 +59,9 @@ struct UnderlayOptions {
     device = o.Get("device").As<Napi::String>().Utf8Value();
     for (uint32_t g = 0; g < list.Length(); g++) groups.push_back(list.Get(g).As<Napi::String>().Utf8Value());
     busy_poll_us = o.Get("busyPollUs").As<Napi::Number>().Uint32Value();
+    udp_checksum = o.Get("udpChecksum").As<Napi::Boolean>().Value();
+    udp6_zero_checksum_tx = o.Get("udp6ZeroChecksumTx").As<Napi::Boolean>().Value();
+    udp6_zero_checksum_rx = o.Get("udp6ZeroChecksumRx").As<Napi::Boolean>().Value();
     if (o.Get("fd").IsNumber()) adopt_fd = o.Get("fd").As<Napi::Number>().Int32Value();
     if (!device.empty()) {
       ifindex = if_nametoindex(device.c_str());
@@ -69,8 +77,10 @@ struct UnderlayOptions {
       const char* name;
       bool required;
     };
-    static const Key kKeys[] = {{"family", true}, {"local", true},      {"port", true}, {"device", true},
-                                {"groups", true}, {"busyPollUs", true}, {"fd", false}};
+    static const Key kKeys[] = {{"family", true},      {"local", true},      {"port", true},
+                                {"device", true},      {"groups", true},     {"busyPollUs", true},
+                                {"udpChecksum", true}, {"udp6ZeroChecksumTx", true}, {"udp6ZeroChecksumRx", true},
+                                {"fd", false}};
     std::string problem, known;
     for (const Key& key : kKeys) {
       known += std::string(known.empty() ? "" : ", ") + key.name + (key.required ? "" : "?");
@@ -86,6 +96,9 @@ struct UnderlayOptions {
     Napi::TypeError::New(o.Env(), "underlay options: " + problem + " (the keys are " + known + ")").ThrowAsJavaScriptException();
     return false;
   }
+
+  // Whether sent datagrams go without a UDP checksum (which UDP GSO cannot do).
+  bool SendsNoChecksum() const { return family == AF_INET ? !udp_checksum : udp6_zero_checksum_tx; }
 
   // Restricts the socket to the underlay device, as the kernel's vxlan `dev` does.
   int BindToDevice(int fd) const {

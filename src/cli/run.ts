@@ -29,16 +29,18 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 // Options that describe the VTEP itself: with --config they belong in the file.
 const FILE_SETTINGS = [
   ...['vni', 'peer', 'group', 'dev', 'bridge', 'port', 'local', 'tap', 'mtu', 'mac', 'address', 'learning', 'ageing', 'maxAddress'] as const,
-  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'busyPoll', 'acceptFrom', 'persist', 'flowlabel', 'statsInterval', 'metrics'] as const,
+  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'busyPoll', 'acceptFrom', 'persist', 'flowlabel', 'outerIds', 'statsInterval', 'metrics'] as const,
+  ...['udpcsum', 'udp6zerocsumtx', 'udp6zerocsumrx'] as const,
   ...MEMBERSHIP_SETTINGS,
 ];
 
 function createTransport(config: VtepConfig, log: Logger, inheritedFd: number | undefined): UnderlayTransport {
-  const { family, port, local, device, io, outer, offload, busyPollUs } = config.underlay;
+  const { family, port, local, device, io, outer, offload, busyPollUs, outerIds, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx } = config.underlay;
   const groups = config.segments.map((s) => s.group).filter((g): g is string => g !== undefined);
   const options = {
     family, port, local, device, groups,
-    srcPortMin: outer.srcPortMin, srcPortMax: outer.srcPortMax, offload: offload !== 'off', busyPollUs, inheritedFd,
+    srcPortMin: outer.srcPortMin, srcPortMax: outer.srcPortMax, offload: offload !== 'off', busyPollUs, inheritedFd, outerIds,
+    udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx,
   };
   return io === 'native' ? new NativeTransport(options, BATCH, log) : new DgramTransport(options);
 }
@@ -84,12 +86,14 @@ Examples (a kernel VTEP at 198.51.100.1; several VNIs from a file):
 
 /**
  * `vxlan-tap --help`: run is the default command, so the main help lists its options and
- * the example, with the other commands below them.
+ * the example, with the other commands below them. Commands added later inherit this help
+ * configuration: each of them keeps its own options.
  */
 function showRunInMainHelp(program: Command, run: Command): void {
+  const own = new Help();
   program
     .usage('[run] --vni <n> [options]\n       vxlan-tap <command> [options]')
-    .configureHelp({ visibleOptions: () => [...new Help().visibleOptions(run), ...program.options] })
+    .configureHelp({ visibleOptions: (command) => (command === program ? [...own.visibleOptions(run), ...program.options] : own.visibleOptions(command)) })
     .addHelpText('after', EXAMPLE);
 }
 
@@ -111,12 +115,17 @@ export function addRunCommand(program: Command): void {
     .option('--address <cidr>', 'address for the TAP, like 192.0.2.1/24 (repeatable)', collect)
     .option('--no-learning', 'do not learn MAC addresses from received frames')
     .option('--ageing <seconds>', `idle time before a learned entry is removed (0: never; default ${DEFAULT_AGEING_SECONDS})`)
-    .option('--io <transport>', 'underlay I/O: native (batched, per-datagram outer fields; default) or dgram (node:dgram)')
+    .option('--io <native|dgram>', 'underlay I/O: native (batched, per-datagram outer fields; default) or dgram (node:dgram: every datagram from the one bound port, DF set over IPv4, fixed TTL/TOS: not the kernel\'s wire)')
     .option('--ttl <n|auto|inherit>', 'outer TTL: a number, auto (default: 64, or 1 to multicast) or inherit (the inner TTL)')
     .option('--tos <n|inherit>', 'outer TOS: a number (default 0) or inherit (the inner DS field); ECN always follows the inner packet')
     .option('--df <unset|set|inherit>', 'outer DF bit: unset (default), set, or inherit (an inner IPv4 DF; always for inner IPv6)')
     .option('--flowlabel <n|inherit>', 'outer IPv6 flow label: a number (default 0, as the kernel) or inherit (the inner IPv6 packet\'s)')
-    .option('--srcport <min-max>', 'UDP source port range, chosen per inner flow (default: ip_local_port_range)')
+    .option('--srcport <min-max>', 'UDP source port range, chosen per inner flow; the max is exclusive, as the kernel\'s (default: ip_local_port_range)')
+    .option('--udpcsum', 'IPv4: send outer UDP checksums (the default, as the kernel)')
+    .option('--no-udpcsum', 'IPv4: send no outer UDP checksum (0); trains then leave without UDP GSO')
+    .option('--udp6zerocsumtx', 'IPv6: send no outer UDP checksum (0); trains then leave without UDP GSO')
+    .option('--udp6zerocsumrx', 'IPv6: accept datagrams without UDP checksum (else the kernel drops them as checksum errors)')
+    .option('--outer-ids <unique|overlap>', 'outer IPv4 IDs with DF clear: unique (default, as the kernel: such TCP trains leave datagram by datagram) or overlap (one UDP GSO send per train: faster, IDs of consecutive trains overlap)')
     .option('--proxy', 'answer ARP and IPv6 neighbour solicitations from the neighbour table (vxlan-tap neigh)')
     .option('--l2miss', 'report unicast destinations with no FDB entry and no default entry (vxlan-tap monitor)')
     .option('--l3miss', 'report proxied addresses with no neighbour entry (vxlan-tap monitor)')
@@ -127,10 +136,10 @@ export function addRunCommand(program: Command): void {
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
     .option('--offload <on|off|no-coalesce>', 'TAP offloads: 64 KB TCP super-frames segmented here, received segments merged (no-coalesce: not merged); default on')
     .option('--busy-poll <us>', 'after a batch, keep polling the TAP and the socket this many microseconds before sleeping: lower latency for a core (0: off, the default; needs --io native)')
-    .option('--config <file>', 'JSON file with the underlay settings and one entry per VNI (see README); SIGHUP re-reads it')
+    .option('--config <file>', 'JSON file with the underlay settings and one entry per VNI (docs/topologies.md; one per topology in examples/); SIGHUP re-reads it')
     .option('--stats-interval <seconds>', 'log counters, heap size and GC count this often (0: never)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
-    .option('--log-format <format>', 'json (pino lines) or pretty', 'json');
+    .option('--log-format <json|pretty>', 'json (pino lines) or pretty', 'json');
   addMembershipOptions(run)
     .action(async (raw: RunOptions) => {
       // commander sets learning: true for --no-learning's default; only an explicit flag counts.

@@ -16,7 +16,7 @@ export interface Cidr extends IpAddress {
   prefixLength: number;
 }
 
-function parseInteger(option: string, text: string, min: number, max: number): number {
+export function parseInteger(option: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text)) throw new ConfigError(`${option} must be a whole number from ${min} to ${max}, not "${text}"`);
   const n = Number(text);
   if (n < min || n > max) throw new ConfigError(`${option} must be from ${min} to ${max}, not ${text}`);
@@ -75,10 +75,14 @@ export function parseMulticastIp(option: string, text: string): IpAddress {
   return ip;
 }
 
-/** A unicast address: iproute2 refuses a multicast `remote` ("invalid remote address"). */
+/**
+ * A unicast address a host can have: iproute2 refuses a multicast `remote` ("invalid
+ * remote address"), and an unspecified, loopback or broadcast one is no other VTEP.
+ */
 export function parseUnicastIp(option: string, text: string, instead: string): IpAddress {
   const ip = parseIp(option, text);
   if (isMulticastAddress(addressBytes(ip.address))) throw new ConfigError(`${option} must be a unicast address, not ${text} (a multicast group is ${instead})`);
+  if (['unspecified', 'loopback', 'broadcast'].includes(ipaddr.parse(ip.address).range())) throw new ConfigError(`${option} must be a usable unicast address, not ${text}`);
   return ip;
 }
 
@@ -183,6 +187,11 @@ export function parseFlowLabel(text: string, option = '--flowlabel'): number | '
 export function parseAcceptFrom(text: string, option = '--accept-from'): 'any' | 'peers' {
   if (text === 'any' || text === 'peers') return text;
   throw new ConfigError(`${option} must be any or peers, not "${text}"`);
+}
+
+export function parseOuterIds(text: string, option = '--outer-ids'): 'unique' | 'overlap' {
+  if (text === 'unique' || text === 'overlap') return text;
+  throw new ConfigError(`${option} must be unique or overlap, not "${text}"`);
 }
 
 export function parseOffload(text: string, option = '--offload'): 'on' | 'off' | 'no-coalesce' {

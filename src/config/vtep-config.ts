@@ -19,6 +19,7 @@ import {
   parseLogLevel,
   parseMtu,
   parseMulticastIp,
+  parseOuterIds,
   parseOffload,
   parseHostPort,
   parseMaxAddress,
@@ -60,6 +61,18 @@ export interface UnderlayConfig {
   offload: 'on' | 'off' | 'no-coalesce';
   /** After a batch, keep polling the TAPs and the socket this many µs before sleeping; 0 never. */
   busyPollUs: number;
+  /**
+   * Outer IPv4 IDs with DF clear: 'unique' (as the kernel's vxlan; trains leave datagram
+   * by datagram) or 'overlap' (one UDP GSO send per train: faster, but the kernel numbers
+   * each train's IDs from one base, so consecutive trains' IDs overlap). Absent: unique.
+   */
+  outerIds?: 'unique' | 'overlap';
+  /** IPv4: outer UDP checksums sent (the kernel's udpcsum, on by default). Absent: true. */
+  udpChecksum?: boolean;
+  /** IPv6: sent without outer UDP checksum (udp6zerocsumtx). Absent: false. */
+  udp6ZeroChecksumTx?: boolean;
+  /** IPv6: datagrams without UDP checksum accepted (udp6zerocsumrx). Absent: false. */
+  udp6ZeroChecksumRx?: boolean;
   /** Whose datagrams are decapsulated: anyone's (the kernel's way) or known VTEPs' only. */
   acceptFrom: 'any' | 'peers';
   /** TAPs outlive the process, and learned state is saved at stop and restored at start. */
@@ -155,6 +168,10 @@ export interface RawUnderlay {
   busyPoll?: string;
   acceptFrom?: string;
   flowlabel?: string;
+  outerIds?: string;
+  udpcsum?: boolean;
+  udp6zerocsumtx?: boolean;
+  udp6zerocsumrx?: boolean;
   persist?: boolean;
   logLevel?: string;
   statsInterval?: string;
@@ -180,7 +197,7 @@ export const optionNamer: Namer = (setting) => `--${setting.replace(/[A-Z]/g, (c
 // node:dgram sends every datagram from the bound port with the socket's TTL and TOS,
 // cannot bind to a device or join a group on one, and delivers only through its own
 // callbacks (nothing to busy-poll).
-const NATIVE_ONLY = ['ttl', 'tos', 'df', 'srcport', 'flowlabel', 'dev', 'busyPoll'] as const;
+const NATIVE_ONLY = ['ttl', 'tos', 'df', 'srcport', 'flowlabel', 'dev', 'busyPoll', 'outerIds', 'udpcsum', 'udp6zerocsumtx', 'udp6zerocsumrx'] as const;
 
 /** Names a setting of the i-th VNI (options and file fields name them differently). */
 export type SegmentNamer = (index: number, setting: string) => string;
@@ -224,6 +241,10 @@ export function buildUnderlay(
     io,
     offload: raw.offload === undefined ? 'on' : parseOffload(raw.offload, name('offload')),
     busyPollUs: raw.busyPoll === undefined ? 0 : parseBusyPoll(raw.busyPoll, name('busyPoll')),
+    ...(raw.outerIds === undefined ? {} : { outerIds: parseOuterIds(raw.outerIds, name('outerIds')) }),
+    ...(raw.udpcsum === undefined ? {} : { udpChecksum: raw.udpcsum }),
+    ...(raw.udp6zerocsumtx === undefined ? {} : { udp6ZeroChecksumTx: raw.udp6zerocsumtx }),
+    ...(raw.udp6zerocsumrx === undefined ? {} : { udp6ZeroChecksumRx: raw.udp6zerocsumrx }),
     acceptFrom: raw.acceptFrom === undefined ? 'any' : parseAcceptFrom(raw.acceptFrom, name('acceptFrom')),
     persist: raw.persist ?? false,
     outer: {

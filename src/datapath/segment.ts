@@ -111,7 +111,8 @@ export class Segment implements SegmentTables {
     const fdb = new Fdb({ learnedPort: underlay.port, ageingMs: config.ageingSeconds * 1000, maxAddress: config.maxAddress });
     const { learning, proxy, l2miss, l3miss } = config;
     const { acceptFrom, outer } = underlay;
-    this.engine = new Engine({ vni, ownMac: tap.mac, learning, proxy, l2miss, l3miss, outer, sourcePorts, acceptFrom }, fdb, new NeighTable(), report);
+    const ownAddresses = config.addresses.map((a) => a.address);
+    this.engine = new Engine({ vni, ownMac: tap.mac, learning, proxy, l2miss, l3miss, ownAddresses, outer, sourcePorts, acceptFrom }, fdb, new NeighTable(), report);
     for (const problem of this.applyConfigured(config)) vniLog.warn(problem);
   }
 

@@ -1,8 +1,9 @@
 // The transmit direction of one VNI, in the order a frame goes:
 //   TAP read (a batch of frames, or trains cut from TCP super-frames, into the region)
 //   -> engine.encap (one decision per frame or train; VXLAN headers written in place)
-//   -> underlay send (one call per batch; what it refused is said, rate-limited)
-//   and the proxy's answers back to the TAP.
+//   -> underlay send (one call per batch; what it refused is said, rate-limited, and a
+//      path MTU it refused a datagram for goes to the engine)
+//   and the proxy's answers, and the "too big" answers, back to the TAP.
 // Nothing is copied: the region the TAP reader fills is the one the underlay sends from.
 import { DatagramBatch, FrameBatch } from '../engine/batch.js';
 import type { DatagramSink } from '../engine/engine.js';
@@ -28,9 +29,20 @@ class UnderlaySends implements DatagramSink {
 
   send(): void {
     if (this.listed.count === 0) return;
-    const refused = this.underlay.send(this.buf, this.listed);
-    this.listed.reset();
-    if (refused > 0) this.segment.limited.write('warn', 'send', { refused }, 'the underlay refused datagrams');
+    const listed = this.listed;
+    const refused = this.underlay.send(this.buf, listed);
+    if (refused > 0) {
+      let tooBig = 0;
+      for (let i = 0; i < listed.count; i++) {
+        const mtu = listed.field(i, 'pathMtu');
+        if (mtu === 0) continue;
+        this.segment.engine.learnPathMtu(listed.remotes[i]!.address, mtu);
+        tooBig++;
+      }
+      if (tooBig === 0) this.segment.limited.write('warn', 'send', { refused }, 'the underlay refused datagrams');
+      else this.segment.limited.write('info', 'path-mtu', { refused }, 'datagrams too big for the path MTU: their senders are told from now on');
+    }
+    listed.reset();
   }
 }
 

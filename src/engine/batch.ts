@@ -21,12 +21,14 @@ export interface DatagramLayout {
   readonly ttl: number;
   /** Outer TOS / traffic class, ECN bits included. */
   readonly tos: number;
-  /** Send: 1 sets DF (IPv4 underlay). */
+  /** Send: 1 sets DF (IPv4 underlay); over IPv6, the datagram is refused rather than fragmented. */
   readonly df: number;
   /** Receive: 1 when the datagram was sent to a multicast group. */
   readonly toGroup: number;
   /** Send: the outer IPv6 flow label (20 bits). */
   readonly flowLabel: number;
+  /** Send, written by the underlay: the path MTU to the remote when the entry was refused as too big for it (else 0). */
+  readonly pathMtu: number;
   /** Four words: the remote's 16-byte address (IPv4 mapped). */
   readonly address: number;
 }
@@ -100,7 +102,7 @@ export class DatagramBatch {
     return this.words[i * this.d.stride + this.d.toGroup] === 1;
   }
 
-  /** Any other word of entry i (the outer fields the engine chose: port, srcPort, ttl, df). */
+  /** Any other word of entry i (the outer fields the engine chose: port, srcPort, ttl, df; the pathMtu the underlay wrote). */
   field(i: number, name: Exclude<keyof DatagramLayout, 'stride' | 'address'>): number {
     return this.words[i * this.d.stride + this.d[name]]!;
   }
@@ -126,6 +128,7 @@ export class DatagramBatch {
     w[at + d.tos] = tos;
     w[at + d.df] = df;
     w[at + d.flowLabel] = flowLabel;
+    w[at + d.pathMtu] = 0;
     this.bytes.set(remote.bytes, (at + d.address) * 4);
     this.remotes[i] = remote;
   }

@@ -19,6 +19,7 @@ export const RX_DROP_REASONS = [
 export const TX_DROP_REASONS = [
   'noTarget', // no FDB entry and no default destination (or only unspecified remotes)
   'proxyConsumed', // ARP or Neighbour Solicitation taken by the proxy, never tunnelled
+  'pathMtu', // larger than the path MTU to its remote(s), with DF: answered with ICMP where it can be
 ] as const;
 
 export type RxDropReason = (typeof RX_DROP_REASONS)[number];
@@ -26,7 +27,7 @@ export type TxDropReason = (typeof TX_DROP_REASONS)[number];
 export type DropReason = RxDropReason | TxDropReason;
 
 // They add up: rxDatagrams = rxPackets + every rx drop reason;
-// txFrames = txEncapsulated + noTarget + proxyConsumed.
+// txFrames = txEncapsulated + noTarget + proxyConsumed + pathMtu.
 export class Counters {
   /** Datagrams this VNI was handed. */
   rxDatagrams = 0;
@@ -51,8 +52,13 @@ export class Counters {
   /** Copies sent (one per remote). */
   txPackets = 0;
   txBytes = 0;
-  /** Frames with no target, and copies for unspecified (0.0.0.0) remotes. */
+  /** Frames with no target, and copies for unspecified (0.0.0.0) remotes or too big for their path. */
   txDropped = 0;
+  /**
+   * ICMP "fragmentation needed" / ICMPv6 "packet too big" written into the TAP for frames
+   * too big for a remote's path MTU (as the kernel's skb_tunnel_check_pmtu).
+   */
+  pathMtuAnswered = 0;
   readonly drops: Record<DropReason, number> = Object.fromEntries(
     [...RX_DROP_REASONS, ...TX_DROP_REASONS].map((r) => [r, 0]),
   ) as Record<DropReason, number>;

@@ -16,8 +16,10 @@ import {
 } from '../wire/vxlan.js';
 import { ETH_DST, ETH_HEADER_LEN, ETH_SRC } from '../wire/ethernet.js';
 import { formatMac, isMulticastMac, isZeroMac, macHigh, macLow } from '../wire/mac.js';
+import { addressBytes, formatAddress } from '../wire/address.js';
 import { NeighTable } from './neigh.js';
 import { Proxy, isProxied } from './proxy.js';
+import { outerOverhead, PathMtus, TooBigAnswer } from './path-mtu.js';
 import {
   ECN_CE,
   decapCe,
@@ -40,7 +42,10 @@ export interface OuterHeaderConfig {
   /** A fixed TOS or 'inherit' (the inner DS field); ECN bits always follow the inner. */
   tos: number | 'inherit';
   df: 'unset' | 'set' | 'inherit';
-  /** UDP source ports, chosen per inner flow from this range. */
+  /**
+   * UDP source ports, chosen per inner flow from [srcPortMin, srcPortMax): the max is
+   * exclusive, as the kernel's srcport (equal to the min: that one port).
+   */
   srcPortMin: number;
   srcPortMax: number;
   /** Outer IPv6 flow label: a fixed one (0 by default, as the kernel) or 'inherit' (the inner IPv6 packet's). */
@@ -67,8 +72,10 @@ export interface EngineConfig {
   proxy?: boolean;
   /** Report unicast destinations with no FDB entry and no default entry. */
   l2miss?: boolean;
-  /** Report proxied addresses with no neighbour entry. */
+  /** Report proxied addresses with no neighbour entry (not the TAP's own: ownAddresses). */
   l3miss?: boolean;
+  /** The TAP's own addresses: a request for one of them is the host's own, never an l3miss. */
+  ownAddresses?: readonly string[];
   /**
    * The UDP source ports the underlay can send from (its bound sockets); each inner flow
    * gets one by its hash. Default: every port of the outer srcport range.
@@ -107,6 +114,10 @@ export class Engine {
   private readonly ownLow: number;
   private readonly proxy: Proxy;
   private readonly sourcePorts: readonly number[];
+  private readonly ownAddresses: ReadonlySet<string>;
+  /** Each remote's path MTU, where the underlay refused a datagram as too big for it. */
+  readonly pathMtus = new PathMtus();
+  private readonly tooBig = new TooBigAnswer();
 
   constructor(
     private readonly config: EngineConfig,
@@ -119,7 +130,8 @@ export class Engine {
     this.ownLow = macLow(config.ownMac, 0);
     this.proxy = new Proxy(neighbours);
     const { srcPortMin, srcPortMax } = config.outer;
-    this.sourcePorts = config.sourcePorts ?? Array.from({ length: srcPortMax - srcPortMin + 1 }, (_, i) => srcPortMin + i);
+    this.sourcePorts = config.sourcePorts ?? Array.from({ length: Math.max(1, srcPortMax - srcPortMin) }, (_, i) => srcPortMin + i);
+    this.ownAddresses = new Set((config.ownAddresses ?? []).map((a) => formatAddress(addressBytes(a), 0)));
   }
 
   /**
@@ -129,7 +141,10 @@ export class Engine {
    * offset+length). Decides where they go from the first frame, writes every VXLAN
    * header and lists the train once per remote in `out`, with the outer header fields
    * for it. A proxied frame is answered instead: the reply is written over it and listed
-   * in `toTap`.
+   * in `toTap`. So is one that no longer fits a remote's path MTU (learnPathMtu), with
+   * DF (over IPv6, whose routers never fragment, whenever the inner packet can be told:
+   * IPv6, or IPv4 with DF): ICMP "fragmentation needed" or "packet too big" toward its
+   * sender, as the kernel's skb_tunnel_check_pmtu; that remote gets no copy.
    */
   encap(buf: Uint8Array, offset: number, length: number, segment: number, out: DatagramSink, toTap: FrameBatch): void {
     const c = this.counters;
@@ -142,7 +157,7 @@ export class Engine {
     if (frames === 1 && this.config.proxy && isProxied(buf, frameOffset, first)) {
       const { replyLength, missed } = this.proxy.answer(buf, frameOffset, first);
       if (replyLength > 0) toTap.push(frameOffset, replyLength);
-      else if (missed !== undefined && this.config.l3miss) this.onEvent({ kind: 'l3miss', ip: missed });
+      else if (missed !== undefined && this.config.l3miss && !this.ownAddresses.has(missed)) this.onEvent({ kind: 'l3miss', ip: missed });
       c.drops.proxyConsumed++;
       return;
     }
@@ -166,7 +181,14 @@ export class Engine {
     const ip = innerIpOffset(buf, frameOffset, first);
     const ds = ip < 0 ? 0 : dsField(buf, ip);
     const tos = ((o.tos === 'inherit' ? ds : o.tos) & ~3) | encapEcn(ds);
-    const df = o.df === 'set' || (o.df === 'inherit' && ip >= 0 && inheritsDf(buf, ip)) ? 1 : 0;
+    const inherits = ip >= 0 && inheritsDf(buf, ip);
+    const df = o.df === 'set' || (o.df === 'inherit' && inherits) ? 1 : 0;
+    const df6 = df === 1 || inherits ? 1 : 0;
+    // The largest datagram of the train, against a remote's path MTU.
+    const datagram = Math.min(segment, length);
+    const now = this.pathMtus.size > 0 ? Date.now() : 0;
+    let tooBigMtu = 0;
+    let tooBigFamily: 4 | 6 = 4;
     const srcPort = this.sourcePorts[portFromHash(flowHash(buf, frameOffset, first, flowIpOffset(buf, frameOffset, first)), 0, this.sourcePorts.length - 1)]!;
     // An inherited TTL of 0 falls back to the default, as the kernel's route hop limit.
     const inheritedTtl = (ip < 0 ? 0 : hopLimit(buf, ip)) || DEFAULT_TTL;
@@ -181,6 +203,16 @@ export class Engine {
         c.txDropped += frames;
         continue;
       }
+      const remoteDf = remote.family === 6 ? df6 : df;
+      if (now > 0 && remoteDf === 1) {
+        const pathMtu = this.pathMtus.get(remote.address, now);
+        if (pathMtu > 0 && datagram + outerOverhead(remote.family) > pathMtu) {
+          c.txDropped += frames;
+          tooBigMtu = pathMtu;
+          tooBigFamily = remote.family;
+          continue;
+        }
+      }
       const vni = remote.vni ?? this.config.vni;
       if (vni !== written) {
         // Listed copies still point at the headers about to change: send them first.
@@ -189,13 +221,28 @@ export class Engine {
         written = vni;
       }
       const ttl = o.ttl === 'auto' ? (remote.multicast ? 1 : DEFAULT_TTL) : o.ttl === 'inherit' ? inheritedTtl : o.ttl;
-      out.listed.push(offset, length, segment, remote, srcPort, ttl, tos, df, label);
+      out.listed.push(offset, length, segment, remote, srcPort, ttl, tos, remoteDf, label);
       sent++;
       c.txPackets += frames;
       c.txBytes += frameBytes;
     }
     if (sent > 0) c.txEncapsulated += frames;
+    else if (tooBigMtu > 0) c.drops.pathMtu += frames;
     else c.drops.noTarget += frames;
+    if (tooBigMtu > 0 && ip >= 0) {
+      // The copies listed still point at the frame the answer is written over.
+      if (sent > 0) out.send();
+      const reply = this.tooBig.write(buf, frameOffset, first, ip, tooBigMtu, tooBigFamily);
+      if (reply > 0 && toTap.push(frameOffset, reply)) c.pathMtuAnswered++;
+    }
+  }
+
+  /**
+   * The underlay refused a datagram to `address` as larger than the path MTU `mtu` (its
+   * route's, lowered by a router's ICMP): what does not fit it is answered from now on.
+   */
+  learnPathMtu(address: string, mtu: number): void {
+    this.pathMtus.learn(address, mtu);
   }
 
   /**

@@ -35,7 +35,7 @@ const ND_HOP_LIMIT = 255;
 export interface ProxyOutcome {
   /** Length of the reply written over the request (0: none). */
   replyLength: number;
-  /** The address nobody is listed for (an l3miss), or undefined. */
+  /** The address nobody is listed for (an l3miss), or undefined; never for the host's own probes. */
   missed: string | undefined;
 }
 
@@ -95,7 +95,9 @@ export class Proxy {
     this.address.set(buf.subarray(target, target + IPV4_LEN), 12);
     const neighbour = this.neighbours.lookup(this.address, 0);
     if (neighbour === undefined) {
-      this.outcome.missed = formatAddress(this.address, 0);
+      // A probe from 0.0.0.0 (RFC 5227) is the host checking its own address: no miss.
+      const spa = arp.senderProtocolOffset;
+      if ((buf[spa]! | buf[spa + 1]! | buf[spa + 2]! | buf[spa + 3]!) !== 0) this.outcome.missed = formatAddress(this.address, 0);
       return;
     }
     // The reply goes back to the asker: its MAC and IP become the target.
@@ -123,7 +125,8 @@ export class Proxy {
     this.address.set(buf.subarray(target, target + ADDRESS_LEN));
     const neighbour = this.neighbours.lookup(this.address, 0);
     if (neighbour === undefined) {
-      this.outcome.missed = formatAddress(this.address, 0);
+      // Duplicate address detection (from ::) is the host checking its own address: no miss.
+      if (!ip.sourceIsUnspecified) this.outcome.missed = formatAddress(this.address, 0);
       return;
     }
     // The solicitation's source link-layer address option, which the kernel prefers.

@@ -16,7 +16,7 @@ export interface RegionLayout {
   readonly groSlotBytes: number;
 }
 
-const DATAGRAM_KEYS = ['stride', 'offset', 'length', 'segment', 'port', 'srcPort', 'ttl', 'tos', 'df', 'toGroup', 'flowLabel', 'address'] as const satisfies readonly (keyof DatagramLayout)[];
+const DATAGRAM_KEYS = ['stride', 'offset', 'length', 'segment', 'port', 'srcPort', 'ttl', 'tos', 'df', 'toGroup', 'flowLabel', 'pathMtu', 'address'] as const satisfies readonly (keyof DatagramLayout)[];
 const FRAME_KEYS = ['stride', 'offset', 'length', 'checksum'] as const satisfies readonly (keyof FrameLayout)[];
 const CHECKSUM_KEYS = ['none', 'verified', 'completed', 'bad'] as const satisfies readonly (keyof InnerChecksumVerdicts)[];
 const REGION_KEYS = ['headroom', 'alignment', 'groSlotBytes'] as const satisfies readonly (keyof RegionLayout)[];

@@ -2,7 +2,8 @@
 // straight into a packet region. Sending: kernel UDP sockets on ports spread over the
 // source port range (the engine picks one per inner flow), TTL and TOS per send, DF per
 // socket, and with offloads a train of segments in one sendmsg with UDP_SEGMENT (GSO):
-// the kernel cuts it and fills every outer header and checksum. With offloads the
+// the kernel cuts it and fills every outer header and checksum (an IPv4 train with DF
+// clear goes datagram by datagram unless --outer-ids overlap: see TransportOptions.outerIds). With offloads the
 // receiving socket also takes UDP GRO trains: what the kernel coalesced arrives in one
 // recvmsg with its segment size. One native call per batch each way.
 import { RuntimeError } from '../config/errors.js';
@@ -33,7 +34,8 @@ export class NativeTransport implements UnderlayTransport {
   async open(onReceive: ReceiveHandler, onError: (code: string) => void = () => {}): Promise<void> {
     const native = loadNative();
     const { family, port, local, device, groups, offload, srcPortMin, srcPortMax, busyPollUs, inheritedFd } = this.options;
-    const underlay = { family, port, local: local ?? '', device: device ?? '', groups, busyPollUs, fd: inheritedFd };
+    const { udpChecksum = true, udp6ZeroChecksumTx = false, udp6ZeroChecksumRx = false } = this.options;
+    const underlay = { family, port, local: local ?? '', device: device ?? '', groups, busyPollUs, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx, fd: inheritedFd };
     const { alignment } = PACKET_LAYOUT;
     // A GRO train is at most 64 KB: every receive slot must hold one, or the rest is lost.
     const slotSize = offload ? native.layout.region.groSlotBytes : Math.ceil(MAX_UDP_PAYLOAD / alignment) * alignment;
@@ -54,7 +56,9 @@ export class NativeTransport implements UnderlayTransport {
     }
     try {
       const onGsoOff = (reason: string): void => this.log.warn({ reason }, 'UDP GSO refused: sending one datagram per message from now on');
-      this.sender = new native.UdpSender(this.receiver, srcPortMin, srcPortMax, offload, onGsoOff);
+      // The kernel's srcport MIN MAX: flows spread over [MIN, MAX).
+      const lastPort = srcPortMax > srcPortMin ? srcPortMax - 1 : srcPortMax;
+      this.sender = new native.UdpSender(this.receiver, srcPortMin, lastPort, offload, onGsoOff, this.options.outerIds !== 'overlap');
     } catch (err) {
       this.receiver.close();
       const e = err as NativeError;

@@ -55,6 +55,8 @@ export interface NativeAddon {
   writeFrames(fd: number, bytes: Uint8Array, frames: Int32Array, count: number): number;
   /** TUNSETPERSIST: the TAP outlives its last fd. */
   setPersist(fd: number, on: boolean): void;
+  /** A device as it is (rtnetlink, no privilege needed); null when there is none of that name. */
+  linkInfo(name: string): LinkInfo | null;
   /** writeFrames for an offload TAP: a virtio_net_hdr before each frame, same-flow TCP segments merged if `coalesce`. */
   writeFramesOffload(fd: number, bytes: Uint8Array, frames: Int32Array, count: number, coalesce: boolean): number;
   /** Reads a plain TAP: one frame per datagram entry. */
@@ -74,9 +76,24 @@ export interface NativeAddon {
   setBusyPoll(us: number): void;
   /**
    * UDP sockets on up to 32 ports of [srcPortMin, srcPortMax], with the underlay options
-   * `receiver` was made with; onGsoOff is told once why GSO stopped.
+   * `receiver` was made with; onGsoOff is told once why GSO stopped. With `uniqueIds`, an
+   * IPv4 train with DF clear leaves datagram by datagram, each with an outer ID of its own.
    */
-  UdpSender: new (receiver: UdpReceiver, srcPortMin: number, srcPortMax: number, gso: boolean, onGsoOff: (reason: string) => void) => UdpSender;
+  UdpSender: new (receiver: UdpReceiver, srcPortMin: number, srcPortMax: number, gso: boolean, onGsoOff: (reason: string) => void, uniqueIds: boolean) => UdpSender;
+}
+
+/** What linkInfo reads of a device. */
+export interface LinkInfo {
+  index: number;
+  mtu: number;
+  up: boolean;
+  /** The index of the bridge (or other master) it is a port of; 0 for none. */
+  master: number;
+  /** The rtnetlink kind: 'tun' for a TUN/TAP device, 'bridge', ...; '' for none. */
+  kind: string;
+  /** For kind 'tun': its type, TUNSETPERSIST, and its TUNSETOWNER/TUNSETGROUP (-1: none). */
+  tun?: { tap: boolean; persist: boolean; owner: number; group: number };
+  addresses: { address: string; prefixLength: number }[];
 }
 
 /** Underlay settings shared by the UDP receiver and sender; '' means none. */
@@ -88,6 +105,12 @@ export interface UnderlayOptions {
   groups: string[];
   /** SO_BUSY_POLL for the receiving socket, in µs (0: none). */
   busyPollUs: number;
+  /** IPv4: outer UDP checksums sent (udpcsum; false: SO_NO_CHECK, and no GSO). */
+  udpChecksum: boolean;
+  /** IPv6: datagrams sent without UDP checksum (udp6zerocsumtx: UDP_NO_CHECK6_TX, and no GSO). */
+  udp6ZeroChecksumTx: boolean;
+  /** IPv6: datagrams without UDP checksum accepted (udp6zerocsumrx: UDP_NO_CHECK6_RX). */
+  udp6ZeroChecksumRx: boolean;
   /** A bound UDP socket handed over by a predecessor: the receiver uses it as it is. */
   fd?: number;
 }

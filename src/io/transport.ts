@@ -9,11 +9,26 @@ export interface TransportOptions {
   device?: string;
   /** Multicast groups to join for flooded traffic (one per VNI that uses one). */
   groups: string[];
-  /** The source port range: the native underlay binds sockets on ports spread over it. */
+  /**
+   * The source port range: the native underlay binds sockets on ports spread over it. As
+   * the kernel's srcport, the max is exclusive (unless it equals the min: that one port).
+   */
   srcPortMin: number;
   srcPortMax: number;
   /** UDP GSO on send and GRO on receive (--offload on or no-coalesce). */
   offload: boolean;
+  /**
+   * Outer IPv4 IDs with DF clear: 'unique' (as the kernel's vxlan: such trains leave
+   * datagram by datagram) or 'overlap' (one GSO send per train, whose IDs the kernel
+   * numbers from one base, so consecutive trains' IDs overlap). Default unique.
+   */
+  outerIds?: 'unique' | 'overlap';
+  /** IPv4: send outer UDP checksums (default true, as the kernel's udpcsum). */
+  udpChecksum?: boolean;
+  /** IPv6: send without outer UDP checksum (udp6zerocsumtx). */
+  udp6ZeroChecksumTx?: boolean;
+  /** IPv6: accept datagrams without UDP checksum (udp6zerocsumrx). */
+  udp6ZeroChecksumRx?: boolean;
   /** Busy polling after each batch, in µs (0: sleep at once). */
   busyPollUs: number;
   /** The bound receiving socket a predecessor handed over, used instead of binding a new one. */

@@ -71,6 +71,11 @@ export class Ipv6Packet extends IpHeaderView {
     this.setU8(HOP_LIMIT, value);
   }
 
+  /** The source is :: (duplicate address detection). */
+  get sourceIsUnspecified(): boolean {
+    return this.zero(SOURCE, IPV6_ADDRESS_LEN);
+  }
+
   /** The destination is ::1. */
   get destinationIsLoopback(): boolean {
     return this.zero(DESTINATION, 15) && this.u8(DESTINATION + 15) === 1;

@@ -1,9 +1,9 @@
 // ICMPv6 Neighbour Solicitation and Advertisement (RFC 4861 4.3, 4.4) and their link-layer
 // address options.
 import type { Ipv6Packet } from './ipv6.js';
-import { finishChecksum, onesSum, WireView } from './view.js';
+import { IcmpHeader } from './icmp.js';
 
-export const PROTO_ICMPV6 = 58;
+export { PROTO_ICMPV6 } from './icmp.js';
 export const ND_SOLICIT = 135;
 export const ND_ADVERT = 136;
 /** Type, code, checksum, flags and the target address. */
@@ -13,9 +13,6 @@ export const ND_OPT_TARGET_LLADDR = 2;
 /** A link-layer address option for Ethernet: type, length (in 8-byte units), the MAC. */
 export const ND_LLADDR_OPTION_LEN = 8;
 
-const TYPE = 0;
-const CODE = 1;
-const CHECKSUM = 2;
 const FLAGS = 4;
 const TARGET = 8;
 
@@ -23,33 +20,9 @@ const FLAG_ROUTER = 0x80;
 const FLAG_SOLICITED = 0x40;
 const FLAG_OVERRIDE = 0x20;
 
-export class NeighbourMessage extends WireView {
+export class NeighbourMessage extends IcmpHeader {
   protected checkLength(): boolean {
     return this.length >= ND_MESSAGE_LEN;
-  }
-
-  get type(): number {
-    return this.u8(TYPE);
-  }
-
-  set type(value: number) {
-    this.setU8(TYPE, value);
-  }
-
-  get code(): number {
-    return this.u8(CODE);
-  }
-
-  set code(value: number) {
-    this.setU8(CODE, value);
-  }
-
-  get checksum(): number {
-    return this.u16(CHECKSUM);
-  }
-
-  set checksum(value: number) {
-    this.setU16(CHECKSUM, value);
   }
 
   get router(): boolean {
@@ -113,8 +86,7 @@ export class NeighbourMessage extends WireView {
 
   /** The ICMPv6 checksum of the `length` wrapped bytes under the header `ip`. */
   computeChecksum(ip: Ipv6Packet): number {
-    const sum = ip.pseudoHeaderSum(this.length, PROTO_ICMPV6) + onesSum(this.buf, this.start, this.start + this.length) - this.checksum;
-    return finishChecksum(sum);
+    return this.computeChecksumV6(ip);
   }
 
   fillChecksum(ip: Ipv6Packet): void {

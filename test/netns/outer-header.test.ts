@@ -1,6 +1,7 @@
 // The outer IP/UDP header on the wire (native I/O), read by tcpdump at a kernel VTEP:
 // --ttl, --tos (with ECN copied from the inner packet), --df, --srcport with the source
-// port taken from the inner flow, and a valid outer UDP checksum.
+// port taken from the inner flow (the max exclusive, as the kernel's), and a valid outer
+// UDP checksum, or none with --no-udpcsum.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, type VtepProcess } from '../../lab/lab.js';
 import { capture, isRoot, ping } from './helpers.js';
@@ -11,6 +12,8 @@ interface OuterHeader {
   df: boolean;
   srcPort: number;
   checksumOk: boolean;
+  /** Sent without UDP checksum (0). */
+  noChecksum: boolean;
   /** tcpdump's decode of the inner packet. */
   inner: string;
 }
@@ -27,9 +30,9 @@ function parseOuter(lines: string[]): OuterHeader[] {
   }
   return blocks.flatMap(([outer = '', udpLine = '', ...inner]) => {
     const ip = /IP \(tos (0x[0-9a-f]+)(?:,ECT\(\d\)|,CE)?, ttl (\d+), .*flags \[([^\]]*)\], proto UDP/.exec(outer);
-    const udp = /198\.51\.100\.2\.(\d+) > 198\.51\.100\.1\.4789: \[(udp sum ok|bad udp cksum[^\]]*)\]/.exec(udpLine);
+    const udp = /198\.51\.100\.2\.(\d+) > 198\.51\.100\.1\.4789: \[(udp sum ok|no cksum|bad udp cksum[^\]]*)\]/.exec(udpLine);
     if (!ip || !udp) return [];
-    return [{ tos: parseInt(ip[1]!, 16), ttl: Number(ip[2]), df: ip[3] === 'DF', srcPort: Number(udp[1]), checksumOk: udp[2] === 'udp sum ok', inner: inner.join('\n') }];
+    return [{ tos: parseInt(ip[1]!, 16), ttl: Number(ip[2]), df: ip[3] === 'DF', srcPort: Number(udp[1]), checksumOk: udp[2] === 'udp sum ok', noChecksum: udp[2] === 'no cksum', inner: inner.join('\n') }];
   });
 }
 
@@ -83,6 +86,22 @@ describe.skipIf(!isRoot)('outer header fields on the wire', () => {
     const ports = new Set(flows.map((h) => h.srcPort));
     expect(ports.size).toBeGreaterThanOrEqual(8);
     for (const port of ports) expect(port >= 40000 && port <= 40999).toBe(true);
+  });
+
+  it('--srcport 40000-40004 spreads flows over 40000 to 40003, never 40004, as the kernel', async () => {
+    await startVtep('--srcport', '40000-40004');
+    const sendFlows = `let n=0;const go=()=>{if(n===200)return;const c=require('dgram').createSocket('udp4');` +
+      `c.bind(20000+n,()=>c.send('x',9,'192.0.2.1',()=>{c.close();n++;go();}));};go();`;
+    const flows = (await outgoing(() => lab.exec(tapHost, process.execPath, '-e', sendFlows))).filter((h) => /192\.0\.2\.1\.9: /.test(h.inner));
+    expect(flows.length).toBeGreaterThan(50);
+    expect([...new Set(flows.map((h) => h.srcPort))].sort()).toEqual([40000, 40001, 40002, 40003]);
+  });
+
+  it('--no-udpcsum sends no outer checksum (0), which the kernel takes', async () => {
+    await startVtep('--no-udpcsum');
+    const headers = echoRequests(await outgoing(() => expect(ping(lab, tapHost, '192.0.2.1', 3)).toBe(3)));
+    expect(headers).toHaveLength(3);
+    for (const h of headers) expect(h).toMatchObject({ noChecksum: true, checksumOk: false });
   });
 
   it('inherits TTL, DS field and DF from the inner packet; ECN follows RFC 6040', async () => {

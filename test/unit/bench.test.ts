@@ -292,22 +292,22 @@ describe('results file names', () => {
 });
 
 describe('the setups', () => {
-  it('are the eleven the README lists, one of them the baseline and one the floor', () => {
+  it('are the twelve the README lists, one of them the baseline and one the floor', () => {
     const setups = benchSetups();
-    expect(setups).toHaveLength(11);
+    expect(setups).toHaveLength(12);
     expect(setups.filter((setup) => setup.baseline).map((setup) => setup.label)).toEqual([KERNEL]);
     expect(setups.filter((setup) => setup.floor).map((setup) => setup.label)).toEqual([FLOOR]);
     expect(setups.find((setup) => setup.label === FLOOR)!.ends).toEqual(['floor', 'kernel']);
     expect(setups.find((setup) => setup.label.startsWith('OVS'))!.ends).toEqual(['ovs', 'kernel']);
-    expect(new Set(setups.map((setup) => setup.label)).size).toBe(11);
+    expect(new Set(setups.map((setup) => setup.label)).size).toBe(12);
   });
 
-  it('pass --busy-poll 50 in one row, which needs the option from the built CLI', () => {
+  it('pass --outer-ids overlap and --busy-poll 50 in one row each, which need the option from the built CLI', () => {
     const needing = benchSetups().filter((setup) => setup.needsOption !== undefined);
-    expect(needing).toHaveLength(1);
-    expect(needing[0]!.needsOption).toBe('--busy-poll');
-    expect(needing[0]!.vtepArgs).toEqual(['--io', 'native', '--offload', 'on', '--busy-poll', '50']);
-    expect(needing[0]!.label).toBe('vxlan-tap <-> vxlan-tap --io native --offload on --busy-poll 50');
+    expect(needing.map((setup) => [setup.needsOption, setup.label, setup.vtepArgs])).toEqual([
+      ['--outer-ids', 'vxlan-tap <-> kernel vxlan --offload on --outer-ids overlap', ['--offload', 'on', '--outer-ids', 'overlap']],
+      ['--busy-poll', 'vxlan-tap <-> vxlan-tap --io native --offload on --busy-poll 50', ['--io', 'native', '--offload', 'on', '--busy-poll', '50']],
+    ]);
   });
 
   it('give every veth end GRO and checksum offload, but a kernel vxlan end whose peer is the C floor or OVS', () => {

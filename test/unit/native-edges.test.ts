@@ -13,8 +13,8 @@ const native = loadNative();
 const untyped = { ...native, ...loadLabNative() } as unknown as Record<string, (...args: unknown[]) => unknown>;
 const construct = (name: string, args: unknown[]): unknown => new (native as unknown as Record<string, new (...a: unknown[]) => unknown>)[name]!(...args);
 
-const UNDERLAY: UnderlayOptions = { family: 4, local: '127.0.0.1', port: 0, device: '', groups: [], busyPollUs: 0 };
-const UNDERLAY_KEYS = '(the keys are family, local, port, device, groups, busyPollUs, fd?)';
+const UNDERLAY: UnderlayOptions = { family: 4, local: '127.0.0.1', port: 0, device: '', groups: [], busyPollUs: 0, udpChecksum: true, udp6ZeroChecksumTx: false, udp6ZeroChecksumRx: false };
+const UNDERLAY_KEYS = '(the keys are family, local, port, device, groups, busyPollUs, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx, fd?)';
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 const noop = (): void => {};
 
@@ -54,9 +54,9 @@ describe('native arguments', () => {
     ['OffloadReader', [-1, new ArrayBuffer(64), new Uint8Array(8), 16, noop], 'OffloadReader: argument 3 (batch) must be an Int32Array'],
     ['OffloadReader', [-1, new Uint8Array(64), new Int32Array(8), 16, noop], 'OffloadReader: argument 2 (region) must be an ArrayBuffer'],
     ['UdpReceiver', [UNDERLAY, new ArrayBuffer(64), new Int32Array(8), 64, false, 'onBatch'], 'UdpReceiver: argument 6 (onBatch) must be a function'],
-    ['UdpReceiver', [{ ...UNDERLAY, port: '4789' }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings'],
+    ['UdpReceiver', [{ ...UNDERLAY, port: '4789' }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings, the checksum settings booleans'],
     ['UdpSender', [UNDERLAY, 40000, 40001, false, noop], 'UdpSender: argument 1 (receiver) must be a UdpReceiver'],
-    ['UdpReceiver', [{ ...UNDERLAY, groups: [1] }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings'],
+    ['UdpReceiver', [{ ...UNDERLAY, groups: [1] }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], 'underlay options: family, port and busyPollUs must be numbers, local and device strings, groups an array of strings, the checksum settings booleans'],
     ['UdpReceiver', [{ ...UNDERLAY, busyPollUs: undefined }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], `underlay options: missing busyPollUs ${UNDERLAY_KEYS}`],
     ['UdpReceiver', [{ ...UNDERLAY, ttl: 64 }, new ArrayBuffer(64), new Int32Array(8), 64, false, noop], `underlay options: unknown key ttl ${UNDERLAY_KEYS}`],
   ])('new %s(%j) is a TypeError', (name, args, message) => {

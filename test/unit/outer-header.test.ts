@@ -481,8 +481,8 @@ describe('encap: UDP ports', () => {
     }
   });
 
-  it('keeps every source port of 300 flows within a narrow configured range, and uses its ends', () => {
-    const { engine } = engineTo([[PEER_1, 4789]], { srcPortMin: 1000, srcPortMax: 1003 });
+  it('keeps every source port of 300 flows within a narrow configured range, max exclusive as the kernel\'s, and uses its ends', () => {
+    const { engine } = engineTo([[PEER_1, 4789]], { srcPortMin: 1000, srcPortMax: 1004 });
     const ports = new Set<number>();
     for (let i = 0; i < 300; i++) {
       const { sent } = encapOne(engine, ipv4Frame({ srcPort: 2000 + i }));

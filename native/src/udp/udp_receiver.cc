@@ -65,6 +65,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
       fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
       fcntl(fd_, F_SETFD, FD_CLOEXEC);
       CountOverflows();
+      TakeZeroChecksums(options);
       return;
     }
     sockaddr_storage addr;
@@ -93,6 +94,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
     }
     SetSocketBuffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF);
     CountOverflows();
+    TakeZeroChecksums(options);
     // UDP GRO: consecutive datagrams of one sender arrive as one train with their size.
     // Where the kernel lacks it they simply arrive one by one.
     if (gro) setsockopt(fd_, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
@@ -146,6 +148,13 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
 
  private:
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+
+  // IPv6 with udp6zerocsumrx: datagrams without a UDP checksum are taken (UDP_NO_CHECK6_RX);
+  // without it the kernel drops them as checksum errors, as it does for its own vxlan.
+  void TakeZeroChecksums(const UnderlayOptions& options) {
+    int on = options.udp6_zero_checksum_rx ? 1 : 0;
+    if (family_ == AF_INET6) setsockopt(fd_, IPPROTO_UDP, UDP_NO_CHECK6_RX, &on, sizeof(on));
+  }
 
   // SO_RXQ_OVFL: every datagram carries how many the kernel dropped on this socket so
   // far because its receive buffer was full.

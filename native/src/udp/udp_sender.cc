@@ -2,10 +2,18 @@
 // spread over the --srcport range. The engine picks one of those ports per inner flow
 // (the flow hash), so flows spread over underlay ECMP paths as with the kernel's vxlan,
 // and the port picks the socket. TTL and TOS go with every send as control messages;
-// DF is the socket's IP_MTU_DISCOVER, switched when the wanted DF changes. A train of
+// DF is the socket's IP_MTU_DISCOVER (IPV6_MTU_DISCOVER: refuse rather than fragment
+// locally), switched when the wanted DF changes. A datagram with DF that the kernel
+// refuses as too big for the path (the route's MTU, lowered by an ICMP "fragmentation
+// needed" or "packet too big" from a router) has that path MTU read (IP_MTU on a
+// probe socket connected to the remote) and written into its entry. A train of
 // equal-sized datagrams leaves in one sendmsg with UDP_SEGMENT (UDP GSO): the kernel
 // cuts it, and fills every outer header and UDP checksum. Where the kernel or the
 // device refuses GSO, every datagram becomes a message of its own, many per sendmmsg.
+// The kernel gives a train one outer IPv4 ID and numbers its datagrams upward from it,
+// the next train's ID only one higher: consecutive trains' IDs overlap. With unique IDs
+// asked for, an IPv4 train with DF clear (where the IDs matter, RFC 6864) leaves as one
+// message per datagram instead, each with an ID of its own, as the kernel's vxlan.
 #include "addon_modules.h"
 #include "args.h"
 #include "batch_layout.h"
@@ -71,6 +79,11 @@ int OpenSender(const UnderlayOptions& o, uint16_t port, const char** step, std::
   sock_fprog prog = {1, &drop_all};
   setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
   SetSocketBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+  // No outer UDP checksum: --no-udpcsum (IPv4), --udp6zerocsumtx (IPv6).
+  if (o.SendsNoChecksum()) {
+    if (o.family == AF_INET) setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &on, sizeof(on));
+    else setsockopt(fd, IPPROTO_UDP, UDP_NO_CHECK6_TX, &on, sizeof(on));
+  }
   // A full send buffer blocks briefly (back-pressure to the TAP) rather than dropping.
   timeval timeout = {0, 10'000};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
@@ -122,7 +135,8 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   }
 
   // new UdpSender(receiver: UdpReceiver (whose underlay options it shares), srcPortMin,
-  //               srcPortMax, gso: boolean, onGsoOff: (reason: string) => void)
+  //               srcPortMax, gso: boolean, onGsoOff: (reason: string) => void,
+  //               uniqueIds: boolean)
   // Binds up to 32 ports spread over [srcPortMin, srcPortMax]; a busy one is replaced by
   // the next free port after it. onGsoOff is called once, when GSO turns out not to work.
   explicit UdpSender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSender>(info) {
@@ -133,9 +147,13 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     const UnderlayOptions& options = *shared;
     uint32_t min = args.Uint32(1, "srcPortMin"), max = args.Uint32(2, "srcPortMax");
     gso_ = args.Boolean(3, "gso");
+    // UDP GSO needs the checksum (the kernel refuses a train without): none without it.
+    if (shared != nullptr && shared->SendsNoChecksum()) gso_ = false;
     Napi::Function on_gso_off = args.Function(4, "onGsoOff");
+    unique_ids_ = args.Boolean(5, "uniqueIds");
     if (!args.ok()) return;
     family_ = options.family;
+    options_ = options;
     on_gso_off_ = Napi::Persistent(on_gso_off);
     if (!LocalIsValid(options)) {
       ThrowSysError(env, "local", "local address " + options.local, EINVAL);
@@ -195,6 +213,8 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   void CloseAll() {
     for (int fd : fds_) close(fd);
     fds_.clear();
+    if (probe_ >= 0) close(probe_);
+    probe_ = -1;
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -239,6 +259,8 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
     uint8_t* base = bytes.Data();
     size_t size = bytes.ByteLength();
     const bool open = !fds_.empty();
+    batch_ = batch.Data();
+    probed_len_ = 0;
 
     size_t listed = 0, sent = 0;
     msgs_used_ = 0;
@@ -251,12 +273,12 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       if (!open || !InRegion(off, len, size) || len == 0 || seg <= 0 || sport < 0 || sport > 65535) continue;
       int s = socket_of_port_[sport];
       if (s < 0) continue;
-      if (s != run_socket || (family_ == AF_INET && df_[s] != (e[d::df] & 1))) {
+      if (s != run_socket || df_[s] != (e[d::df] & 1)) {
         sent += Flush(env, run_socket);
         run_socket = s;
         SetDf(s, e[d::df] & 1);
       }
-      AddEntry(base + off, static_cast<size_t>(len), static_cast<size_t>(seg), e);
+      AddEntry(base + off, static_cast<size_t>(len), static_cast<size_t>(seg), e, i);
     }
     sent += Flush(env, run_socket);
     return Napi::Number::New(env, static_cast<double>(listed - sent));
@@ -265,17 +287,69 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   // The datagrams of `len` bytes cut at `seg`: the last may be shorter.
   static size_t Datagrams(size_t len, size_t seg) { return (len + seg - 1) / seg; }
 
+  // IPv4: DF set or clear. IPv6 (no DF on the wire): a datagram too big for the path is
+  // refused rather than fragmented here.
   void SetDf(int s, int df) {
-    if (family_ != AF_INET || df_[s] == df) return;
-    int pmtu = df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
-    if (setsockopt(fds_[s], IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) == 0) df_[s] = df;
+    if (df_[s] == df) return;
+    int r;
+    if (family_ == AF_INET) {
+      int pmtu = df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+      r = setsockopt(fds_[s], IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+    } else {
+      int pmtu = df ? IPV6_PMTUDISC_DO : IPV6_PMTUDISC_WANT;
+      r = setsockopt(fds_[s], IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+    }
+    if (r == 0) df_[s] = df;
+  }
+
+  // The kernel's MTU of the path to `to` (the route's, lowered by what routers reported),
+  // read with IP_MTU / IPV6_MTU on a probe socket connected to it; 0 when unknown. The
+  // probe is opened on first use, bound as the senders are; the last answer of a batch
+  // is kept, so a batch refused for one remote asks once.
+  uint32_t PathMtu(const sockaddr_storage* to, socklen_t len) {
+    if (probed_len_ == len && std::memcmp(&probed_, to, len) == 0) return probed_mtu_;
+    if (probe_ < 0) {
+      probe_ = socket(family_, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (probe_ < 0) return 0;
+      sock_filter drop_all = {BPF_RET | BPF_K, 0, 0, 0};
+      sock_fprog prog = {1, &drop_all};
+      setsockopt(probe_, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+      options_.BindToDevice(probe_);
+      sockaddr_storage local;
+      socklen_t local_len = 0;
+      if (!options_.local.empty() && ParseSockaddr(family_, options_.local, 0, &local, &local_len)) {
+        bind(probe_, reinterpret_cast<sockaddr*>(&local), local_len);
+      }
+    }
+    int mtu = 0;
+    socklen_t mtu_len = sizeof(mtu);
+    bool ok = connect(probe_, reinterpret_cast<const sockaddr*>(to), len) == 0 &&
+              getsockopt(probe_, family_ == AF_INET ? IPPROTO_IP : IPPROTO_IPV6, family_ == AF_INET ? IP_MTU : IPV6_MTU, &mtu, &mtu_len) == 0;
+    std::memcpy(&probed_, to, len);
+    probed_len_ = len;
+    probed_mtu_ = ok && mtu > 0 ? static_cast<uint32_t>(mtu) : 0;
+    return probed_mtu_;
+  }
+
+  // Whether message k, refused with `err` on socket s, was too big for its path with DF:
+  // its entry then gets the path MTU, and the message is not tried otherwise.
+  bool RefusedForPath(int s, size_t k, int err) {
+    if (!df_[s] || !(err == EMSGSIZE || (segs_[k] > 1 && err == EINVAL))) return false;
+    const msghdr& m = msgs_[k].msg_hdr;
+    size_t datagram = segs_[k] > 1 ? seg_size_[k] : m.msg_iov->iov_len;
+    size_t overhead = (family_ == AF_INET ? sizeof(iphdr) : wire::kIpv6HeaderLen) + wire::kUdpHeaderLen;
+    uint32_t mtu = PathMtu(msgs_.name(k), m.msg_namelen);
+    if (mtu == 0 || datagram + overhead <= mtu) return false;
+    batch_[size_t(entry_of_[k]) * d::stride + d::pathMtu] = static_cast<int32_t>(mtu);
+    return true;
   }
 
   // Lists the entry's datagrams as messages: with GSO, one per train of up to
   // kMaxGsoSegments; without, one per datagram.
-  void AddEntry(uint8_t* data, size_t len, size_t seg, const int32_t* e) {
+  void AddEntry(uint8_t* data, size_t len, size_t seg, const int32_t* e, uint32_t entry) {
     size_t per_msg = 1;
-    if (gso_ && len > seg) per_msg = std::max<size_t>(1, std::min(kMaxGsoSegments, kMaxGsoBytes / seg));
+    const bool ids_overlap = unique_ids_ && family_ == AF_INET && (e[d::df] & 1) == 0;
+    if (gso_ && len > seg && !ids_overlap) per_msg = std::max<size_t>(1, std::min(kMaxGsoSegments, kMaxGsoBytes / seg));
     for (size_t at = 0; at < len;) {
       size_t bytes = std::min(len - at, per_msg * seg);
       size_t k = NextMessage();
@@ -284,6 +358,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       if (family_ == AF_INET6) reinterpret_cast<sockaddr_in6*>(name)->sin6_flowinfo = htonl(static_cast<uint32_t>(e[d::flowLabel]) & 0xfffff);
       segs_[k] = static_cast<uint32_t>(Datagrams(bytes, seg));
       seg_size_[k] = static_cast<uint16_t>(std::min<size_t>(seg, 0xffff));
+      entry_of_[k] = entry;
       SetControl(&msgs_.Set(k, data + at, bytes, namelen), e[d::ttl], e[d::tos], segs_[k] > 1 ? seg_size_[k] : 0);
       at += bytes;
     }
@@ -296,6 +371,7 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       msgs_.Resize(n);
       segs_.resize(n);
       seg_size_.resize(n);
+      entry_of_.resize(n);
     }
     return msgs_used_++;
   }
@@ -349,6 +425,11 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
       int err = errno;
       // Still full after the send timeout: drop the rest rather than stall the loop.
       if (err == EAGAIN || err == EWOULDBLOCK) break;
+      // Too big for the path (a train says so with EINVAL): its entry says the path MTU.
+      if (RefusedForPath(s, from, err)) {
+        from++;
+        continue;
+      }
       if (segs_[from] > 1 && (err == EIO || err == EINVAL || err == EMSGSIZE)) {
         // EIO, EINVAL: this kernel or device takes no GSO. EMSGSIZE: only this train.
         if (gso_ && err != EMSGSIZE) GsoOff(env, err);
@@ -381,11 +462,12 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
 
   int family_ = AF_INET;
   bool gso_ = false;
+  bool unique_ids_ = true;  // IPv4 with DF clear: one message per datagram, not per train
   uint64_t gso_sends_ = 0;
   Napi::FunctionReference on_gso_off_;
   std::vector<int> fds_;
   std::vector<uint16_t> ports_;
-  std::vector<int> df_;               // per socket: DF set (IPv4)
+  std::vector<int> df_;               // per socket: DF set (IPv4), no local fragmenting (IPv6)
   std::vector<int16_t> socket_of_port_;  // source port -> index in fds_, -1 none
   // The messages of the current run, reused from batch to batch, and per message the
   // datagrams it carries and their size.
@@ -393,6 +475,13 @@ class UdpSender : public Napi::ObjectWrap<UdpSender> {
   MessageVector msgs_{kControlBytes};
   std::vector<uint32_t> segs_;
   std::vector<uint16_t> seg_size_;
+  std::vector<uint32_t> entry_of_;  // per message: its entry in the batch
+  int32_t* batch_ = nullptr;         // the batch being sent, for the entries' pathMtu
+  UnderlayOptions options_;          // how the probe socket is bound
+  int probe_ = -1;                   // connected to a remote to read its path MTU
+  sockaddr_storage probed_;          // the last remote probed in this batch, and its MTU
+  socklen_t probed_len_ = 0;
+  uint32_t probed_mtu_ = 0;
 };
 
 }  // namespace
