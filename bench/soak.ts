@@ -1,8 +1,9 @@
 // Soak test, on demand (root; not part of `npm test`): three vxlan-tap VTEPs on one
 // underlay switch with loss, delay and reordering (tc netem, or where the kernel lacks
 // sch_netem the lab's HTB + BPF impairment: loss and reordering), carrying TCP, UDP and ICMP
-// for a while, with a handover of one VTEP half-way. Passes when no process died, the
-// memory of each grew less than 10 % after the warm-up, and every VTEP's counters add up.
+// for a while, with a handover of one VTEP half-way, while h1's control socket takes a
+// burst of 200 clients every 30 s. Passes when no process died, the memory of each grew
+// less than 5 % after the warm-up, and every VTEP's counters add up.
 //   npm run soak [-- --minutes 10]      (node dist/bench/soak.js)
 import { parseArgs } from 'node:util';
 import { BUILT_MAIN, Lab, type VtepProcess } from '../lab/lab.js';
@@ -16,7 +17,9 @@ const seconds = Math.round(minutes * 60);
 const warmUpSeconds = Math.min(60, Math.round(seconds / 5));
 const NETEM = ['delay', '2ms', '1ms', 'loss', '0.5%', 'reorder', '5%', '50%'];
 const [FALLBACK_LOSS, FALLBACK_REORDER] = [0.5, 5]; // percent, as NETEM's
-const RSS_GROWTH_LIMIT = 0.1;
+const RSS_GROWTH_LIMIT = 0.05;
+const BURST_CLIENTS = 200;
+const BURST_EVERY_MS = 30_000;
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,6 +33,23 @@ function balanced(s: Record<string, any>): boolean {
   const { noTarget, proxyConsumed, ...rxDrops } = s['drops'] as Record<string, number>;
   const rxDropped = Object.values(rxDrops).reduce((a, b) => a + b, 0);
   return s['rxDatagrams'] === s['rxPackets'] + rxDropped && s['txFrames'] === s['txEncapsulated'] + noTarget! + proxyConsumed!;
+}
+
+/**
+ * BURST_CLIENTS control clients at once on `ns`'s socket, each asking `stats` and reading
+ * the answer; resolves with how many were answered (the others were refused or failed).
+ */
+function controlBurst(lab: Lab, ns: string): Promise<number> {
+  const socket = `/run/vxlan-tap/netns-${ns}/vxt0.sock`;
+  const script =
+    `const net=require('net');let ok=0,done=0;` +
+    `for(let i=0;i<${BURST_CLIENTS};i++){const s=net.connect(${JSON.stringify(socket)},()=>s.write('{"cmd":"stats"}\\n'));let t='';` +
+    `s.on('data',(c)=>{t+=c;if(t.includes('\\n')){if(t.startsWith('{"ok":true'))ok++;s.end()}});` +
+    `s.on('error',()=>{});s.on('close',()=>{if(++done===${BURST_CLIENTS})console.log(ok)})}`;
+  const child = lab.spawn(ns, process.execPath, '-e', script);
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', () => resolve(Number(out.trim()) || 0)));
 }
 
 const lab = new Lab('soak');
@@ -66,6 +86,12 @@ try {
   traffic[2]!.stdout!.on('data', (chunk: Buffer) => (pingSummary += chunk.toString()));
   const done = Promise.all(traffic.map((child) => new Promise((resolve) => child.once('exit', resolve))));
 
+  // Control bursts on h1 all along: each client costs memory while it is served.
+  let bursts = 0;
+  let answered = 0;
+  const burstTimer = setInterval(() => void controlBurst(lab, hosts[0]!).then((n) => ((bursts += 1), (answered += n))), BURST_EVERY_MS);
+  void done.then(() => clearInterval(burstTimer));
+
   // The process serving each host, and its RSS once warmed up (a successor: from its start).
   const pids = vteps.map((v) => v.child.pid!);
   await sleep(warmUpSeconds * 1000);
@@ -91,6 +117,7 @@ try {
   const ok = alive && growth.every((g) => g < RSS_GROWTH_LIMIT) && counters.every(balanced);
   say(`soak: ${minutes} min, underlay impairment: ${impairment}; TCP 50 Mbit/s + UDP 20 Mbit/s + ping every 50 ms`);
   say(`ping: ${/\d+ packets transmitted.*/.exec(pingSummary)?.[0] ?? '(no summary)'}`);
+  say(`control bursts on h1: ${bursts} of ${BURST_CLIENTS} clients, ${answered} of ${bursts * BURST_CLIENTS} answered`);
   hosts.forEach((_, i) => {
     const s = counters[i]!;
     const mb = (kb: number): string => (kb / 1024).toFixed(1);

@@ -22,7 +22,7 @@ import { ControlServers, controlPath } from './control/servers.js';
 import { RateLimitedLog } from './ops/log-rate-limit.js';
 import { startAgeing } from './ops/ageing.js';
 import { VtepStats } from './ops/stats.js';
-import { restoreSavedState, saveState } from './lifecycle/persist.js';
+import { discardSavedState, restoreSavedState, saveState } from './lifecycle/persist.js';
 import { predecessorGone, spawnSuccessor, successorReady, takeReadingOver, takeStateOver, tellServiceManager, type Inheritance } from './lifecycle/handover.js';
 import type { Membership, MembersReport } from './membership/membership.js';
 import { joinAsMember } from './membership/vtep-member.js';
@@ -86,7 +86,10 @@ export class Vtep {
         vtep.segmentList.push(segment);
         vtep.receive.add(segment);
       }
-      if (config.underlay.persist && inheritance === undefined) restoreSavedState(vtep.segmentList, log);
+      if (inheritance === undefined) {
+        if (config.underlay.persist) restoreSavedState(vtep.segmentList, log);
+        else discardSavedState(vtep.segmentList, log);
+      }
       if (inheritance !== undefined) {
         for (const t of inheritance.taps) await takeStateOver(vtep.receive.segment(t.vni)!, t.control);
         await tellServiceManager(process.pid);

@@ -1,8 +1,6 @@
 // `vxlan-tap check`: can this machine run a VTEP, the kernel's or ours? The probes (I/O)
 // live here; turning their results into findings and a recommendation is check-report.ts.
-import { execFile } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync, statSync } from 'node:fs';
-import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { parseInterfaceName } from '../config/parse.js';
@@ -20,8 +18,9 @@ import {
   type TunProbe,
   type UnderlayProbe,
 } from './check-report.js';
+import { examples } from './help-text.js';
 
-const run = promisify(execFile);
+import { runCommand as run } from '../ops/run-command.js';
 const IP_TIMEOUT_MS = 10_000;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -133,5 +132,6 @@ export function addCheckCommand(program: Command): void {
     .description('can this machine run the kernel vxlan or vxlan-tap? MTUs and a recommendation (exit 1: vxlan-tap cannot run)')
     .option('--dev <ifname>', 'underlay device whose MTU to report (default: the default route\'s device)')
     .option('--json', 'print one JSON object instead of lines')
+    .addHelpText('after', examples('vxlan-tap check', 'vxlan-tap check --dev eth0 --json'))
     .action(runCheck);
 }

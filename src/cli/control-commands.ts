@@ -1,6 +1,7 @@
 // The subcommands that talk to a running VTEP over its control socket, in iproute2's word
 // order: `vxlan-tap fdb add <mac> dst <ip> [port N] [vni N] [permanent|static|dynamic]`,
 // `vxlan-tap neigh add <ip> lladdr <mac> [router]`, `vxlan-tap stats`, `vxlan-tap monitor`.
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { ConfigError, RuntimeError } from '../config/errors.js';
 import { parseInterfaceName, parseSocketPath } from '../config/parse.js';
@@ -12,6 +13,7 @@ import { describeEvent, type VtepEvent } from '../control/events.js';
 import { defaultControlPath } from '../control/server.js';
 import type { MembersReport } from '../membership/membership.js';
 import { DEFAULT_PORT } from '../config/vtep-config.js';
+import { examples } from './help-text.js';
 
 interface Target {
   tap?: string;
@@ -134,9 +136,9 @@ export function addControlCommands(program: Command): void {
         'State permanent by default. append: to 00:00:00:00:00:00 (the flood list) or a',
         'multicast MAC. flush without a state takes dynamic and static entries; a dst also',
         'takes that remote out of the flood list.',
-        'Example: vxlan-tap fdb add 02:00:00:00:00:01 dst 198.51.100.3 --tap vx0',
       ].join('\n'),
     )
+    .addHelpText('after', examples('vxlan-tap fdb add 02:00:00:00:00:01 dst 198.51.100.3 --tap vx0', 'vxlan-tap fdb show --tap vx0 --json'))
     .action(async (action: string, words: string[], target: Target) => {
       if (!['show', 'add', 'append', 'replace', 'del', 'flush'].includes(action)) throw new ConfigError(`unknown fdb action "${action}"`);
       const result = await request(socketOf(target), fdbRequest(action, words));
@@ -156,9 +158,9 @@ export function addControlCommands(program: Command): void {
         '  neigh add IP lladdr MAC [router]',
         '  neigh del IP',
         'The proxy answers only with --proxy; router sets the R flag of IPv6 answers.',
-        'Example: vxlan-tap neigh add 192.0.2.7 lladdr 02:00:00:00:00:07 --tap vx0',
       ].join('\n'),
     )
+    .addHelpText('after', examples('vxlan-tap neigh add 192.0.2.7 lladdr 02:00:00:00:00:07 --tap vx0', 'vxlan-tap neigh show --tap vx0'))
     .action(async (action: string, words: string[], target: Target) => {
       if (!['show', 'add', 'del'].includes(action)) throw new ConfigError(`unknown neigh action "${action}"`);
       const result = await request(socketOf(target), neighRequest(action, words));
@@ -170,6 +172,7 @@ export function addControlCommands(program: Command): void {
 
   addTargetOptions(program.command('stats'))
     .description('counters of a running VTEP, with a count per drop reason (as `ip -s -s link`)')
+    .addHelpText('after', examples('vxlan-tap stats --tap vx0', 'vxlan-tap stats --tap vx0 --json'))
     .action(async (target: Target) => {
       const stats = (await request(socketOf(target), { cmd: 'stats' })) as Record<string, unknown>;
       if (target.json) return say(JSON.stringify(stats));
@@ -178,6 +181,7 @@ export function addControlCommands(program: Command): void {
 
   addTargetOptions(program.command('members'))
     .description('the etcd network as this VTEP (or agent) sees it: each member, its lease time left, and whether it is programmed here')
+    .addHelpText('after', examples('vxlan-tap members --tap vx0', 'vxlan-tap members --tap vxlan0 --json    (an agent: --tap names its kernel device)'))
     .action(async (target: Target) => {
       const report = (await request(socketOf(target), { cmd: 'members' })) as MembersReport;
       if (target.json) return say(JSON.stringify(report));
@@ -186,6 +190,7 @@ export function addControlCommands(program: Command): void {
 
   addTargetOptions(program.command('handover'))
     .description('restart the VTEP without losing a frame: its successor (the installed version, same arguments) takes the sockets and state over')
+    .addHelpText('after', examples('vxlan-tap handover --tap vx0    (needs --io native; the same as SIGUSR2 to the VTEP)'))
     .action(async (target: Target) => {
       const { pid } = (await request(socketOf(target), { cmd: 'handover' })) as { pid: number };
       say(target.json ? JSON.stringify({ pid }) : `handed over to pid ${pid}`);
@@ -193,6 +198,7 @@ export function addControlCommands(program: Command): void {
 
   addTargetOptions(program.command('monitor'))
     .description('stream FDB learn/move/age events and l2miss/l3miss notifications, one per line (as `ip monitor`)')
+    .addHelpText('after', examples('vxlan-tap monitor --tap vx0', 'vxlan-tap monitor --tap vx0 --json'))
     .action(async (target: Target) => {
       let acknowledged = false;
       let refused: string | undefined;
@@ -209,7 +215,8 @@ export function addControlCommands(program: Command): void {
         }
         say(target.json ? JSON.stringify(message) : describeEvent(message as unknown as VtepEvent));
         return true;
-      });
+        // A reader of our output that stalls stalls us: the VTEP then cuts us off and says so.
+      }, () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => undefined) : undefined));
       if (refused !== undefined) throw new RuntimeError(refused);
     });
 }

@@ -1,6 +1,11 @@
-// The membership settings (--etcd, --network, --etcd-prefix, --etcd-ttl, or the config
-// file's etcd, network, etcdPrefix, etcdTtl) -> one validated MembershipConfig.
+// The membership settings (--etcd, --network, --etcd-prefix, --etcd-ttl, the trust
+// settings --etcd-underlay and --etcd-max-members, the TLS and authentication settings
+// --etcd-cacert, --etcd-cert, --etcd-key, --etcd-user and --etcd-password-file, or the
+// config file's fields of the same names in camelCase) -> one validated MembershipConfig.
+// The files are read here, so that a missing one is an input error before anything starts.
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
+import { parseCidr } from './parse.js';
 
 export interface MembershipConfig {
   /** etcd client URLs, like http://192.0.2.10:2379. */
@@ -9,6 +14,14 @@ export interface MembershipConfig {
   /** Ends with "/". */
   prefix: string;
   ttlSeconds: number;
+  /** Members are taken from this underlay network only (--etcd-underlay). */
+  underlay?: { address: string; prefixLength: number; family: 4 | 6 };
+  /** Most members followed: the newest beyond it are left out (--etcd-max-members). */
+  maxMembers: number;
+  /** TLS towards etcd: the CA to check it by, and our client certificate and key. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** etcd's user and password authentication. */
+  auth?: { username: string; password: string };
 }
 
 export interface RawMembership {
@@ -16,9 +29,22 @@ export interface RawMembership {
   network?: string;
   etcdPrefix?: string;
   etcdTtl?: string;
+  etcdUnderlay?: string;
+  etcdMaxMembers?: string;
+  etcdCacert?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
+  etcdPasswordFile?: string;
 }
 
-export const MEMBERSHIP_SETTINGS = ['etcd', 'network', 'etcdPrefix', 'etcdTtl'] as const;
+export const MEMBERSHIP_SETTINGS = [
+  'etcd', 'network', 'etcdPrefix', 'etcdTtl', 'etcdUnderlay', 'etcdMaxMembers', 'etcdCacert', 'etcdCert', 'etcdKey', 'etcdUser', 'etcdPasswordFile',
+] as const;
+/** Where --etcd-user's password comes from when no --etcd-password-file is given. */
+export const ETCD_PASSWORD_VARIABLE = 'VXLAN_TAP_ETCD_PASSWORD';
+export const DEFAULT_MAX_MEMBERS = 1024;
+const MAX_MAX_MEMBERS = 100_000;
 export const DEFAULT_NETWORK = 'default';
 export const DEFAULT_ETCD_PREFIX = '/vxlan-tap/';
 export const DEFAULT_ETCD_TTL = 10;
@@ -57,5 +83,52 @@ export function buildMembership(raw: RawMembership, name: (setting: string) => s
   if (!/^\d+$/.test(ttl) || Number(ttl) < MIN_TTL || Number(ttl) > MAX_TTL) {
     throw new ConfigError(`${name('etcdTtl')} must be a whole number of seconds from ${MIN_TTL} to ${MAX_TTL}, not "${ttl}"`);
   }
-  return { endpoints, network, prefix: prefix.endsWith('/') ? prefix : `${prefix}/`, ttlSeconds: Number(ttl) };
+  return {
+    endpoints,
+    network,
+    prefix: prefix.endsWith('/') ? prefix : `${prefix}/`,
+    ttlSeconds: Number(ttl),
+    ...(raw.etcdUnderlay === undefined ? {} : { underlay: parseCidr(name('etcdUnderlay'), raw.etcdUnderlay) }),
+    maxMembers: raw.etcdMaxMembers === undefined ? DEFAULT_MAX_MEMBERS : parseMaxMembers(raw.etcdMaxMembers, name('etcdMaxMembers')),
+    ...security(raw, endpoints, name),
+  };
+}
+
+function parseMaxMembers(text: string, option: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_MAX_MEMBERS) throw new ConfigError(`${option} must be from 1 to ${MAX_MAX_MEMBERS}, not ${text}`);
+  return Number(text);
+}
+
+function readSetting(file: string, option: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(`cannot read ${option} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** The TLS files and the user and password, read and checked. */
+function security(raw: RawMembership, endpoints: string[], name: (setting: string) => string): Pick<MembershipConfig, 'tls' | 'auth'> {
+  const out: Pick<MembershipConfig, 'tls' | 'auth'> = {};
+  if ((raw.etcdCert === undefined) !== (raw.etcdKey === undefined)) throw new ConfigError(`${name('etcdCert')} and ${name('etcdKey')} go together`);
+  const tlsSetting = (['etcdCacert', 'etcdCert'] as const).find((s) => raw[s] !== undefined);
+  if (tlsSetting !== undefined) {
+    if (!endpoints.every((e) => e.startsWith('https:'))) throw new ConfigError(`${name(tlsSetting)} needs https:// endpoints in ${name('etcd')}`);
+    out.tls = {
+      ...(raw.etcdCacert === undefined ? {} : { ca: readSetting(raw.etcdCacert, name('etcdCacert')) }),
+      ...(raw.etcdCert === undefined ? {} : { cert: readSetting(raw.etcdCert, name('etcdCert')), key: readSetting(raw.etcdKey!, name('etcdKey')) }),
+    };
+  }
+  if (raw.etcdUser === undefined) {
+    if (raw.etcdPasswordFile !== undefined) throw new ConfigError(`${name('etcdPasswordFile')} needs ${name('etcdUser')}`);
+    return out;
+  }
+  // The first line of the file (a trailing newline is not part of it), or the environment.
+  const password =
+    raw.etcdPasswordFile === undefined ? process.env[ETCD_PASSWORD_VARIABLE] : readSetting(raw.etcdPasswordFile, name('etcdPasswordFile')).toString('utf8').split(/\r?\n/)[0];
+  if (password === undefined || password === '') {
+    throw new ConfigError(`${name('etcdUser')} needs a password: ${name('etcdPasswordFile')} <file> or the environment variable ${ETCD_PASSWORD_VARIABLE}`);
+  }
+  out.auth = { username: raw.etcdUser, password };
+  return out;
 }

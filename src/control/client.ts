@@ -20,9 +20,16 @@ function explain(err: NodeJS.ErrnoException, socketPath: string): RuntimeError {
 
 /**
  * Sends `request` and calls onLine for each response line until it returns false
- * (done) or the server hangs up.
+ * (done) or the server hangs up. While `busy()` gives a promise (the output it writes
+ * to is full), reading waits for it: a slow reader leaves the server's lines unread,
+ * where the server cuts it off, instead of piling them up here.
  */
-export function converse(socketPath: string, request: object, onLine: (message: Record<string, unknown>) => boolean): Promise<void> {
+export function converse(
+  socketPath: string,
+  request: object,
+  onLine: (message: Record<string, unknown>) => boolean,
+  busy?: () => Promise<void> | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     socket.once('connect', () => sendLine(socket, request));
@@ -35,7 +42,14 @@ export function converse(socketPath: string, request: object, onLine: (message: 
         reject(new RuntimeError(`${socketPath} answered something that is not JSON: is it a vxlan-tap control socket?`));
         return false;
       }
-      if (onLine(message)) return true;
+      if (onLine(message)) {
+        const wait = socket.isPaused() ? undefined : busy?.();
+        if (wait !== undefined) {
+          socket.pause();
+          void wait.then(() => socket.resume());
+        }
+        return true;
+      }
       socket.end();
       resolve();
       return false;

@@ -5,9 +5,10 @@ import { ConfigError, cutLongValues } from '../config/errors.js';
 import type { IpAddress } from '../config/parse.js';
 import { fdbDeleteSchema, fdbEntrySchema, fdbFlushSchema, neighDeleteSchema, neighEntrySchema, validate } from '../config/schema.js';
 import { FdbError, type FdbEntry, type FdbState } from '../engine/fdb.js';
-import { NeighError } from '../engine/neigh.js';
+import { NeighError, type NeighEntry } from '../engine/neigh.js';
 import { makeRemote } from '../engine/remote.js';
 import type { SegmentTables } from './segment-tables.js';
+import { SlicedList } from './json-lines.js';
 import { parseMac, formatMac } from '../wire/mac.js';
 
 export interface ControlRequest {
@@ -101,9 +102,26 @@ function fdbCall(call: () => unknown): void {
   }
 }
 
-/** `neigh show` rows of the segment. */
-export function neighRows(segment: SegmentTables): NeighRow[] {
-  return segment.neighbours.list().map((n): NeighRow => ({ ip: n.ip, lladdr: formatMac(n.mac), router: n.router, dev: segment.tapName, ...(n.owner === undefined ? {} : { owner: n.owner }) }));
+/** `neigh show` rows of `entries` (all of the segment's by default). */
+export function neighRows(segment: SegmentTables, entries: NeighEntry[] = segment.neighbours.list()): NeighRow[] {
+  return entries.map((n): NeighRow => ({ ip: n.ip, lladdr: formatMac(n.mac), router: n.router, dev: segment.tapName, ...(n.owner === undefined ? {} : { owner: n.owner }) }));
+}
+
+/**
+ * The long listings (`fdb.show`, `neigh.show`) as lists made a slice at a time from the
+ * tables as they are now; undefined for the other requests.
+ */
+export function slicedListing(request: ControlRequest, segment: SegmentTables): SlicedList | undefined {
+  if (request.cmd === 'fdb.show') {
+    const entries = segment.fdb.entries();
+    const now = Date.now();
+    return new SlicedList(entries.length, (from, to) => fdbRows(segment, now, entries.slice(from, to)));
+  }
+  if (request.cmd === 'neigh.show') {
+    const entries = segment.neighbours.list();
+    return new SlicedList(entries.length, (from, to) => neighRows(segment, entries.slice(from, to)));
+  }
+  return undefined;
 }
 
 /** Carries out one request (all but `monitor`, which streams) and returns its result. */

@@ -1,23 +1,55 @@
 // The control socket of one segment: a Unix socket (mode 0600) speaking line-based JSON.
 // Each request line gets one response line, {"ok":true,"result":...} or
 // {"ok":false,"error":"..."}; a "monitor" request gets {"ok":true} and then one line per
-// event until the client hangs up.
+// event until the client hangs up. Every client is bounded (ControlLimits): in number, in
+// what it may leave unread, in idle time and in the length of a request line.
 import net from 'node:net';
 import { lstatSync, mkdirSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../config/errors.js';
 import { namedNetworkNamespace } from '../config/system.js';
 import { RequestError, type ControlRequest } from './commands.js';
-import { jsonLine, readLines, sendLine } from './json-lines.js';
+import { jsonLine, readLines, sendLine, SlicedList } from './json-lines.js';
 
 export const CONTROL_DIR = '/run/vxlan-tap';
-const MAX_REQUEST_CHARS = 64 * 1024;
-/** Events a monitor client may leave unread before it is cut off (memory stays bounded). */
-const MAX_MONITOR_BACKLOG = 10_000;
-/** Time a cut-off client gets to read the message saying so. */
-const CUT_OFF_GRACE_MS = 1000;
+
+/** What one client may cost the VTEP: every client is bounded in memory and time. */
+export interface ControlLimits {
+  /** Clients served at once; one more is told so and hung up on. */
+  maxClients: number;
+  /** Answers a client may leave unread (bytes) before it is cut off, besides the one being written. */
+  maxUnreadBytes: number;
+  /** A client that neither sends nor reads this long is closed (monitor clients excepted). */
+  idleMs: number;
+  /** Characters of one request line. */
+  maxRequestChars: number;
+  /** Events a monitor client may leave unread before it is cut off (memory stays bounded). */
+  maxMonitorBacklog: number;
+  /** Time a cut-off client gets to read the line saying so. */
+  cutOffGraceMs: number;
+  /** Requests handled in one go before other work (forwarding, other clients) gets a turn. */
+  linesPerSlice: number;
+  /** Items of a long list answer made and sent in one go (about a millisecond's work). */
+  itemsPerSlice: number;
+}
+
+export const CONTROL_LIMITS: ControlLimits = {
+  maxClients: 256,
+  maxUnreadBytes: 1024 * 1024,
+  idleMs: 30_000,
+  maxRequestChars: 64 * 1024,
+  maxMonitorBacklog: 10_000,
+  cutOffGraceMs: 30_000,
+  linesPerSlice: 64,
+  itemsPerSlice: 256,
+};
+
+/** Monitor events handed to the socket at once; the rest wait in a queue the VTEP can drop. */
+const MONITOR_IN_FLIGHT_BYTES = 64 * 1024;
 /** Time clients get at stop to read their last answer (a handover's). */
 const HANG_UP_GRACE_MS = 1000;
+/** Time a refused client gets to read why. */
+const REFUSE_GRACE_MS = 1000;
 
 // Interface names are per network namespace but /run is not: inside a named namespace
 // (`ip netns exec NAME ...`), sockets live in a folder named after it, which the server
@@ -61,61 +93,171 @@ export interface ControlHandler {
   cutOff?(lost: number): void;
 }
 
-/**
- * Streams events to a monitor client. One that leaves MAX_MONITOR_BACKLOG events unread
- * is cut off: told why, its unread events counted as lost, hung up on.
- */
-function subscribeMonitor(socket: net.Socket, handler: ControlHandler): () => void {
-  let unread = 0;
-  let unsubscribe = (): void => {};
-  const flushed = (): void => void unread--;
-  unsubscribe = handler.subscribe!((event) => {
-    if (unread < MAX_MONITOR_BACKLOG) {
-      unread++;
-      sendLine(socket, event, flushed);
-      return;
-    }
-    unsubscribe();
-    handler.cutOff?.(unread + 1);
-    socket.end(jsonLine({ ok: false, error: `monitor cut off: ${unread + 1} events were not read in time` }));
-    setTimeout(() => socket.destroy(), CUT_OFF_GRACE_MS).unref();
-  });
-  return unsubscribe;
-}
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function serve(socket: net.Socket, handler: ControlHandler): void {
+/**
+ * One client: its requests answered one at a time, in order, a slice of them per turn;
+ * for `monitor`, the stream of events. Whatever it does, it costs bounded memory: a client
+ * that leaves too much unread is cut off with a final line saying so, and one that does
+ * nothing for too long is closed.
+ */
+function serve(socket: net.Socket, handler: ControlHandler, limits: ControlLimits): void {
+  const lines: string[] = [];
+  let next = 0;
+  let working = false;
+  /** Cut off or closed: nothing more is read or answered. */
+  let finished = false;
   let unsubscribe: (() => void) | undefined;
-  const send = (message: unknown): void => sendLine(socket, message);
+
+  /** The last line this client gets; it has a grace time to read it. */
+  const finish = (error: string): void => {
+    if (finished) return;
+    finished = true;
+    lines.length = next = 0;
+    unsubscribe?.();
+    socket.setTimeout(0);
+    // What it still sends is read and dropped. Closed once that line is in the client's
+    // socket (it can still read it), or after the grace time.
+    socket.resume();
+    socket.end(jsonLine({ ok: false, error }), () => socket.destroy());
+    setTimeout(() => socket.destroy(), limits.cutOffGraceMs).unref();
+  };
+
+  const answer = (message: unknown): void => {
+    if (finished) return;
+    // One answer may be large (a long fdb show); a client that leaves more unread and asks again is cut off.
+    if (socket.writableLength > limits.maxUnreadBytes) return finish(`cut off: ${socket.writableLength} bytes of answers were not read in time`);
+    sendLine(socket, message);
+  };
+
+  /** A long list, made and written a slice per turn: `{"ok":true,"result":[` ... `]}`. */
+  const answerInSlices = async (list: SlicedList): Promise<void> => {
+    if (finished) return;
+    if (socket.writableLength > limits.maxUnreadBytes) return finish(`cut off: ${socket.writableLength} bytes of answers were not read in time`);
+    socket.write('{"ok":true,"result":[');
+    let written = 0;
+    for (let from = 0; from < list.count; from += limits.itemsPerSlice) {
+      const items = list.rows(from, Math.min(from + limits.itemsPerSlice, list.count)).map((item) => JSON.stringify(item));
+      if (items.length > 0) socket.write(`${written === 0 ? '' : ','}${items.join(',')}`);
+      written += items.length;
+      await nextTurn();
+      if (finished) return;
+    }
+    socket.write(']}\n');
+  };
+
+  const subscribeMonitor = (): (() => void) => {
+    let queue: string[] = [];
+    let head = 0;
+    let unread = 0;
+    const flushed = (): void => void unread--;
+    const flush = (): void => {
+      while (head < queue.length && socket.writableLength < MONITOR_IN_FLIGHT_BYTES) {
+        socket.write(queue[head]!, flushed);
+        queue[head++] = '';
+      }
+      if (head === queue.length) queue = [], head = 0;
+    };
+    socket.on('drain', flush);
+    const stop = handler.subscribe!((event) => {
+      if (unread < limits.maxMonitorBacklog) {
+        unread++;
+        queue.push(jsonLine(event));
+        flush();
+        return;
+      }
+      // Unsent events are dropped, so the line saying so is next after what the socket holds.
+      queue = [];
+      head = 0;
+      handler.cutOff?.(unread + 1);
+      finish(`monitor cut off: ${unread + 1} events were not read in time`);
+    });
+    return () => {
+      stop();
+      socket.off('drain', flush);
+    };
+  };
+
+  /** Carries out one line; a promise while its answer is pending. */
+  const handle = (text: string): Promise<void> | undefined => {
+    const line = text.trim();
+    if (line === '') return undefined;
+    let request: ControlRequest;
+    try {
+      request = JSON.parse(line) as ControlRequest;
+      if (typeof request !== 'object' || request === null || typeof request.cmd !== 'string') throw new Error();
+    } catch {
+      answer({ ok: false, error: 'each request is one JSON object with a "cmd" field, on one line' });
+      return undefined;
+    }
+    if (request.cmd === 'monitor' && handler.subscribe !== undefined) {
+      unsubscribe ??= subscribeMonitor();
+      answer({ ok: true });
+      return undefined;
+    }
+    let result: unknown;
+    try {
+      result = handler.run(request);
+    } catch (err) {
+      answer(failure(err));
+      return undefined;
+    }
+    if (result instanceof SlicedList) return answerInSlices(result);
+    if (!(result instanceof Promise)) {
+      answer({ ok: true, result: result ?? null });
+      return undefined;
+    }
+    return result.then(
+      (value: unknown) => answer({ ok: true, result: value ?? null }),
+      (err: unknown) => answer(failure(err)),
+    );
+  };
+
+  /** Works through the lines read, a slice per turn; reading waits meanwhile. */
+  const work = async (): Promise<void> => {
+    if (working) return;
+    working = true;
+    socket.pause();
+    socket.setTimeout(0);
+    let done = 0;
+    while (next < lines.length && !finished) {
+      const line = lines[next]!;
+      lines[next++] = '';
+      const pending = handle(line);
+      if (pending !== undefined) await pending;
+      if (++done % limits.linesPerSlice === 0) await nextTurn();
+    }
+    lines.length = next = 0;
+    working = false;
+    if (finished) return;
+    // A monitor is quiet by nature: only the others are closed when idle.
+    if (unsubscribe === undefined) socket.setTimeout(limits.idleMs);
+    socket.resume();
+  };
+
   readLines(
     socket,
-    (text) => {
-      const line = text.trim();
-      if (line === '') return true;
-      let request: ControlRequest;
-      try {
-        request = JSON.parse(line) as ControlRequest;
-        if (typeof request !== 'object' || request === null || typeof request.cmd !== 'string') throw new Error();
-      } catch {
-        send({ ok: false, error: 'each request is one JSON object with a "cmd" field, on one line' });
-        return true;
-      }
-      if (request.cmd === 'monitor' && handler.subscribe !== undefined) {
-        unsubscribe ??= subscribeMonitor(socket, handler);
-        send({ ok: true });
-        return true;
-      }
-      Promise.resolve()
-        .then(() => handler.run(request))
-        .then(
-          (result) => send({ ok: true, result: result ?? null }),
-          (err: Error) => send({ ok: false, error: err instanceof RequestError ? err.message : `internal error: ${err.message}` }),
-        );
+    (line) => {
+      if (finished) return false;
+      lines.push(line);
       return true;
     },
-    MAX_REQUEST_CHARS, // not a control client
+    limits.maxRequestChars,
+    () => finish(`a request line may be at most ${limits.maxRequestChars} characters`),
   );
-  socket.on('close', () => unsubscribe?.());
+  // Nothing a client sends may end the process: a failure here ends only this client.
+  socket.on('data', () => void work().catch((err: Error) => finish(`internal error: ${err.message}`)));
+  socket.setTimeout(limits.idleMs);
+  socket.on('timeout', () => finish(`idle for ${limits.idleMs / 1000} s: closed`));
+  socket.on('close', () => {
+    finished = true;
+    unsubscribe?.();
+  });
   socket.on('error', () => socket.destroy());
+}
+
+function failure(err: unknown): { ok: false; error: string } {
+  return { ok: false, error: err instanceof RequestError ? err.message : `internal error: ${(err as Error).message}` };
 }
 
 export class ControlServer {
@@ -124,23 +266,36 @@ export class ControlServer {
   private constructor(
     private readonly server: net.Server,
     readonly socketPath: string,
+    handler: ControlHandler,
+    limits: ControlLimits,
   ) {
     server.on('connection', (socket) => {
+      if (this.clients.size >= limits.maxClients) {
+        // Told why; what it sends is read and dropped (closing on unread input would reset
+        // the connection before the client reads the line), and it is closed when it hangs
+        // up or after a grace time.
+        socket.on('error', () => socket.destroy());
+        socket.end(jsonLine({ ok: false, error: `too many control clients (${limits.maxClients}): try again later` }));
+        socket.resume();
+        setTimeout(() => socket.destroy(), REFUSE_GRACE_MS).unref();
+        return;
+      }
       this.clients.add(socket);
       socket.on('close', () => this.clients.delete(socket));
+      serve(socket, handler, limits);
     });
   }
 
   /** Listens on `socketPath`, replacing a stale socket file but never a live one. */
-  static async start(socketPath: string, handler: ControlHandler): Promise<ControlServer> {
+  static async start(socketPath: string, handler: ControlHandler, limits: ControlLimits = CONTROL_LIMITS): Promise<ControlServer> {
     mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o755 });
     if (await inUse(socketPath)) throw new RuntimeError(`control socket ${socketPath} is in use by another running vxlan-tap`);
     // Only a stale socket is replaced: anything else at that path is the user's.
     const existing = lstatIfAny(socketPath);
     if (existing !== undefined && !existing.isSocket()) throw new RuntimeError(`--control ${socketPath} exists and is not a socket`);
     if (existing !== undefined) unlinkSync(socketPath);
-    const server = net.createServer((socket) => serve(socket, handler));
-    const control = new ControlServer(server, socketPath);
+    const server = net.createServer();
+    const control = new ControlServer(server, socketPath, handler, limits);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new RuntimeError(`cannot listen on control socket ${socketPath}: ${err.message}`)));
       // Owner-only from the moment it exists: bind happens inside listen().

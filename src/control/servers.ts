@@ -3,7 +3,7 @@
 import type { Logger } from '../ops/log.js';
 import type { VtepConfig } from '../config/vtep-config.js';
 import type { Segment } from '../datapath/segment.js';
-import { runCommand, type ControlRequest } from './commands.js';
+import { runCommand, slicedListing, type ControlRequest } from './commands.js';
 import type { EventHub } from './events.js';
 import { MetricsServer } from './metrics.js';
 import { ControlServer, defaultControlPath } from './server.js';
@@ -34,7 +34,7 @@ export class ControlServers {
         const ctx = { segment, port: config.underlay.port, family: config.underlay.family, stats: () => services.stats(segment) };
         servers.sockets.push(
           await ControlServer.start(controlPath(segment), {
-            run: (request) => (services.processCommands.has(request.cmd) ? services.runProcessCommand(request) : runCommand(request, ctx)),
+            run: (request) => (services.processCommands.has(request.cmd) ? services.runProcessCommand(request) : (slicedListing(request, segment) ?? runCommand(request, ctx))),
             subscribe: (send) => events.subscribe((event) => event.vni === segment.vni && send(event)),
             cutOff: (lost) => {
               events.cutOff++;

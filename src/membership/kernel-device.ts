@@ -1,10 +1,7 @@
 // What `agent --kernel <dev>` registers for a kernel vxlan device, read with iproute2:
 // its VNI, destination port, local address, MAC and overlay addresses.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { RuntimeError } from '../config/errors.js';
-
-const run = promisify(execFile);
+import { runJson } from '../ops/run-command.js';
 
 export interface KernelDevice {
   name: string;
@@ -26,14 +23,10 @@ interface AddrJson {
   addr_info?: { local?: string; scope?: string }[];
 }
 
-async function ipJson<T>(args: string[]): Promise<T> {
-  return JSON.parse((await run('ip', ['-j', ...args])).stdout) as T;
-}
-
 export async function readKernelDevice(name: string): Promise<KernelDevice> {
   let links: LinkJson[];
   try {
-    links = await ipJson<LinkJson[]>(['-d', 'link', 'show', 'dev', name]);
+    links = await runJson<LinkJson[]>('ip', ['-d', 'link', 'show', 'dev', name]);
   } catch {
     throw new RuntimeError(`--kernel ${name}: no such device`);
   }
@@ -42,7 +35,7 @@ export async function readKernelDevice(name: string): Promise<KernelDevice> {
   if (link?.linkinfo?.info_kind !== 'vxlan' || data?.id === undefined || link.address === undefined) {
     throw new RuntimeError(`--kernel ${name} is not a vxlan device (ip link add ${name} type vxlan id <vni> ...)`);
   }
-  const addrs = await ipJson<AddrJson[]>(['addr', 'show', 'dev', name]);
+  const addrs = await runJson<AddrJson[]>('ip', ['addr', 'show', 'dev', name]);
   const addresses = (addrs[0]?.addr_info ?? []).filter((a) => a.scope === 'global' && a.local !== undefined).map((a) => a.local!);
   return { name, vni: data.id, port: data.port ?? 8472, local: data.local ?? data.local6, mac: link.address, addresses };
 }

@@ -7,13 +7,11 @@
 // are left alone and reported as not programmed. The kernel keeps the flag per FDB entry,
 // not per remote, so a flood-list remote is taken as the agent's when the agent wrote it
 // or, at start, when it leads to a host whose MAC entry is marked.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Logger } from '../ops/log.js';
+import { runCommand, runJson } from '../ops/run-command.js';
 import type { TableSink } from './membership.js';
 import { dstKey, emptyDesired, noChanges, type Changes, type Desired, type Dst } from './reconcile.js';
 
-const run = promisify(execFile);
 const ZERO = '00:00:00:00:00:00';
 const MARK = 'extern_learn';
 
@@ -44,11 +42,11 @@ export class KernelSink implements TableSink {
   ) {}
 
   private async fdbRows(): Promise<FdbJson[]> {
-    return JSON.parse((await run('bridge', ['-j', 'fdb', 'show', 'dev', this.device])).stdout) as FdbJson[];
+    return runJson<FdbJson[]>('bridge', ['fdb', 'show', 'dev', this.device]);
   }
 
   private async neighRows(): Promise<NeighJson[]> {
-    return JSON.parse((await run('ip', ['-j', 'neigh', 'show', 'dev', this.device])).stdout) as NeighJson[];
+    return runJson<NeighJson[]>('ip', ['neigh', 'show', 'dev', this.device]);
   }
 
   /**
@@ -79,7 +77,7 @@ export class KernelSink implements TableSink {
   /** Runs one command; false (and a log line) when it fails. */
   private async exec(command: 'bridge' | 'ip', args: string[]): Promise<boolean> {
     try {
-      await run(command, args);
+      await runCommand(command, args);
       return true;
     } catch (err) {
       this.log.warn({ command: [command, ...args].join(' '), reason: String((err as { stderr?: string }).stderr ?? err).trim() }, 'kernel entry not written');

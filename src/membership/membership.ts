@@ -5,7 +5,8 @@
 import type { Logger } from '../ops/log.js';
 import type { MembershipConfig } from '../config/membership.js';
 import { changeCount, desiredState, diff, emptyDesired, heldAfter, programmedState, type Changes, type Desired, type Programmed } from './reconcile.js';
-import { memberKey, type MemberRecord } from './record.js';
+import { RuntimeError } from '../config/errors.js';
+import { memberKey, underlayProblem, type Member, type MemberRecord } from './record.js';
 import { MemberStore } from './store.js';
 
 /** Where the follower writes: a segment's tables in vxlan-tap, a kernel device in the agent. */
@@ -36,6 +37,10 @@ export interface MembersReport {
   /** Whether the view is live (false: the last known state while etcd is away). */
   connected: boolean;
   members: MemberView[];
+  /** Records left out as untrustworthy (bad, no lease, too large, a key not naming its address), with why. */
+  ignored?: { key: string; reason: string }[];
+  /** Members left out because the network has more than --etcd-max-members (the newest). */
+  overLimit?: number;
 }
 
 export class Membership {
@@ -45,6 +50,8 @@ export class Membership {
   private pending = false;
   /** Conflicts and unwritable entries of the last pass, already logged. */
   private reported = new Set<string>();
+  /** Members beyond --etcd-max-members in the last pass: left out. */
+  private overLimit = new Set<string>();
 
   private constructor(
     private readonly config: MembershipConfig,
@@ -57,7 +64,10 @@ export class Membership {
     this.store = new MemberStore(config, key, self, () => this.schedule(), log);
   }
 
+  /** Throws when this member's own address could not be a member's (the others would ignore it). */
   static start(config: MembershipConfig, self: MemberRecord, targets: MembershipTarget[], log: Logger): Membership {
+    const problem = underlayProblem(self.address, config);
+    if (problem !== undefined) throw new RuntimeError(`this member's underlay ${problem}: give --local`);
     const membership = new Membership(config, self, targets, log.child({ network: config.network }));
     membership.log.info({ key: membership.store.selfKey, ttl: config.ttlSeconds, endpoints: config.endpoints }, 'joining');
     membership.store.start();
@@ -73,7 +83,7 @@ export class Membership {
 
   private async reconcile(): Promise<void> {
     this.pending = false;
-    const members = [...this.store.members.values()];
+    const members = this.withinLimit([...this.store.members.values()]);
     const problems = new Map<string, () => void>();
     for (const { vni, sink } of this.targets) {
       const { desired, conflicts } = desiredState(members, this.store.selfKey, vni);
@@ -100,6 +110,26 @@ export class Membership {
     this.reported = new Set(problems.keys());
   }
 
+  /**
+   * At most --etcd-max-members members, this one and the oldest others (by creation):
+   * a flood of records cannot make every broadcast go out a thousand times. Logged once
+   * when the limit is first reached, and again only after the network fell back under it.
+   */
+  private withinLimit(members: Member[]): Member[] {
+    const max = this.config.maxMembers;
+    if (members.length <= max) {
+      this.overLimit.clear();
+      return members;
+    }
+    const self = members.filter((m) => m.key === this.store.selfKey);
+    const others = members.filter((m) => m.key !== this.store.selfKey).sort((a, b) => (a.createRevision < b.createRevision ? -1 : a.createRevision > b.createRevision ? 1 : a.key < b.key ? -1 : 1));
+    const kept = [...self, ...others.slice(0, max - self.length)];
+    const left = others.slice(max - self.length);
+    if (this.overLimit.size === 0) this.log.warn({ maxMembers: max, members: members.length, ignored: left.length }, 'more members than --etcd-max-members: the newest are left out');
+    this.overLimit = new Set(left.map((m) => m.key));
+    return kept;
+  }
+
   async report(): Promise<MembersReport> {
     const members = [...this.store.members.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
     const leases = await this.store.leaseTimes(members.map((m) => m.lease));
@@ -113,6 +143,8 @@ export class Membership {
         ...(leases.has(m.lease) ? { leaseSeconds: leases.get(m.lease)! } : {}),
         programmed: programmedState(m, this.store.selfKey, this.held),
       })),
+      ignored: this.store.ignored,
+      overLimit: this.overLimit.size,
     };
   }
 

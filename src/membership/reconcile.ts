@@ -5,8 +5,8 @@
 // port), a static FDB entry for its MAC and a neighbour entry per overlay address.
 // Conflict rule: when two members claim the same MAC or overlay address, the claim made
 // first (the lower create revision of its key; the key breaks a tie) wins on every host
-// alike; the later claim is left out. This host's own MAC and addresses are never
-// programmed towards someone else.
+// alike; the member with the later claim is left out of that VNI (flood list, FDB and
+// neighbours). This host's own MAC and addresses are never programmed towards someone else.
 import type { Member } from './record.js';
 
 export interface Dst {
@@ -70,23 +70,25 @@ export function desiredState(members: Iterable<Member>, selfKey: string, vni: nu
     const dst = { address: record.address, port: record.port };
     for (const entry of record.vnis) {
       if (entry.vni !== vni) continue;
-      if (!isSelf && dstKey(dst) !== selfAddress) desired.flood.set(dstKey(dst), dst);
+      // A member that loses any claim is left out whole: no flood-list remote, no FDB
+      // entry, no neighbours (what it says is in doubt), and its other claims block no one.
+      const lost: Conflict[] = [];
       const macHolder = macOwner.get(entry.mac);
-      if (macHolder !== undefined && macHolder !== key) conflicts.push({ kind: 'mac', value: entry.mac, winner: macHolder, loser: key });
-      else {
-        macOwner.set(entry.mac, key);
-        if (!isSelf) desired.fdb.set(entry.mac, dst);
-      }
+      if (macHolder !== undefined && macHolder !== key) lost.push({ kind: 'mac', value: entry.mac, winner: macHolder, loser: key });
       for (const ip of entry.addresses) {
         const holder = addressOwner.get(ip);
-        if (holder !== undefined && holder !== key) conflicts.push({ kind: 'address', value: ip, winner: holder, loser: key });
-        else {
-          addressOwner.set(ip, key);
-          // An address whose MAC lost its claim is left out too: it would point at a MAC
-          // whose frames go to someone else.
-          if (!isSelf && desired.fdb.get(entry.mac) === dst) desired.neigh.set(ip, entry.mac);
-        }
+        if (holder !== undefined && holder !== key) lost.push({ kind: 'address', value: ip, winner: holder, loser: key });
       }
+      if (lost.length > 0) {
+        conflicts.push(...lost);
+        continue;
+      }
+      macOwner.set(entry.mac, key);
+      for (const ip of entry.addresses) addressOwner.set(ip, key);
+      if (isSelf || dstKey(dst) === selfAddress) continue;
+      desired.flood.set(dstKey(dst), dst);
+      desired.fdb.set(entry.mac, dst);
+      for (const ip of entry.addresses) desired.neigh.set(ip, entry.mac);
     }
   }
   return { desired, conflicts };

@@ -1,7 +1,9 @@
 // A member's record in the store: `<prefix><network>/members/<underlay address>`, JSON,
-// held under the member's lease. Records come from other hosts, so reading one checks
-// every field: a bad record is skipped (and logged by the caller), never trusted.
+// held under the member's lease. Records come from whoever can write the prefix, so
+// reading one checks every field and what the store says about it (checkMember): a bad
+// record is skipped (and logged by the caller), never trusted.
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { addressBytes, formatAddress } from '../wire/address.js';
 import { formatMac, isMulticastMac, isZeroMac, parseMac } from '../wire/mac.js';
 import { MAX_VNI } from '../wire/vxlan.js';
@@ -80,4 +82,66 @@ export function readRecord(text: string): MemberRecord | string {
     vnis.push(vni);
   }
   return { address, port: r['port'] as number, kind: r['kind'], vnis };
+}
+
+/** Far above a real record (64 VNIs with 16 addresses each take about 5 KB). */
+export const MAX_RECORD_BYTES = 16 * 1024;
+
+/** What a record is checked against besides its own fields. */
+export interface RecordRules {
+  /** The members folder: a record's key is this folder and its address. */
+  folder: string;
+  /** --etcd-underlay: every member's underlay address lies in it. */
+  underlay?: { address: string; prefixLength: number };
+}
+
+/**
+ * Whether `address` is one frames can be sent to: not unspecified (0.0.0.0/8, ::),
+ * loopback, multicast, the limited broadcast, class E, or IPv4-mapped.
+ */
+export function isUsableUnicast(address: string): boolean {
+  const ip = ipaddr.parse(address);
+  if (['unspecified', 'loopback', 'multicast', 'broadcast', 'ipv4Mapped'].includes(ip.range())) return false;
+  return ip.kind() === 'ipv6' || (ip as ipaddr.IPv4).octets[0]! < 240;
+}
+
+/** Why `address` may not be a member's underlay address under --etcd-underlay, if it may not. */
+function outsideUnderlay(address: string, underlay: { address: string; prefixLength: number }): string | undefined {
+  const cidr = `${underlay.address}/${underlay.prefixLength}`;
+  const ip = ipaddr.parse(address);
+  const range = ipaddr.parseCIDR(cidr);
+  if (ip.kind() !== range[0].kind() || !ip.match(range)) return `address ${address} is outside --etcd-underlay ${cidr}`;
+  // IPv4 subnets of more than two addresses: their first and last are no host's.
+  if (ip.kind() === 'ipv4' && underlay.prefixLength < 31) {
+    if (ip.toString() === ipaddr.IPv4.networkAddressFromCIDR(cidr).toString()) return `address ${address} is the network address of --etcd-underlay ${cidr}`;
+    if (ip.toString() === ipaddr.IPv4.broadcastAddressFromCIDR(cidr).toString()) return `address ${address} is the broadcast address of --etcd-underlay ${cidr}`;
+  }
+  return undefined;
+}
+
+/** Why `address` cannot be a member's underlay address, if it cannot. */
+export function underlayProblem(address: string, rules: Pick<RecordRules, 'underlay'>): string | undefined {
+  if (!isUsableUnicast(address)) return `address ${address} is not a usable unicast address`;
+  return rules.underlay === undefined ? undefined : outsideUnderlay(address, rules.underlay);
+}
+
+/**
+ * A record as the store holds it (`key`, `value`, `lease`), checked: small enough, under
+ * a lease, well formed, its key naming its own address, every address usable. Returns
+ * the record, or what is wrong with it.
+ */
+export function checkMember(kv: { key: string; value: string; lease: string }, rules: RecordRules): MemberRecord | string {
+  const bytes = Buffer.byteLength(kv.value);
+  if (bytes > MAX_RECORD_BYTES) return `larger than ${MAX_RECORD_BYTES} bytes (${bytes})`;
+  if (kv.lease === '0' || kv.lease === '') return 'no lease: a member record must live under one';
+  const record = readRecord(kv.value);
+  if (typeof record === 'string') return record;
+  if (kv.key !== `${rules.folder}${record.address}`) return `the key does not name the record's address ${record.address}`;
+  const unusable = underlayProblem(record.address, rules);
+  if (unusable !== undefined) return unusable;
+  for (const entry of record.vnis) {
+    const bad = entry.addresses.find((a) => !isUsableUnicast(a));
+    if (bad !== undefined) return `overlay address ${bad} is not a usable unicast address`;
+  }
+  return record;
 }

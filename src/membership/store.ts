@@ -5,15 +5,28 @@
 // its revision was compacted, the lease lost) ends it; the next session starts after a
 // backoff and resyncs fully. Meanwhile the last known members stay as they are, so the
 // data plane keeps forwarding with them.
-import { Etcd3, type IKeyValue, type Lease, type Watcher } from 'etcd3';
+//
+// Records are checked before they are trusted (checkMember); a bad one is left out,
+// counted, and logged once per change. This member's own key is defended: when another
+// writer changes or deletes it, it is written back at once and a warning names the writer's
+// record.
+import { Etcd3, type IKeyValue, type IOptions, type Lease, type Watcher } from 'etcd3';
+import { cutLongValues } from '../config/errors.js';
 import type { Logger } from '../ops/log.js';
-import { membersFolder, readRecord, type Member, type MemberRecord } from './record.js';
+import type { MembershipConfig } from '../config/membership.js';
+import { checkMember, membersFolder, type Member, type MemberRecord, type RecordRules } from './record.js';
 
-export interface StoreOptions {
-  endpoints: string[];
-  prefix: string;
-  network: string;
-  ttlSeconds: number;
+export type StoreOptions = Pick<MembershipConfig, 'endpoints' | 'prefix' | 'network' | 'ttlSeconds' | 'underlay' | 'tls' | 'auth'>;
+
+/** The etcd3 client's settings for these options: endpoints, TLS, user and password. */
+export function clientOptions(options: StoreOptions): IOptions {
+  const { tls, auth } = options;
+  return {
+    hosts: options.endpoints,
+    // Without --etcd-cacert the system's CAs check etcd (grpc's createSsl takes none as those).
+    ...(tls === undefined ? {} : { credentials: { rootCertificate: tls.ca as Buffer, ...(tls.cert === undefined ? {} : { certChain: tls.cert, privateKey: tls.key }) } }),
+    ...(auth === undefined ? {} : { auth: { username: auth.username, password: auth.password } }),
+  };
 }
 
 const CALL_DEADLINE_MS = 3000;
@@ -34,8 +47,12 @@ export class MemberStore {
   private unreachableSince: number | undefined;
   /** The current session has read the members and is watching. */
   private synced = false;
-  /** Keys whose bad record was logged, with the revision logged. */
-  private readonly badRecords = new Map<string, string>();
+  /** Keys whose record is left out, with why and the revision logged. */
+  private readonly badRecords = new Map<string, { reason: string; revision: string }>();
+  private readonly rules: RecordRules;
+  private readonly selfValue: string;
+  /** The lease our record lives under, as the store writes it in a record ('' before one). */
+  private selfLease = '';
 
   constructor(
     private readonly options: StoreOptions,
@@ -44,7 +61,10 @@ export class MemberStore {
     /** Called after every change to `members` (a full sync or one event). */
     private readonly onChange: () => void,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.rules = { folder: this.folder, ...(options.underlay === undefined ? {} : { underlay: options.underlay }) };
+    this.selfValue = JSON.stringify(selfRecord);
+  }
 
   get folder(): string {
     return membersFolder(this.options.prefix, this.options.network);
@@ -80,7 +100,7 @@ export class MemberStore {
   /** One session: register, read, watch until something breaks; throws why it ended. */
   private async session(): Promise<void> {
     const client = new Etcd3({
-      hosts: this.options.endpoints,
+      ...clientOptions(this.options),
       dialTimeout: CALL_DEADLINE_MS,
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
     });
@@ -92,7 +112,8 @@ export class MemberStore {
         lease.once('lost', (err: Error) => resolve(`lease lost: ${err.message}`));
         this.wake = () => resolve('stopping');
       });
-      await lease.put(this.selfKey).value(JSON.stringify(this.selfRecord)).exec();
+      await lease.put(this.selfKey).value(this.selfValue).exec();
+      this.selfLease = await lease.grant();
       this.lease = lease;
       for (const id of this.staleLeases.splice(0)) await client.leaseClient.leaseRevoke({ ID: id }).catch(() => undefined);
       const snapshot = await client.getAll().prefix(this.folder).exec();
@@ -106,7 +127,7 @@ export class MemberStore {
       watcher = watching;
       const ended = new Promise<string>((resolve) => {
         watching.on('put', (kv) => (this.put(kv), this.onChange()));
-        watching.on('delete', (kv) => (this.members.delete(kv.key.toString()), this.onChange()));
+        watching.on('delete', (kv) => (this.remove(kv), this.onChange()));
         watching.on('disconnected', (err) => resolve(`watch disconnected: ${err.message}`));
         watching.on('error', (err) => resolve(`watch ended: ${err.message}`));
       });
@@ -143,15 +164,46 @@ export class MemberStore {
 
   private put(kv: IKeyValue): void {
     const key = kv.key.toString();
-    const record = readRecord(kv.value.toString());
+    const value = kv.value.toString();
+    if (key === this.selfKey) {
+      // Ours, whatever the store says: another writer's version is overwritten.
+      if (value !== this.selfValue || kv.lease !== this.selfLease) this.defend(`another writer changed this member's record (lease ${kv.lease}): written back`, value);
+      this.members.set(key, { key, record: this.selfRecord, createRevision: BigInt(kv.create_revision), lease: this.selfLease });
+      return;
+    }
+    const record = checkMember({ key, value, lease: kv.lease }, this.rules);
     if (typeof record === 'string') {
       this.members.delete(key);
-      if (this.badRecords.get(key) !== kv.mod_revision) this.log.warn({ key, reason: record }, 'member record ignored');
-      this.badRecords.set(key, kv.mod_revision);
+      if (this.badRecords.get(key)?.revision !== kv.mod_revision) this.log.warn({ key, reason: record }, 'member record ignored');
+      this.badRecords.set(key, { reason: record, revision: kv.mod_revision });
       return;
     }
     this.badRecords.delete(key);
     this.members.set(key, { key, record, createRevision: BigInt(kv.create_revision), lease: kv.lease });
+  }
+
+  private remove(kv: IKeyValue): void {
+    const key = kv.key.toString();
+    this.badRecords.delete(key);
+    if (key === this.selfKey && !this.stopping) return this.defend("another writer deleted this member's record: written back");
+    this.members.delete(key);
+  }
+
+  /** Writes our record back under our lease, with a warning naming what was found. */
+  private defend(message: string, found?: string): void {
+    const lease = this.lease;
+    this.log.warn({ key: this.selfKey, ...(found === undefined ? {} : { found: cutLongValues(found) }) }, message);
+    if (lease === undefined) return; // the next session writes it anyway
+    lease
+      .put(this.selfKey)
+      .value(this.selfValue)
+      .exec()
+      .catch((err: Error) => this.log.warn({ key: this.selfKey, reason: err.message }, 'could not write this member\'s record back'));
+  }
+
+  /** Records left out, with why (`members --json` shows them). */
+  get ignored(): { key: string; reason: string }[] {
+    return [...this.badRecords].map(([key, { reason }]) => ({ key, reason }));
   }
 
   /** Seconds each lease has left, for `members`; empty while etcd is away. */

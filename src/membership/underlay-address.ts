@@ -1,12 +1,9 @@
 // The underlay address a member registers: --local when given, else the source address
 // the kernel picks for the route to the first etcd endpoint (as flanneld picks its
 // public IP from the default route's interface).
-import { execFile } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { promisify } from 'node:util';
 import { RuntimeError } from '../config/errors.js';
-
-const run = promisify(execFile);
+import { runJson } from '../ops/run-command.js';
 
 export interface UnderlayAddress {
   address: string;
@@ -22,7 +19,7 @@ export async function underlayAddress(local: string | undefined, firstEndpoint: 
   if (target === undefined) throw new RuntimeError(`cannot resolve the etcd endpoint ${firstEndpoint}: give --local`);
   let routes: { prefsrc?: string }[] = [];
   try {
-    routes = JSON.parse((await run('ip', ['-j', 'route', 'get', target])).stdout) as { prefsrc?: string }[];
+    routes = await runJson<{ prefsrc?: string }[]>('ip', ['route', 'get', target]);
   } catch {
     // no route: reported below
   }

@@ -86,8 +86,10 @@ describe.skipIf(!isRoot)('membership: two vxlan-tap hosts and a kernel agent on 
     const record = (n: number, mac: string) => JSON.stringify({ address: underlay(n), port: 4789, kind: 'vxlan-tap', vnis: [{ vni: 42, mac, addresses: [overlay(n)] }] });
     cli('neigh', 'add', overlay(77), 'lladdr', '02:00:00:00:00:77');
     cli('fdb', 'add', '02:00:00:00:00:98', 'dst', underlay(2));
-    etcd.ctl('put', `/vxlan-tap/default/members/${underlay(99)}`, record(99, macOf(2)));
-    etcd.ctl('put', `/vxlan-tap/default/members/${underlay(98)}`, record(98, '02:00:00:00:00:98'));
+    // Under a lease: a record without one is not trusted.
+    const lease = /lease ([0-9a-f]+) granted/.exec(etcd.ctl('lease', 'grant', '600'))![1]!;
+    etcd.ctl('put', `--lease=${lease}`, `/vxlan-tap/default/members/${underlay(99)}`, record(99, macOf(2)));
+    etcd.ctl('put', `--lease=${lease}`, `/vxlan-tap/default/members/${underlay(98)}`, record(98, '02:00:00:00:00:98'));
     expect(await waitFor(() => /two members claim one MAC/.test(vteps[0]!.stderr()))).toBe(true);
     expect(await waitFor(() => memberOf(members(lab, hosts[0]!), 98)?.programmed === 'partly')).toBe(true);
     const fdb = fdbShow(lab, hosts[0]!);

@@ -66,8 +66,8 @@ describe('desired state', () => {
       const { desired, conflicts } = desiredState([member(1, 5), ...order], key(1), 42);
       expect(desired.fdb.get('02:00:00:00:00:02')).toEqual({ address: '198.51.100.2', port: 4789 });
       expect(conflicts).toEqual([{ kind: 'mac', value: '02:00:00:00:00:02', winner: key(2), loser: key(3) }]);
-      // The loser still floods (its underlay is fine) but its address does not point at a MAC it lost.
-      expect(desired.flood.has('198.51.100.3 4789')).toBe(true);
+      // The loser is left out whole: not even in the flood list.
+      expect(desired.flood.has('198.51.100.3 4789')).toBe(false);
       expect(desired.neigh.has('192.0.2.3')).toBe(false);
     }
   });
@@ -142,6 +142,7 @@ describe('membership settings', () => {
       network: 'default',
       prefix: '/vxlan-tap/',
       ttlSeconds: 10,
+      maxMembers: 1024,
     });
     expect(buildMembership({ etcd: 'http://198.51.100.10:2379', network: 'blue', etcdPrefix: '/overlay', etcdTtl: '2' }, option)).toMatchObject({ network: 'blue', prefix: '/overlay/', ttlSeconds: 2 });
   });
@@ -160,7 +161,7 @@ describe('membership settings', () => {
   const system = { localPortRange: { min: 40000, max: 40999 }, deviceMtu: () => undefined };
 
   it('reaches the VtepConfig from options and from the file, naming the file field in errors', () => {
-    expect(buildVtepConfig({ vni: '1', etcd: 'http://198.51.100.10:2379', network: 'blue' }, system).membership).toEqual({ endpoints: ['http://198.51.100.10:2379'], network: 'blue', prefix: '/vxlan-tap/', ttlSeconds: 10 });
+    expect(buildVtepConfig({ vni: '1', etcd: 'http://198.51.100.10:2379', network: 'blue' }, system).membership).toEqual({ endpoints: ['http://198.51.100.10:2379'], network: 'blue', prefix: '/vxlan-tap/', ttlSeconds: 10, maxMembers: 1024 });
     expect(buildVtepConfig({ vni: '1' }, system).membership).toBeUndefined();
     const file = { etcd: ['http://198.51.100.10:2379'], etcdTtl: 4, vnis: [{ vni: 1 }] };
     expect(parseConfigFile(JSON.stringify(file), system).membership).toMatchObject({ endpoints: ['http://198.51.100.10:2379'], ttlSeconds: 4 });
@@ -179,6 +180,9 @@ describe('membership settings', () => {
     expect(() => read({ etcd: [] })).toThrow('etcd must be a URL or a list of URLs');
     expect(() => read({ etcd: 'http://198.51.100.10:2379', network: true })).toThrow('network must be a string');
     expect(() => read({ etcd: 'http://198.51.100.10:2379', etcdTtl: [5] })).toThrow('etcdTtl must be a string or a number');
+    expect(read({ etcd: 'http://198.51.100.10:2379', etcdUnderlay: '198.51.100.0/24', etcdMaxMembers: 8 })).toMatchObject({ underlay: { address: '198.51.100.0', prefixLength: 24 }, maxMembers: 8 });
+    expect(() => read({ etcd: 'http://198.51.100.10:2379', etcdUser: 'h1' })).toThrow('etcdUser needs a password: etcdPasswordFile <file> or the environment variable VXLAN_TAP_ETCD_PASSWORD');
+    expect(() => read({ etcd: 'http://198.51.100.10:2379', etcdCacert: 7 })).toThrow('etcdCacert must be a string');
   });
 });
 
