@@ -10,7 +10,7 @@
 #pragma once
 #include <napi.h>
 
-// openTap, setMtu, setMac, getMac, setUp, addAddress, addToBridge, setPersist, closeFd, writeFrames: the TAP device.
+// openTap, setMtu, setMac, getMac, setUp, addAddress, addToBridge, setPersist, linkInfo, closeFd, writeFrames: the TAP device.
 namespace tap_device { void Init(Napi::Env env, Napi::Object exports); }
 
 // FdReader: a plain TAP read frame by frame into a region, each behind VXLAN header room.

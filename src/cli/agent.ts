@@ -14,6 +14,7 @@ import { KernelSink } from '../membership/kernel-sink.js';
 import { Membership } from '../membership/membership.js';
 import { underlayAddress } from '../membership/underlay-address.js';
 import { addMembershipOptions } from './membership-options.js';
+import { examples } from './help-text.js';
 
 interface AgentOptions extends RawMembership {
   kernel?: string;
@@ -32,7 +33,8 @@ export function addAgentCommand(program: Command): void {
       .option('--local <ip>', "underlay address to register (default: the device's local, else the source of the route to etcd)")
       .option('--control <path>', 'control socket for `vxlan-tap members` (default /run/vxlan-tap/<dev>.sock)')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
-      .option('--log-format <format>', 'json (pino lines) or pretty', 'json'),
+      .option('--log-format <json|pretty>', 'json (pino lines) or pretty', 'json')
+      .addHelpText('after', examples('vxlan-tap agent --kernel vxlan0 --etcd http://192.0.2.10:2379 --network overlay')),
   )
     .action(async (raw: AgentOptions) => {
       if (raw.kernel === undefined) throw new ConfigError('--kernel <vxlan device> is required');

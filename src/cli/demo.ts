@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { RuntimeError } from '../config/errors.js';
 import { Lab } from '../../lab/lab.js';
 import { DEMO_TOOLS, missingToolsLine } from '../../lab/system-tools.js';
+import { examples } from './help-text.js';
 
 const UNDERLAY = { kernel: '198.51.100.1', tap: '198.51.100.2' };
 const OVERLAY = { kernel: '192.0.2.1', tap: '192.0.2.2' };
@@ -100,5 +101,6 @@ export function addDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('build a kernel-vxlan <-> vxlan-tap topology in namespaces, ping across, clean up (root)')
+    .addHelpText('after', examples('vxlan-tap demo'))
     .action(runDemo);
 }

@@ -1,12 +1,32 @@
 // The TAP port on the addon: created and configured through the addon, read in batches into a packet
-// region, written whole frames at a time. Closing the fd removes the device.
+// region, written whole frames at a time. Closing the fd removes the device, unless it is
+// persistent: made with --persist, or made by an administrator for this user.
 // With offloads the kernel hands over 64 KB TCP super-frames and takes them back: the
 // addon cuts what it reads into a train of segments (one batch entry, decided on once)
 // and merges what it writes.
-import { errnoName, loadNative, type FdReader, type NativeError, type OffloadReader } from './native.js';
+// Without CAP_NET_ADMIN (rootless), a TAP an administrator made for this user
+// (`ip tuntap add dev NAME mode tap user USER`) is attached to as it is: its offloads are
+// set (the owner may), its MTU, MAC, addresses, link state and bridge are only checked.
+import { readFileSync } from 'node:fs';
+import { SocketAddress } from 'node:net';
+import { userInfo } from 'node:os';
+import { errnoName, loadNative, type FdReader, type LinkInfo, type NativeAddon, type NativeError, type OffloadReader } from './native.js';
 import { RuntimeError } from '../config/errors.js';
 import type { DatagramBatch, FrameBatch } from '../engine/batch.js';
 import type { TapOffloadStats, TapOptions, TapPort, TapPorts } from '../datapath/ports.js';
+import { formatMac } from '../wire/mac.js';
+
+/** This user as `ip tuntap add ... user` takes it: the name, else the uid. */
+function thisUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.geteuid!());
+  }
+}
+
+/** The advice that makes a TAP for this user, in the words of iproute2. */
+const makeForThisUser = (name: string): string => `ip tuntap add dev ${name} mode tap user ${thisUser()}`;
 
 /** Says in one line why the kernel refused, and what to do about it. */
 function explainTapError(err: NativeError, name: string, mtu: number, bridge?: string): string {
@@ -18,7 +38,10 @@ function explainTapError(err: NativeError, name: string, mtu: number, bridge?: s
     }
     return '/dev/net/tun is missing: load the tun module (modprobe tun) or create the device node';
   }
-  if (err.code === 'EPERM' || err.code === 'EACCES') return `cannot create ${label}: CAP_NET_ADMIN is needed (run as root)`;
+  if (err.code === 'EPERM' || err.code === 'EACCES') {
+    const rootless = err.step === 'TUNSETIFF' && name !== '' ? `, or have it made for this user: ${makeForThisUser(name)} (as root)` : '';
+    return `cannot create ${label}: CAP_NET_ADMIN is needed (run as root)${rootless}`;
+  }
   switch (err.step) {
     case 'TUNSETIFF':
       if (err.code === 'EBUSY') return `cannot create ${label}: the name is taken by a device in use`;
@@ -33,6 +56,92 @@ function explainTapError(err: NativeError, name: string, mtu: number, bridge?: s
       return `the kernel refused MTU ${mtu} for ${label} (${err.code})`;
   }
   return `${label}: ${err.message}`;
+}
+
+/** Whether this process holds CAP_NET_ADMIN (bit 12 of its effective set). */
+function hasNetAdmin(): boolean {
+  try {
+    const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return effective === undefined || ((BigInt(`0x${effective}`) >> 12n) & 1n) === 1n;
+  } catch {
+    return true;
+  }
+}
+
+type Tun = NonNullable<LinkInfo['tun']>;
+
+/** The kernel's rule (tun_not_capable): the owner, or a member of the group, may attach without CAP_NET_ADMIN. */
+function ownedByThisUser(tun: Tun): boolean {
+  if (tun.owner !== -1 && tun.owner === process.geteuid!()) return true;
+  return tun.group !== -1 && (tun.group === process.getegid!() || process.getgroups!().includes(tun.group));
+}
+
+/**
+ * How to open the TAP: 'create' a new one (or let the kernel say why not), 'manage' an
+ * existing one with CAP_NET_ADMIN (set up as a new one), or 'attach' without it to one
+ * made for this user. Throws the one line for a TAP that is someone else's.
+ */
+function tapMode(name: string, found: LinkInfo | null, netAdmin: boolean): 'create' | 'manage' | 'attach' {
+  // No TAP of that name (or another kind of device): TUNSETIFF creates it or says why not.
+  if (found === null || found.tun === undefined || !found.tun.tap) return 'create';
+  const { owner, group } = found.tun;
+  const label = `TAP device ${name}`;
+  if ((owner !== -1 || group !== -1) && !ownedByThisUser(found.tun)) {
+    const whose = owner !== -1 ? `user ${owner}` : `group ${group}`;
+    const instead = netAdmin ? `ip tuntap del dev ${name} mode tap` : `ip tuntap del dev ${name} mode tap && ${makeForThisUser(name)}`;
+    return fail(`${label} belongs to ${whose}, not to this user (${thisUser()}): not taking it over; name another --tap, or ${instead} (as root)`);
+  }
+  if (netAdmin) return 'manage';
+  if (owner === -1 && group === -1) {
+    return fail(`${label} has no owner, so only CAP_NET_ADMIN may use it: ip tuntap del dev ${name} mode tap && ${makeForThisUser(name)} (as root), or run as root`);
+  }
+  return 'attach';
+}
+
+function fail(message: string): never {
+  throw new RuntimeError(message);
+}
+
+/** An address as inet_ntop writes it, to compare two spellings. */
+const canonical = (address: string): string => new SocketAddress({ address, family: address.includes(':') ? 'ipv6' : 'ipv4' }).address;
+
+/**
+ * What an attached TAP lacks of its settings (only an administrator may change them), as
+ * one line naming the commands that fix it all; undefined when it is as configured. An
+ * explicit MAC is checked; a derived one (--mac persistent) gives way to the device's.
+ */
+function attachMismatch(native: NativeAddon, found: LinkInfo, options: TapOptions): string | undefined {
+  const { name } = options;
+  const problems: string[] = [];
+  const link: string[] = [];
+  if (found.mtu !== options.mtu) {
+    problems.push(`has MTU ${found.mtu}, not ${options.mtu}`);
+    link.push('mtu', String(options.mtu));
+  }
+  if (options.mac instanceof Uint8Array) {
+    const has = formatMac(native.getMac(name));
+    if (has !== formatMac(options.mac)) {
+      problems.push(`has MAC ${has}, not ${formatMac(options.mac)}`);
+      link.push('address', formatMac(options.mac));
+    }
+  }
+  if (options.bridge !== undefined) {
+    const bridge = native.linkInfo(options.bridge);
+    if (bridge === null) fail(`bridge ${options.bridge} does not exist`);
+    if (found.master !== bridge.index) {
+      problems.push(`is not a port of bridge ${options.bridge}`);
+      link.push('master', options.bridge);
+    }
+  }
+  if (!found.up) {
+    problems.push('is down');
+    link.push('up');
+  }
+  const has = new Set(found.addresses.map((a) => `${canonical(a.address)}/${a.prefixLength}`));
+  const missing = options.addresses.map((a) => `${canonical(a.address)}/${a.prefixLength}`).filter((cidr) => !has.has(cidr));
+  problems.push(...missing.map((cidr) => `lacks address ${cidr}`));
+  const commands = [...(link.length > 0 ? [`ip link set ${name} ${link.join(' ')}`] : []), ...missing.map((cidr) => `ip addr add ${cidr} dev ${name}`)];
+  return problems.length === 0 ? undefined : `TAP device ${name} ${problems.join('; ')}: ${commands.join(' && ')} (as root)`;
 }
 
 class TapDevice implements TapPort {
@@ -53,26 +162,41 @@ class TapDevice implements TapPort {
     const native = loadNative();
     let opened: { fd: number; name: string } | undefined;
     try {
+      const found = options.name === '' ? null : native.linkInfo(options.name);
+      const mode = tapMode(options.name, found, hasNetAdmin());
+      if (mode === 'attach') {
+        const mismatch = attachMismatch(native, found!, options);
+        if (mismatch !== undefined) fail(mismatch);
+        // The administrator's TAP: offloads set, nothing else touched, persistent as made.
+        opened = native.openTap(options.name, options.offload);
+        return new TapDevice(opened.fd, opened.name, new Uint8Array(native.getMac(opened.name)), options.offload, options.offload && options.coalesce);
+      }
       opened = native.openTap(options.name, options.offload);
       if (options.persist) native.setPersist(opened.fd, true);
       native.setMtu(opened.name, options.mtu);
       const mac = typeof options.mac === 'function' ? options.mac(opened.name) : options.mac;
       if (mac !== undefined) native.setMac(opened.name, Buffer.from(mac));
       const name = opened.name;
-      // A persistent TAP found again has its addresses and bridge already.
+      // A TAP found again (persistent) has its addresses and bridge already.
       const unlessKept = (step: () => void): void => {
         try {
           step();
         } catch (err) {
-          if (!options.persist || !['EEXIST', 'EBUSY'].includes((err as NativeError).code ?? '')) throw err;
+          if (mode !== 'manage' || !['EEXIST', 'EBUSY'].includes((err as NativeError).code ?? '')) throw err;
         }
       };
       for (const cidr of options.addresses) unlessKept(() => native.addAddress(name, cidr.address, cidr.prefixLength));
       native.setUp(opened.name, true);
       if (options.bridge !== undefined) unlessKept(() => native.addToBridge(options.bridge!, name));
+      // A persistent TAP with no owner is one vxlan-tap (--persist) or plain `ip tuntap
+      // add` left: run without --persist, it goes with this process. One made for a user
+      // or group is an administrator's, and stays.
+      const tun = found?.tun;
+      if (!options.persist && mode === 'manage' && tun?.persist === true && tun.owner === -1 && tun.group === -1) native.setPersist(opened.fd, false);
       return new TapDevice(opened.fd, opened.name, new Uint8Array(native.getMac(opened.name)), options.offload, options.offload && options.coalesce);
     } catch (err) {
       if (opened !== undefined) native.closeFd(opened.fd);
+      if (err instanceof RuntimeError) throw err;
       throw new RuntimeError(explainTapError(err as NativeError, opened?.name ?? options.name, options.mtu, options.bridge));
     }
   }

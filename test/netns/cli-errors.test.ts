@@ -98,6 +98,43 @@ describe.skipIf(!isRoot)('vxlan-tap errors', () => {
   });
 });
 
+describe.skipIf(!isRoot)('a reader that goes away', () => {
+  const lab = new Lab('pipe');
+  let ns: string;
+
+  beforeAll(() => {
+    ns = lab.namespace('p');
+  });
+  afterAll(() => lab.cleanup());
+
+  /** The command in `ns` with its stdout closed before it writes (`... | head -0`): exit code and stderr. */
+  function withClosedStdout(...args: string[]): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    return new Promise((resolve) =>
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      }),
+    );
+  }
+
+  it('ends fdb show, neigh show and stats quietly with exit 0, as iproute2 does', async () => {
+    const vtep = await lab.vtep(ns, '--vni', '1', '--tap', 'vxpipe0', '--peer', '198.51.100.9');
+    try {
+      expect(spawnSync('ip', ['netns', 'exec', ns, process.execPath, MAIN, 'neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', '--tap', 'vxpipe0']).status).toBe(0);
+      for (const args of [['fdb', 'show'], ['neigh', 'show'], ['stats'], ['stats', '--json']]) {
+        expect(await withClosedStdout(...args, '--tap', 'vxpipe0')).toEqual({ code: 0, stderr: '' });
+      }
+    } finally {
+      expect(await vtep.stop()).toBe(0);
+    }
+  });
+});
+
 describe.skipIf(!isRoot)('vxlan-tap demo failures', () => {
   let bin: string;
 

@@ -1,6 +1,7 @@
 // --persist: the TAP outlives a stop (its addresses too), and what was learned or added
-// at runtime comes back at the next start. Without it, a stop removes the TAP.
-import { rmSync } from 'node:fs';
+// at runtime comes back at the next start. Without it, a stop removes the TAP, even one
+// an earlier --persist left; a TAP an administrator made for a user stays.
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_DIR } from '../../src/control/server.js';
@@ -44,11 +45,29 @@ describe.skipIf(!isRoot)('--persist', () => {
     expect(ping(lab, tapHost, '192.0.2.1', 2, '0.1')).toBe(2);
     expect(await second.stop()).toBe(0);
 
-    // Started without --persist, the TAP goes with the process again.
-    lab.ip(tapHost, 'tuntap', 'del', 'vxt0', 'mode', 'tap');
-    // Stopped right after `ready`: the signal is handled by then.
+    // Started without --persist, the TAP goes with the process again: the persistent one
+    // found (addresses and all) is made plain again. Stopped right after `ready`: the
+    // signal is handled by then.
+    expect(linkNames(lab, tapHost)).toContain('vxt0');
     const plain = await lab.vtep(tapHost, ...RUN);
+    expect(JSON.parse(lab.ip(tapHost, '-d', '-j', 'link', 'show', 'vxt0'))[0].linkinfo.info_data.persist).toBe(false);
+    expect(ping(lab, kernelHost, '192.0.2.2', 1)).toBe(1);
     expect(await plain.stop()).toBe(0);
     expect(linkNames(lab, tapHost)).not.toContain('vxt0');
+    // And the state the persistent runs saved goes with it.
+    expect(existsSync(path.join(CONTROL_DIR, `netns-${tapHost}`, 'vxt0.state.json'))).toBe(false);
+    expect(plain.stderr()).toMatch(/"msg":"removed the state an earlier --persist run saved"/);
+  });
+
+  it('leaves a TAP an administrator made for a user persistent, with or without --persist', async () => {
+    lab.ip(tapHost, 'tuntap', 'add', 'dev', 'vxt0', 'mode', 'tap', 'user', '0');
+    try {
+      const vtep = await lab.vtep(tapHost, ...RUN);
+      expect(ping(lab, kernelHost, '192.0.2.2', 1)).toBe(1);
+      expect(await vtep.stop()).toBe(0);
+      expect(JSON.parse(lab.ip(tapHost, '-d', '-j', 'link', 'show', 'vxt0'))[0].linkinfo.info_data.persist).toBe(true);
+    } finally {
+      lab.ip(tapHost, 'tuntap', 'del', 'dev', 'vxt0', 'mode', 'tap');
+    }
   });
 });

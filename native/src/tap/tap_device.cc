@@ -1,6 +1,8 @@
 // Creating a TAP device (IFF_TAP | IFF_NO_PI, plus IFF_VNET_HDR and TSO for offloads) and
 // setting its MTU, MAC, link state and addresses with the classic SIOC* ioctls. Closing
 // the returned fd removes the device, unless setPersist (--persist) made it persistent.
+// linkInfo reads a device as it is (rtnetlink, no privilege needed): what an unprivileged
+// process checks before it attaches to a TAP an administrator made for it.
 #include "addon_modules.h"
 #include "args.h"
 #include "batch_layout.h"
@@ -12,7 +14,10 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/if.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
@@ -21,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace {
 
@@ -219,6 +225,142 @@ Napi::Value SetPersist(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// One rtnetlink request (RTM_GETLINK for one index, or an RTM_GETADDR dump) and every
+// message of its answer to `each`. Returns 0 or errno.
+template <typename Each>
+int RtnetlinkQuery(void* request, size_t length, Each each) {
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (s < 0) return errno;
+  int err = 0;
+  if (send(s, request, length, 0) < 0) err = errno;
+  std::vector<char> buf(1 << 16);
+  for (bool done = err != 0; !done;) {
+    ssize_t n = recv(s, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      break;
+    }
+    int left = static_cast<int>(n);
+    for (auto* nh = reinterpret_cast<struct nlmsghdr*>(buf.data()); NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+      if (nh->nlmsg_type == NLMSG_DONE) {
+        done = true;
+        break;
+      }
+      if (nh->nlmsg_type == NLMSG_ERROR) {
+        err = -reinterpret_cast<struct nlmsgerr*>(NLMSG_DATA(nh))->error;
+        done = true;
+        break;
+      }
+      each(nh);
+      if (!(nh->nlmsg_flags & NLM_F_MULTI)) done = true;
+    }
+  }
+  close(s);
+  return err;
+}
+
+// The attributes of `length` bytes from `first` (a message's, or a nest's), by type.
+std::vector<struct rtattr*> NestedAttributes(struct rtattr* first, int length, int max_type) {
+  std::vector<struct rtattr*> found(max_type + 1, nullptr);
+  for (struct rtattr* a = first; RTA_OK(a, length); a = RTA_NEXT(a, length)) {
+    int type = a->rta_type & ~NLA_F_NESTED;
+    if (type <= max_type) found[type] = a;
+  }
+  return found;
+}
+
+uint32_t U32(struct rtattr* a) {
+  uint32_t v;
+  std::memcpy(&v, RTA_DATA(a), sizeof(v));
+  return v;
+}
+
+// linkInfo(name): null when there is no such device; else { index, mtu, up, master (0:
+// none), kind ('' for none, 'tun' for a TUN/TAP), tun (for kind 'tun': { tap, persist,
+// owner, group }, -1 for no owner or group), addresses: [{ address, prefixLength }] }.
+Napi::Value LinkInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Args args(info, "linkInfo");
+  std::string name = args.String(0, "name");
+  if (!args.ok()) return env.Undefined();
+  struct ifreq ifr;
+  if (!CopyIfName(name, &ifr)) return ThrowBadName(env, name);
+  int err = SocketIoctl(AF_INET, SIOCGIFINDEX, &ifr);
+  if (err == ENODEV) return env.Null();
+  if (err) return ThrowSysError(env, "SIOCGIFINDEX", "find " + name, err);
+  int index = ifr.ifr_ifindex;
+
+  struct {
+    struct nlmsghdr nh;
+    struct ifinfomsg ifi;
+  } link_request{};
+  link_request.nh.nlmsg_len = sizeof(link_request);
+  link_request.nh.nlmsg_type = RTM_GETLINK;
+  link_request.nh.nlmsg_flags = NLM_F_REQUEST;
+  link_request.nh.nlmsg_seq = 1;
+  link_request.ifi.ifi_family = AF_UNSPEC;
+  link_request.ifi.ifi_index = index;
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("index", Napi::Number::New(env, index));
+  result.Set("kind", Napi::String::New(env, ""));
+  result.Set("master", Napi::Number::New(env, 0));
+  err = RtnetlinkQuery(&link_request, sizeof(link_request), [&](struct nlmsghdr* nh) {
+    if (nh->nlmsg_type != RTM_NEWLINK) return;
+    auto* ifi = reinterpret_cast<struct ifinfomsg*>(NLMSG_DATA(nh));
+    result.Set("up", Napi::Boolean::New(env, (ifi->ifi_flags & IFF_UP) != 0));
+    auto attrs = NestedAttributes(IFLA_RTA(ifi), static_cast<int>(IFLA_PAYLOAD(nh)), IFLA_MAX);
+    if (attrs[IFLA_MTU]) result.Set("mtu", Napi::Number::New(env, U32(attrs[IFLA_MTU])));
+    if (attrs[IFLA_MASTER]) result.Set("master", Napi::Number::New(env, U32(attrs[IFLA_MASTER])));
+    if (!attrs[IFLA_LINKINFO]) return;
+    auto link = NestedAttributes(static_cast<struct rtattr*>(RTA_DATA(attrs[IFLA_LINKINFO])), RTA_PAYLOAD(attrs[IFLA_LINKINFO]), IFLA_INFO_MAX);
+    if (!link[IFLA_INFO_KIND]) return;
+    std::string kind(static_cast<const char*>(RTA_DATA(link[IFLA_INFO_KIND])), strnlen(static_cast<const char*>(RTA_DATA(link[IFLA_INFO_KIND])), RTA_PAYLOAD(link[IFLA_INFO_KIND])));
+    result.Set("kind", Napi::String::New(env, kind));
+    if (kind != "tun" || !link[IFLA_INFO_DATA]) return;
+    auto tun = NestedAttributes(static_cast<struct rtattr*>(RTA_DATA(link[IFLA_INFO_DATA])), RTA_PAYLOAD(link[IFLA_INFO_DATA]), IFLA_TUN_MAX);
+    auto u8 = [&](int type) { return tun[type] ? *static_cast<uint8_t*>(RTA_DATA(tun[type])) : 0; };
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("tap", Napi::Boolean::New(env, u8(IFLA_TUN_TYPE) == IFF_TAP));
+    t.Set("persist", Napi::Boolean::New(env, u8(IFLA_TUN_PERSIST) != 0));
+    // Absent when none was set.
+    t.Set("owner", Napi::Number::New(env, tun[IFLA_TUN_OWNER] ? double(U32(tun[IFLA_TUN_OWNER])) : -1));
+    t.Set("group", Napi::Number::New(env, tun[IFLA_TUN_GROUP] ? double(U32(tun[IFLA_TUN_GROUP])) : -1));
+    result.Set("tun", t);
+  });
+  if (err == ENODEV) return env.Null();
+  if (err) return ThrowSysError(env, "RTM_GETLINK", "read the settings of " + name, err);
+
+  struct {
+    struct nlmsghdr nh;
+    struct ifaddrmsg ifa;
+  } addr_request{};
+  addr_request.nh.nlmsg_len = sizeof(addr_request);
+  addr_request.nh.nlmsg_type = RTM_GETADDR;
+  addr_request.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  addr_request.nh.nlmsg_seq = 2;
+  addr_request.ifa.ifa_family = AF_UNSPEC;
+  Napi::Array addresses = Napi::Array::New(env);
+  err = RtnetlinkQuery(&addr_request, sizeof(addr_request), [&](struct nlmsghdr* nh) {
+    if (nh->nlmsg_type != RTM_NEWADDR) return;
+    auto* ifa = reinterpret_cast<struct ifaddrmsg*>(NLMSG_DATA(nh));
+    if (static_cast<int>(ifa->ifa_index) != index || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)) return;
+    auto attrs = NestedAttributes(IFA_RTA(ifa), static_cast<int>(IFA_PAYLOAD(nh)), IFA_MAX);
+    // IFA_LOCAL is the address itself where a point to point link gives IFA_ADDRESS its peer.
+    struct rtattr* a = attrs[IFA_LOCAL] ? attrs[IFA_LOCAL] : attrs[IFA_ADDRESS];
+    if (!a) return;
+    char text[INET6_ADDRSTRLEN];
+    if (!inet_ntop(ifa->ifa_family, RTA_DATA(a), text, sizeof(text))) return;
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("address", Napi::String::New(env, text));
+    entry.Set("prefixLength", Napi::Number::New(env, ifa->ifa_prefixlen));
+    addresses.Set(addresses.Length(), entry);
+  });
+  if (err) return ThrowSysError(env, "RTM_GETADDR", "read the addresses of " + name, err);
+  result.Set("addresses", addresses);
+  return result;
+}
+
 Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   Args args(info, "closeFd");
   int fd = args.Int32(0, "fd");
@@ -274,6 +416,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("addToBridge", Napi::Function::New(env, AddToBridge));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("setPersist", Napi::Function::New(env, SetPersist));
+  exports.Set("linkInfo", Napi::Function::New(env, LinkInfo));
   exports.Set("writeFrames", Napi::Function::New(env, WriteFrames));
 }
 }  // namespace tap_device
