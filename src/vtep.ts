@@ -104,6 +104,7 @@ export class Vtep {
         stats: (segment) => vtep.stats.segment(segment),
         processCommands: PROCESS_COMMANDS,
         runProcessCommand: (request) => vtep.runProcessCommand(request),
+        underlay: ports.underlay,
       }, log);
       vtep.stops.push(() => servers.stop());
       if (config.membership !== undefined) vtep.membership = await joinAsMember(config.membership, config.underlay, vtep.segmentList, log);

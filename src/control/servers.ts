@@ -5,7 +5,7 @@ import type { VtepConfig } from '../config/vtep-config.js';
 import type { Segment } from '../datapath/segment.js';
 import { runCommand, slicedListing, type ControlRequest } from './commands.js';
 import type { EventHub } from './events.js';
-import { MetricsServer } from './metrics.js';
+import { MetricsServer, type UnderlayDrops } from './metrics.js';
 import { ControlServer, defaultControlPath } from './server.js';
 
 /** What the sockets ask of the VTEP beyond one segment's tables. */
@@ -15,6 +15,8 @@ export interface ControlServices {
   /** The requests about the whole process rather than one VNI (`members`). */
   processCommands: ReadonlySet<string>;
   runProcessCommand(request: ControlRequest): unknown;
+  /** The underlay's own drops, for the metrics. */
+  underlay: UnderlayDrops;
 }
 
 /** Where a segment's control socket is: --control, or the default for its TAP. */
@@ -43,7 +45,7 @@ export class ControlServers {
           }),
         );
       }
-      if (config.metrics !== undefined) servers.metrics = await MetricsServer.start(config.metrics, () => segments, log);
+      if (config.metrics !== undefined) servers.metrics = await MetricsServer.start(config.metrics, () => segments, log, services.underlay);
     } catch (err) {
       servers.stop();
       throw err;

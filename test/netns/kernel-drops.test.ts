@@ -69,6 +69,8 @@ describe.skipIf(!isRoot)('drops the kernel makes before the VXLAN socket', () =>
       seen = await overflows();
     }
     expect(seen).toBeGreaterThan(0);
+    const metrics = lab.exec(tapHost, 'python3', '-c', "import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:9464/metrics').read().decode())");
+    expect(Number(/vxlan_tap_socket_overflows_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
   }, 60_000);
 
   it('stops cleanly', async () => {
