@@ -125,7 +125,7 @@ export function addRunCommand(program: Command): void {
     .option('--no-udpcsum', 'IPv4: send no outer UDP checksum (0); trains then leave without UDP GSO')
     .option('--udp6zerocsumtx', 'IPv6: send no outer UDP checksum (0); trains then leave without UDP GSO')
     .option('--udp6zerocsumrx', 'IPv6: accept datagrams without UDP checksum (else the kernel drops them as checksum errors)')
-    .option('--outer-ids <unique|overlap>', 'outer IPv4 IDs with DF clear: unique (default, as the kernel: such TCP trains leave datagram by datagram) or overlap (one UDP GSO send per train: faster, IDs of consecutive trains overlap)')
+    .option('--outer-ids <unique|overlap>', 'outer IPv4 IDs with DF clear: overlap (default: one UDP GSO send per train; IDs of consecutive trains overlap) or unique (as the kernel: such TCP trains leave datagram by datagram, about a fifth of the speed)')
     .option('--proxy', 'answer ARP and IPv6 neighbour solicitations from the neighbour table (vxlan-tap neigh)')
     .option('--l2miss', 'report unicast destinations with no FDB entry and no default entry (vxlan-tap monitor)')
     .option('--l3miss', 'report proxied addresses with no neighbour entry (vxlan-tap monitor)')

@@ -64,7 +64,8 @@ export interface UnderlayConfig {
   /**
    * Outer IPv4 IDs with DF clear: 'unique' (as the kernel's vxlan; trains leave datagram
    * by datagram) or 'overlap' (one UDP GSO send per train: faster, but the kernel numbers
-   * each train's IDs from one base, so consecutive trains' IDs overlap). Absent: unique.
+   * each train's IDs from one base, so consecutive trains' IDs overlap). Absent: overlap,
+   * since unique costs about four fifths of one TCP stream (see bench/RESULTS.md).
    */
   outerIds?: 'unique' | 'overlap';
   /** IPv4: outer UDP checksums sent (the kernel's udpcsum, on by default). Absent: true. */

@@ -3,7 +3,7 @@
 // source port range (the engine picks one per inner flow), TTL and TOS per send, DF per
 // socket, and with offloads a train of segments in one sendmsg with UDP_SEGMENT (GSO):
 // the kernel cuts it and fills every outer header and checksum (an IPv4 train with DF
-// clear goes datagram by datagram unless --outer-ids overlap: see TransportOptions.outerIds). With offloads the
+// clear goes datagram by datagram with --outer-ids unique: see TransportOptions.outerIds). With offloads the
 // receiving socket also takes UDP GRO trains: what the kernel coalesced arrives in one
 // recvmsg with its segment size. One native call per batch each way.
 import { RuntimeError } from '../config/errors.js';
@@ -58,7 +58,7 @@ export class NativeTransport implements UnderlayTransport {
       const onGsoOff = (reason: string): void => this.log.warn({ reason }, 'UDP GSO refused: sending one datagram per message from now on');
       // The kernel's srcport MIN MAX: flows spread over [MIN, MAX).
       const lastPort = srcPortMax > srcPortMin ? srcPortMax - 1 : srcPortMax;
-      this.sender = new native.UdpSender(this.receiver, srcPortMin, lastPort, offload, onGsoOff, this.options.outerIds !== 'overlap');
+      this.sender = new native.UdpSender(this.receiver, srcPortMin, lastPort, offload, onGsoOff, this.options.outerIds === 'unique');
     } catch (err) {
       this.receiver.close();
       const e = err as NativeError;

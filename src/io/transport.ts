@@ -20,7 +20,7 @@ export interface TransportOptions {
   /**
    * Outer IPv4 IDs with DF clear: 'unique' (as the kernel's vxlan: such trains leave
    * datagram by datagram) or 'overlap' (one GSO send per train, whose IDs the kernel
-   * numbers from one base, so consecutive trains' IDs overlap). Default unique.
+   * numbers from one base, so consecutive trains' IDs overlap). Default overlap.
    */
   outerIds?: 'unique' | 'overlap';
   /** IPv4: send outer UDP checksums (default true, as the kernel's udpcsum). */

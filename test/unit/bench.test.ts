@@ -302,10 +302,10 @@ describe('the setups', () => {
     expect(new Set(setups.map((setup) => setup.label)).size).toBe(12);
   });
 
-  it('pass --outer-ids overlap and --busy-poll 50 in one row each, which need the option from the built CLI', () => {
+  it('pass --outer-ids unique and --busy-poll 50 in one row each, which need the option from the built CLI', () => {
     const needing = benchSetups().filter((setup) => setup.needsOption !== undefined);
     expect(needing.map((setup) => [setup.needsOption, setup.label, setup.vtepArgs])).toEqual([
-      ['--outer-ids', 'vxlan-tap <-> kernel vxlan --offload on --outer-ids overlap', ['--offload', 'on', '--outer-ids', 'overlap']],
+      ['--outer-ids', 'vxlan-tap <-> kernel vxlan --offload on --outer-ids unique', ['--offload', 'on', '--outer-ids', 'unique']],
       ['--busy-poll', 'vxlan-tap <-> vxlan-tap --io native --offload on --busy-poll 50', ['--io', 'native', '--offload', 'on', '--busy-poll', '50']],
     ]);
   });
