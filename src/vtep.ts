@@ -1,7 +1,8 @@
 // One running VTEP: one underlay (one UDP port) shared by one segment per VNI, and
-// everything around them. Packets move through datapath/transmit.ts (TAP -> underlay, per
-// segment) and datapath/receive.ts (underlay -> TAPs); this file wires the parts, owns
-// their lifetime and hands the process over. Each concern lives in its own module:
+// everything around them. Packets move in the data-path workers (data-path.ts; in each,
+// datapath/transmit.ts and datapath/receive.ts); this thread keeps the tables, the
+// control surface and the lifetime, and hands the process over. Each concern lives in
+// its own module:
 //   control/servers.ts  control sockets and metrics   ops/ageing.ts  the FDB ageing sweep
 //   ops/stats.ts        what stats shows               config/reload.ts  what a reload changes
 //   lifecycle/persist.ts  --persist across a restart   lifecycle/handover.ts  the successor's side
@@ -10,9 +11,9 @@ import type { Logger } from './ops/log.js';
 import type { VtepConfig } from './config/vtep-config.js';
 import { planReload } from './config/reload.js';
 import { RuntimeError } from './config/errors.js';
-import { openTap, Segment } from './datapath/segment.js';
-import { Receive } from './datapath/receive.js';
-import { startTransmit } from './datapath/transmit.js';
+import { openTapQueues, SegmentState } from './segment-state.js';
+import { DataPath } from './data-path.js';
+import type { StatsBoard } from './datapath/stats-board.js';
 import type { VtepPorts } from './datapath/ports.js';
 import { formatMac } from './wire/mac.js';
 import { startStatsLog } from './control/stats-log.js';
@@ -26,17 +27,21 @@ import { discardSavedState, restoreSavedState, saveState } from './lifecycle/per
 import { predecessorGone, spawnSuccessor, successorReady, takeReadingOver, takeStateOver, tellServiceManager, type Inheritance } from './lifecycle/handover.js';
 import type { Membership, MembersReport } from './membership/membership.js';
 import { joinAsMember } from './membership/vtep-member.js';
-import { settleHeap, warmUp } from './lifecycle/warm-up.js';
+import { settleHeap } from './lifecycle/warm-up.js';
 
 /** Control requests any of the process's sockets answers for the whole process. */
 const PROCESS_COMMANDS: ReadonlySet<string> = new Set(['members', 'handover', 'handover.ready']);
 
 export class Vtep {
-  /** In the order of the configuration; the receive direction finds them by VNI. */
-  private readonly segmentList: Segment[] = [];
-  private readonly receive: Receive;
+  /** In the order of the configuration. */
+  private readonly segmentList: SegmentState[] = [];
+  /** Where each data-path worker counts. */
+  private readonly boards: StatsBoard[] = [];
+  private dataPath: DataPath | undefined;
+  /** Whether the workers own the TAP queues (they close them); until then this thread does. */
+  private queuesAttached = false;
   readonly events = new EventHub();
-  readonly stats: VtepStats;
+  private statsView: VtepStats | undefined;
   /** What start() started beside the data path, stopped in reverse by stop(). */
   private readonly stops: (() => void)[] = [];
   private membership: Membership | undefined;
@@ -54,57 +59,59 @@ export class Vtep {
 
   private constructor(
     private readonly config: VtepConfig,
-    private readonly ports: VtepPorts,
     private readonly log: Logger,
   ) {
     this.limited = new RateLimitedLog(log);
-    this.receive = new Receive(ports.layout.batches.frame);
-    this.stats = new VtepStats(this.receive.unclaimed, ports.underlay, this.events, config.underlay.offload !== 'off');
   }
 
-  get segments(): readonly Segment[] {
+  get segments(): readonly SegmentState[] {
     return this.segmentList;
   }
 
+  get stats(): VtepStats {
+    return this.statsView!;
+  }
+
   /**
-   * Opens the sockets and TAPs (or takes over a predecessor's: `inheritance`) and
+   * Starts the data-path workers (each binds its sockets, or takes a predecessor's
+   * over: `inheritance`), opens the TAPs (one queue per worker), fills the tables and
    * starts forwarding, then the control sockets and metrics.
    */
   static async start(config: VtepConfig, ports: VtepPorts, log: Logger, inheritance?: Inheritance): Promise<Vtep> {
-    const vtep = new Vtep(config, ports, log);
-    const { underlay } = ports;
-    // Before any device or socket: the first packets then run optimised code.
-    const warmed = warmUp(config.segments[0]!, config.underlay, ports.layout, log);
+    const vtep = new Vtep(config, log);
     // Bind first: a port in use fails before any device exists.
-    await underlay.open(vtep.receive.onBatch, (code) => vtep.limited.write('warn', 'receive', { code }, 'receiving from the underlay failed'));
+    const dataPath = await DataPath.start(config, ports.forwarders, vtep.boards, vtep.events, log, (reason) => vtep.fail(reason), inheritance?.udpFds);
+    vtep.dataPath = dataPath;
+    vtep.statsView = new VtepStats(dataPath, vtep.events, config.underlay.offload !== 'off');
     try {
-      for (const settings of config.segments) {
+      config.segments.forEach((settings, index) => {
         const inherited = inheritance?.taps.find((t) => t.vni === settings.vni);
         if (inheritance !== undefined && inherited === undefined) throw new RuntimeError(`the predecessor has no VNI ${settings.vni}: a new VNI needs a restart`);
-        const tap = openTap(ports.taps, settings, config.underlay, log.child({ vni: settings.vni }), inherited);
-        const segment = new Segment(settings, tap, config.underlay, underlay.sourcePorts, vtep.events, log);
-        vtep.segmentList.push(segment);
-        vtep.receive.add(segment);
-      }
+        const queues = openTapQueues(ports.taps, settings, config.underlay, log.child({ vni: settings.vni }), inherited);
+        vtep.segmentList.push(new SegmentState(settings, queues, index, vtep.boards, config.underlay, vtep.events, log));
+      });
       if (inheritance === undefined) {
         if (config.underlay.persist) restoreSavedState(vtep.segmentList, log);
         else discardSavedState(vtep.segmentList, log);
+      } else {
+        for (const t of inheritance.taps) await takeStateOver(vtep.segment(t.vni)!, t.control);
       }
+      dataPath.attach(vtep.segmentList);
+      vtep.queuesAttached = true;
       if (inheritance !== undefined) {
-        for (const t of inheritance.taps) await takeStateOver(vtep.receive.segment(t.vni)!, t.control);
         await tellServiceManager(process.pid);
         // The predecessor stops reading, having written all it read, and tells us what it
         // counted: reading starts only then, so no flow is reordered between the two.
-        await takeReadingOver(inheritance, (vni) => vtep.receive.segment(vni));
+        await takeReadingOver(inheritance, (vni) => vtep.segment(vni));
       }
-      vtep.startForwarding();
+      dataPath.startForwarding();
       // The predecessor removes its control sockets as it exits: ours come next.
       if (inheritance !== undefined) await predecessorGone(inheritance);
       const servers = await ControlServers.start(config, vtep.segmentList, vtep.events, {
         stats: (segment) => vtep.stats.segment(segment),
         processCommands: PROCESS_COMMANDS,
         runProcessCommand: (request) => vtep.runProcessCommand(request),
-        underlay: ports.underlay,
+        underlay: { socketOverflows: () => vtep.stats.socketOverflows() },
       }, log);
       vtep.stops.push(() => servers.stop());
       if (config.membership !== undefined) vtep.membership = await joinAsMember(config.membership, config.underlay, vtep.segmentList, log);
@@ -117,8 +124,12 @@ export class Vtep {
       vtep.stops.push(startStatsLog(() => vtep.stats.all(vtep.segmentList), log, config.statsIntervalSeconds * 1000));
     }
     vtep.running = true;
-    log.debug({ warmUpFrames: warmed.frames, warmUpMs: Math.round(warmed.ms), settleMs: Math.round(settleHeap()) }, 'data path warmed up, heap settled');
+    log.debug({ settleMs: Math.round(settleHeap()) }, 'heap settled');
     return vtep;
+  }
+
+  private segment(vni: number): SegmentState | undefined {
+    return this.segmentList.find((s) => s.vni === vni);
   }
 
   /**
@@ -158,9 +169,10 @@ export class Vtep {
         return this.handover().then((pid) => ({ pid }));
       default: // 'handover.ready': the successor reads now; we stop and tell it what we counted
         if (this.successorIsReady === undefined) throw new RequestError('no handover is under way');
-        this.stopForwarding();
-        this.successorIsReady();
-        return Object.fromEntries(this.segmentList.map((s) => [s.vni, this.stats.segment(s)]));
+        return this.dataPath!.stop().then(() => {
+          this.successorIsReady!();
+          return Object.fromEntries(this.segmentList.map((s) => [s.vni, s.counters.snapshot()]));
+        });
     }
   }
 
@@ -190,16 +202,16 @@ export class Vtep {
 
   /** Spawns the successor with our sockets and resolves with its pid once it is ready. */
   private async startSuccessor(): Promise<number> {
-    const udpFd = this.ports.underlay.receiveFd();
-    if (udpFd === undefined) throw new RuntimeError('a handover needs --io native');
+    const udpFds = await this.dataPath!.receiveFds();
+    if (udpFds.some((fd) => fd === undefined)) throw new RuntimeError('a handover needs --io native');
     const taps = [];
     for (const s of this.segmentList) {
-      const fd = s.tap.handoverFd();
-      if (fd === undefined) throw new RuntimeError(`TAP device ${s.tapName} cannot be handed over`);
-      taps.push({ vni: s.vni, fd, name: s.tapName, control: controlPath(s) });
+      const fds = s.queues.map((q) => q.handoverFd());
+      if (fds.some((fd) => fd === undefined)) throw new RuntimeError(`TAP device ${s.tapName} cannot be handed over`);
+      taps.push({ vni: s.vni, fds: fds as number[], name: s.tapName, control: controlPath(s) });
     }
     const ready = new Promise<void>((resolve) => (this.successorIsReady = resolve));
-    const child = spawnSuccessor(udpFd, taps);
+    const child = spawnSuccessor(udpFds as number[], taps);
     this.log.info({ successor: child.pid }, 'handover: successor started');
     return successorReady(child, ready);
   }
@@ -214,24 +226,11 @@ export class Vtep {
     const { needRestart, apply } = planReload(this.config, this.segmentList.map((s) => s.config), next);
     const problems: string[] = [];
     for (const wanted of apply) {
-      const segment = this.receive.segment(wanted.vni)!;
+      const segment = this.segment(wanted.vni)!;
       problems.push(...segment.applyConfigured(wanted).map((p) => `VNI ${wanted.vni}: ${p}`));
       Object.assign(segment.config, { peers: wanted.peers, group: wanted.group, fdb: wanted.fdb, neigh: wanted.neigh });
     }
     return { needRestart, problems };
-  }
-
-  /** Starts reading the underlay and every TAP. */
-  private startForwarding(): void {
-    const { underlay, layout } = this.ports;
-    underlay.startReceiving();
-    for (const segment of this.segmentList) startTransmit(segment, underlay, layout, (code) => this.fail(`TAP device ${segment.tapName} failed (${code})`));
-  }
-
-  /** Stops reading and closes the TAPs and sockets (a successor holds its own copies). */
-  private stopForwarding(): void {
-    for (const segment of this.segmentList) segment.close();
-    this.ports.underlay.close();
   }
 
   stop(): void {
@@ -240,6 +239,8 @@ export class Vtep {
     if (this.config.underlay.persist && this.running && this.handingOver === undefined) saveState(this.segmentList, this.log);
     this.running = false;
     for (const stop of this.stops.splice(0).reverse()) stop();
-    this.stopForwarding();
+    void this.dataPath?.stop();
+    // Once handed to the workers, the TAP queues close with them.
+    if (!this.queuesAttached) for (const segment of this.segmentList) segment.close();
   }
 }

@@ -8,9 +8,10 @@
 namespace busy_poll {
 namespace {
 
-uv_idle_t* idle = nullptr;
-uint64_t budget_ns = 0;
-uint64_t last_activity = 0;
+// Per thread: each data-path worker polls on its own event loop.
+thread_local uv_idle_t* idle = nullptr;
+thread_local uint64_t budget_ns = 0;
+thread_local uint64_t last_activity = 0;
 
 void OnIdle(uv_idle_t* handle) {
   if (uv_hrtime() - last_activity >= budget_ns) {
@@ -20,6 +21,15 @@ void OnIdle(uv_idle_t* handle) {
   // Let whatever else wants this core run first (the application the packets are for,
   // the other end of a tunnel on a small machine): poll, do not starve it.
   sched_yield();
+}
+
+// The thread's environment is going: the handle goes before its loop is closed.
+void CloseIdle(void*) {
+  if (idle == nullptr) return;
+  uv_idle_stop(idle);
+  uv_close(reinterpret_cast<uv_handle_t*>(idle), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
+  idle = nullptr;
+  budget_ns = 0;
 }
 
 // setBusyPoll(µs): 0 turns busy polling off.
@@ -36,6 +46,7 @@ Napi::Value SetBusyPoll(const Napi::CallbackInfo& info) {
     uv_idle_init(loop, idle);
     // The idle handle alone must not keep the process alive.
     uv_unref(reinterpret_cast<uv_handle_t*>(idle));
+    napi_add_env_cleanup_hook(env, CloseIdle, nullptr);
   }
   if (budget_ns == 0 && idle != nullptr) uv_idle_stop(idle);
   return env.Undefined();

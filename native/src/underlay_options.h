@@ -1,6 +1,7 @@
 // The underlay settings both UDP endpoints share, read from one JS object:
 // { family: 4|6, local: '' | address, port, device: '' | ifname, groups: [address...],
-//   busyPollUs, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx, fd? },
+//   busyPollUs, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx, reusePort,
+//   claimPort, multicastAll, fd? },
 // UnderlayOptions in src/io/native.ts. Its keys are checked both
 // ways: a required key the object lacks, or one this parser does not know, is a TypeError
 // naming it, so that the two definitions cannot drift apart unnoticed.
@@ -33,6 +34,9 @@ struct UnderlayOptions {
   bool udp_checksum = true;            // IPv4: outer UDP checksums sent (udpcsum)
   bool udp6_zero_checksum_tx = false;  // IPv6: sent without UDP checksum (udp6zerocsumtx)
   bool udp6_zero_checksum_rx = false;  // IPv6: zero-checksum datagrams taken (udp6zerocsumrx)
+  bool reuse_port = false;    // SO_REUSEPORT: one socket per data-path worker on the port
+  bool claim_port = false;    // with reuse_port: fail where anyone holds the port already
+  bool multicast_all = true;  // false: no group's datagrams unless this socket joined it
   int adopt_fd = -1;  // a bound UDP socket handed over by a predecessor (fd), used as it is
 
   // Reads the object at argument `i`. Returns false with a TypeError pending when it is
@@ -45,7 +49,8 @@ struct UnderlayOptions {
     Napi::Value groups_value = o.Get("groups");
     bool typed = o.Get("family").IsNumber() && o.Get("local").IsString() && o.Get("port").IsNumber() &&
                  o.Get("device").IsString() && groups_value.IsArray() && o.Get("busyPollUs").IsNumber() &&
-                 o.Get("udpChecksum").IsBoolean() && o.Get("udp6ZeroChecksumTx").IsBoolean() && o.Get("udp6ZeroChecksumRx").IsBoolean();
+                 o.Get("udpChecksum").IsBoolean() && o.Get("udp6ZeroChecksumTx").IsBoolean() && o.Get("udp6ZeroChecksumRx").IsBoolean() &&
+                 o.Get("reusePort").IsBoolean() && o.Get("claimPort").IsBoolean() && o.Get("multicastAll").IsBoolean();
     Napi::Array list = typed ? groups_value.As<Napi::Array>() : Napi::Array();
     for (uint32_t g = 0; typed && g < list.Length(); g++) typed = list.Get(g).IsString();
     if (!typed) {
@@ -62,6 +67,9 @@ struct UnderlayOptions {
     udp_checksum = o.Get("udpChecksum").As<Napi::Boolean>().Value();
     udp6_zero_checksum_tx = o.Get("udp6ZeroChecksumTx").As<Napi::Boolean>().Value();
     udp6_zero_checksum_rx = o.Get("udp6ZeroChecksumRx").As<Napi::Boolean>().Value();
+    reuse_port = o.Get("reusePort").As<Napi::Boolean>().Value();
+    claim_port = o.Get("claimPort").As<Napi::Boolean>().Value();
+    multicast_all = o.Get("multicastAll").As<Napi::Boolean>().Value();
     if (o.Get("fd").IsNumber()) adopt_fd = o.Get("fd").As<Napi::Number>().Int32Value();
     if (!device.empty()) {
       ifindex = if_nametoindex(device.c_str());
@@ -80,7 +88,7 @@ struct UnderlayOptions {
     static const Key kKeys[] = {{"family", true},      {"local", true},      {"port", true},
                                 {"device", true},      {"groups", true},     {"busyPollUs", true},
                                 {"udpChecksum", true}, {"udp6ZeroChecksumTx", true}, {"udp6ZeroChecksumRx", true},
-                                {"fd", false}};
+                                {"reusePort", true},   {"claimPort", true},      {"multicastAll", true},   {"fd", false}};
     std::string problem, known;
     for (const Key& key : kKeys) {
       known += std::string(known.empty() ? "" : ", ") + key.name + (key.required ? "" : "?");

@@ -9,10 +9,7 @@ import { readSystemDefaults } from '../config/system.js';
 import { buildVtepConfig, DEFAULT_AGEING_SECONDS, DEFAULT_PORT, optionNamer, type RawRunOptions, type VtepConfig } from '../config/vtep-config.js';
 import { parseLogLevel } from '../config/parse.js';
 import { createLogger, type Logger } from '../ops/log.js';
-import { DgramTransport } from '../io/dgram-transport.js';
-import { NativeTransport } from '../io/native-transport.js';
-import type { UnderlayTransport } from '../datapath/ports.js';
-import { BATCH } from '../datapath/transmit.js';
+import { threadForwarders } from '../io/forwarder-threads.js';
 import { nativeTaps } from '../io/tap.js';
 import { PACKET_LAYOUT } from '../io/batch-layout.js';
 import { Vtep } from '../vtep.js';
@@ -29,21 +26,10 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 // Options that describe the VTEP itself: with --config they belong in the file.
 const FILE_SETTINGS = [
   ...['vni', 'peer', 'group', 'dev', 'bridge', 'port', 'local', 'tap', 'mtu', 'mac', 'address', 'learning', 'ageing', 'maxAddress'] as const,
-  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'busyPoll', 'acceptFrom', 'persist', 'flowlabel', 'outerIds', 'statsInterval', 'metrics'] as const,
+  ...['proxy', 'l2miss', 'l3miss', 'control', 'io', 'ttl', 'tos', 'df', 'srcport', 'offload', 'busyPoll', 'threads', 'acceptFrom', 'persist', 'flowlabel', 'outerIds', 'statsInterval', 'metrics'] as const,
   ...['udpcsum', 'udp6zerocsumtx', 'udp6zerocsumrx'] as const,
   ...MEMBERSHIP_SETTINGS,
 ];
-
-function createTransport(config: VtepConfig, log: Logger, inheritedFd: number | undefined): UnderlayTransport {
-  const { family, port, local, device, io, outer, offload, busyPollUs, outerIds, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx } = config.underlay;
-  const groups = config.segments.map((s) => s.group).filter((g): g is string => g !== undefined);
-  const options = {
-    family, port, local, device, groups,
-    srcPortMin: outer.srcPortMin, srcPortMax: outer.srcPortMax, offload: offload !== 'off', busyPollUs, inheritedFd, outerIds,
-    udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx,
-  };
-  return io === 'native' ? new NativeTransport(options, BATCH, log) : new DgramTransport(options);
-}
 
 function readConfig(raw: RunOptions): VtepConfig {
   if (raw.config === undefined) return buildVtepConfig(raw, readSystemDefaults());
@@ -136,6 +122,7 @@ export function addRunCommand(program: Command): void {
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
     .option('--offload <on|off|no-coalesce>', 'TAP offloads: 64 KB TCP super-frames segmented here, received segments merged (no-coalesce: not merged); default on')
     .option('--busy-poll <us>', 'after a batch, keep polling the TAP and the socket this many microseconds before sleeping: lower latency for a core (0: off, the default; needs --io native)')
+    .option('--threads <n|auto>', 'data-path worker threads, each with its own TAP queue and socket (auto: one per core; default 1; above 1 needs --io native)')
     .option('--config <file>', 'JSON file with the underlay settings and one entry per VNI (docs/topologies.md; one per topology in examples/); SIGHUP re-reads it')
     .option('--stats-interval <seconds>', 'log counters, heap size and GC count this often (0: never)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
@@ -149,8 +136,7 @@ export function addRunCommand(program: Command): void {
       const log = createLogger(config.logLevel, raw.logFormat);
       const inheritance = takeInheritance();
       tierUpEarly();
-      const underlay = createTransport(config, log, inheritance?.udpFd);
-      const vtep = await Vtep.start(config, { underlay, taps: nativeTaps, layout: PACKET_LAYOUT }, log, inheritance);
+      const vtep = await Vtep.start(config, { taps: nativeTaps, forwarders: threadForwarders(raw.logFormat), layout: PACKET_LAYOUT }, log, inheritance);
       const stopReloads = reloadOnHangup(vtep, raw.config, log);
       // SIGUSR2, as nginx: start the successor (the installed version) and hand over to it.
       const onUsr2 = (): void => void vtep.handover().catch(() => {});

@@ -33,6 +33,13 @@ const MAX_AGEING_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 export const parseAgeing = (text: string, option = '--ageing'): number => parseInteger(option, text, 0, MAX_AGEING_SECONDS);
 export const parseStatsInterval = (text: string, option = '--stats-interval'): number => parseInteger(option, text, 0, 86400);
 export const parseBusyPoll = (text: string, option = '--busy-poll'): number => parseInteger(option, text, 0, 100_000);
+/** Data-path workers: a count, or 'auto' (one per core this process may use). */
+export function parseThreads(text: string, cores: number, option = '--threads'): number {
+  if (text === 'auto') return Math.max(1, Math.min(MAX_THREADS, cores));
+  if (!/^\d+$/.test(text)) throw new ConfigError(`${option} must be a number of threads from 1 to ${MAX_THREADS} or auto, not "${text}"`);
+  return parseInteger(option, text, 1, MAX_THREADS);
+}
+const MAX_THREADS = 64;
 export const parseMaxAddress = (text: string, option = '--max-address'): number => parseInteger(option, text, 0, 2 ** 31 - 1);
 
 /** A Unix socket path: absolute, and short enough for sockaddr_un (107 bytes). */

@@ -99,6 +99,7 @@ export const configFileSchema = record({
   srcport: text.optional(),
   offload: text.optional(),
   busyPoll: text.optional(),
+  threads: text.optional(),
   acceptFrom: text.optional(),
   flowlabel: text.optional(),
   outerIds: text.optional(),

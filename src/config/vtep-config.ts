@@ -1,6 +1,7 @@
 // Turns raw settings (command-line options, or the fields of a config file) into one
 // validated VtepConfig: the underlay shared by every VNI, and one segment per VNI. All
 // input errors surface here, before anything is created, naming the option or field.
+import { availableParallelism } from 'node:os';
 import { ConfigError } from './errors.js';
 import { ENCAP_OVERHEAD, MIN_MTU } from '../wire/vxlan.js';
 import type { OuterHeaderConfig } from '../engine/engine.js';
@@ -11,6 +12,7 @@ import {
   parseFlowLabel,
   parseAgeing,
   parseBusyPoll,
+  parseThreads,
   parseCidr,
   parseDf,
   parseInterfaceName,
@@ -61,6 +63,11 @@ export interface UnderlayConfig {
   offload: 'on' | 'off' | 'no-coalesce';
   /** After a batch, keep polling the TAPs and the socket this many µs before sleeping; 0 never. */
   busyPollUs: number;
+  /**
+   * Data-path workers: each reads its own queue of every TAP and its own socket on the
+   * port; with more than one, the TAPs are multi-queue and the sockets share the port.
+   */
+  threads: number;
   /**
    * Outer IPv4 IDs with DF clear: 'unique' (as the kernel's vxlan; trains leave datagram
    * by datagram) or 'overlap' (one UDP GSO send per train: faster, but the kernel numbers
@@ -167,6 +174,7 @@ export interface RawUnderlay {
   srcport?: string;
   offload?: string;
   busyPoll?: string;
+  threads?: string;
   acceptFrom?: string;
   flowlabel?: string;
   outerIds?: string;
@@ -226,6 +234,8 @@ export function buildUnderlay(
     for (const setting of NATIVE_ONLY) {
       if (raw[setting] !== undefined) throw new ConfigError(`${name(setting)} needs native I/O: node:dgram cannot do it`);
     }
+    // node:dgram cannot share the port (SO_REUSEPORT) between workers.
+    if (raw.threads !== undefined && raw.threads !== '1') throw new ConfigError(`${name('threads')} above 1 needs native I/O: node:dgram cannot do it`);
     const withGroup = segments.findIndex((s) => s.group !== undefined);
     if (withGroup >= 0) throw new ConfigError(`${segmentName(withGroup, 'group')} needs native I/O: node:dgram cannot do it`);
   }
@@ -242,6 +252,7 @@ export function buildUnderlay(
     io,
     offload: raw.offload === undefined ? 'on' : parseOffload(raw.offload, name('offload')),
     busyPollUs: raw.busyPoll === undefined ? 0 : parseBusyPoll(raw.busyPoll, name('busyPoll')),
+    threads: raw.threads === undefined ? 1 : parseThreads(raw.threads, availableParallelism(), name('threads')),
     ...(raw.outerIds === undefined ? {} : { outerIds: parseOuterIds(raw.outerIds, name('outerIds')) }),
     ...(raw.udpcsum === undefined ? {} : { udpChecksum: raw.udpcsum }),
     ...(raw.udp6zerocsumtx === undefined ? {} : { udp6ZeroChecksumTx: raw.udp6zerocsumtx }),

@@ -53,7 +53,7 @@ export interface ControlContext {
   /** The underlay's default port and family, for entries that leave them out. */
   port: number;
   family: 4 | 6;
-  stats(): Record<string, unknown>;
+  stats(): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 /** A request's fields (all but `cmd`) checked against `schema`; a problem names the field. */

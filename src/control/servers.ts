@@ -2,7 +2,7 @@
 // monitor stream of that VNI's events) and, with --metrics, the Prometheus endpoint.
 import type { Logger } from '../ops/log.js';
 import type { VtepConfig } from '../config/vtep-config.js';
-import type { Segment } from '../datapath/segment.js';
+import type { SegmentState } from '../segment-state.js';
 import { runCommand, slicedListing, type ControlRequest } from './commands.js';
 import type { EventHub } from './events.js';
 import { MetricsServer, type UnderlayDrops } from './metrics.js';
@@ -11,7 +11,7 @@ import { ControlServer, defaultControlPath } from './server.js';
 /** What the sockets ask of the VTEP beyond one segment's tables. */
 export interface ControlServices {
   /** `vxlan-tap stats` for one VNI. */
-  stats(segment: Segment): Record<string, unknown>;
+  stats(segment: SegmentState): Promise<Record<string, unknown>>;
   /** The requests about the whole process rather than one VNI (`members`). */
   processCommands: ReadonlySet<string>;
   runProcessCommand(request: ControlRequest): unknown;
@@ -20,7 +20,7 @@ export interface ControlServices {
 }
 
 /** Where a segment's control socket is: --control, or the default for its TAP. */
-export function controlPath(segment: Segment): string {
+export function controlPath(segment: SegmentState): string {
   return segment.config.control ?? defaultControlPath(segment.tap.name);
 }
 
@@ -29,7 +29,7 @@ export class ControlServers {
   private metrics: MetricsServer | undefined;
 
   /** Starts them all; on a failure, stops what started and throws. */
-  static async start(config: VtepConfig, segments: readonly Segment[], events: EventHub, services: ControlServices, log: Logger): Promise<ControlServers> {
+  static async start(config: VtepConfig, segments: readonly SegmentState[], events: EventHub, services: ControlServices, log: Logger): Promise<ControlServers> {
     const servers = new ControlServers();
     try {
       for (const segment of segments) {

@@ -3,6 +3,8 @@
 // in-memory fakes (test/fakes) implement them too, so whole frame walks run without
 // root. Neither edge decides anything: they move bytes as they are.
 import type { BatchLayout, DatagramBatch, FrameBatch } from '../engine/batch.js';
+import type { VtepConfig } from '../config/vtep-config.js';
+import type { FromForwarder, ToForwarder } from './messages.js';
 
 /** What the offloading TAP reader did with what the kernel handed it. */
 export interface TapOffloadStats {
@@ -59,6 +61,8 @@ export interface TapOptions {
    * super-frame per write. Some kernels had bugs in that path, so it can be turned off.
    */
   coalesce: boolean;
+  /** Queues to open (IFF_MULTI_QUEUE above 1): one per data-path worker. */
+  queues: number;
   /**
    * The TAP outlives the process (TUNSETPERSIST): a stop and start find it as it was,
    * its addresses (and bridge port) already in place.
@@ -68,8 +72,11 @@ export interface TapOptions {
 
 /** Where TAP ports come from: a new device, or one a predecessor handed over. */
 export interface TapPorts {
-  /** Creates and configures the device; throws a RuntimeError saying why it could not. */
-  open(options: TapOptions): TapPort;
+  /**
+   * Creates and configures the device, and opens its queues (the first one names it);
+   * throws a RuntimeError saying why it could not.
+   */
+  open(options: TapOptions): TapPort[];
   /** A device a predecessor opened and configured, used as it is (never set up again). */
   adopt(fd: number, name: string, options: Pick<TapOptions, 'offload' | 'coalesce'>): TapPort;
 }
@@ -133,9 +140,42 @@ export interface PacketLayout {
   readonly alignment: number;
 }
 
+/** What one data-path worker is started with. */
+export interface ForwarderSpec {
+  /** Which of `count` workers: the first claims the port and joins the multicast groups. */
+  index: number;
+  count: number;
+  config: VtepConfig;
+  /** Its receiving socket, handed over by a predecessor. */
+  inheritedUdpFd?: number;
+  /** Where it counts: a StatsBoard's buffer. */
+  board: SharedArrayBuffer;
+}
+
+/** The main thread's end of a running worker. */
+export interface ForwarderLink {
+  post(message: ToForwarder): void;
+  /** Hands the worker its queue of each VNI's TAP, in the configuration's order: it owns them from now on. */
+  attach(taps: readonly TapPort[]): void;
+  /**
+   * Asks it to stop: it stops reading (what it read is written), closes its TAP queues
+   * and sockets, says 'stopped' and ends.
+   */
+  stop(): void;
+}
+
+/** Where data-path workers run: threads of this process (or, in tests, beside the caller). */
+export interface ForwarderPorts {
+  /**
+   * Starts a worker: it warms up and binds its sockets, then says 'opened' (or
+   * 'openFailed'). `onExit` hears once that it ended unasked (a crash), and why.
+   */
+  start(spec: ForwarderSpec, onMessage: (message: FromForwarder) => void, onExit: (reason: string) => void): ForwarderLink;
+}
+
 /** Everything a VTEP moves packets through. */
 export interface VtepPorts {
-  readonly underlay: UnderlayTransport;
   readonly taps: TapPorts;
+  readonly forwarders: ForwarderPorts;
   readonly layout: PacketLayout;
 }

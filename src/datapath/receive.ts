@@ -33,6 +33,8 @@ export class Receive {
 
   constructor(
     private readonly frameLayout: FrameLayout,
+    /** Runs after each batch (the counters are published then). */
+    private readonly afterBatch: () => void = () => {},
     /** Frames listed per TAP write at most. */
     private readonly writeBatch = DELIVERIES,
   ) {}
@@ -87,6 +89,7 @@ export class Receive {
     }
     const lanes = this.lanes;
     for (let i = 0; i < lanes.length; i++) this.writeToTap(lanes[i]!, buf);
+    this.afterBatch();
   };
 
   private dropTruncated(buf: Uint8Array, offset: number, available: number): void {

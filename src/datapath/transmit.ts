@@ -48,9 +48,10 @@ class UnderlaySends implements DatagramSink {
 
 /**
  * Starts moving the segment's TAP frames to the underlay. `onFailure` hears once that
- * the TAP failed (deleted from outside, EIO): reading has stopped.
+ * the TAP failed (deleted from outside, EIO): reading has stopped. `afterBatch` runs
+ * after each batch (the counters are published then).
  */
-export function startTransmit(segment: Segment, underlay: UnderlayTransport, layout: PacketLayout, onFailure: (code: string) => void): void {
+export function startTransmit(segment: Segment, underlay: UnderlayTransport, layout: PacketLayout, onFailure: (code: string) => void, afterBatch: () => void = () => {}): void {
   const { tap, engine, config } = segment;
   const frameCapacity = config.mtu + FRAME_OVERHEAD;
   const { batches, headroom, alignment } = layout;
@@ -67,6 +68,7 @@ export function startTransmit(segment: Segment, underlay: UnderlayTransport, lay
       tap.writeFrames(bytes, proxyReplies);
       proxyReplies.reset();
     }
+    afterBatch();
   };
   tap.startReading(bytes.buffer, reads, frameCapacity, onBatch, onFailure);
 }

@@ -60,6 +60,12 @@ export class Fdb {
   /** Every remote address some entry names, kept in step with each change of `remotes`. */
   private readonly destinations = new AddressSet();
 
+  /**
+   * Told the MAC of every entry whose remotes, state or existence changed (not of
+   * refreshes): the main thread's table tells the data-path workers' copies.
+   */
+  onChange: (mac: Uint8Array) => void = () => {};
+
   constructor(private readonly options: FdbOptions) {}
 
   get size(): number {
@@ -219,6 +225,7 @@ export class Fdb {
       // The event for an aged entry names where it pointed: the list stays on the entry.
       for (const r of entry.remotes) this.destinations.remove(r.bytes);
       this.table.delete(macHigh(entry.mac, 0), macLow(entry.mac, 0));
+      this.onChange(entry.mac);
     }
     return expired;
   }
@@ -227,11 +234,42 @@ export class Fdb {
     return [...this.table];
   }
 
+  /** Dynamic entries refreshed (or learned) after `since` (ms). */
+  refreshedSince(since: number): FdbEntry[] {
+    const fresh: FdbEntry[] = [];
+    for (const entry of this.table) if (entry.state === 'dynamic' && entry.updated > since) fresh.push(entry);
+    return fresh;
+  }
+
+  /**
+   * Makes the MAC's entry exactly this (no remotes: no entry), whatever it was: how a
+   * data-path worker's copy follows the main table. No limit applies: the main table's
+   * did. A new entry keeps `mac` (a view the caller no longer changes) and `remotes`
+   * (never changed in place: entries may share one list).
+   */
+  assign(mac: Uint8Array, state: FdbState, remotes: Remote[], updated: number): void {
+    const entry = this.get(mac);
+    if (remotes.length === 0) {
+      if (entry !== undefined) this.delete(mac);
+      return;
+    }
+    if (entry === undefined) {
+      const created: FdbEntry = { mac, state, remotes: [], updated };
+      this.insert(created.mac, created);
+      this.setRemotes(created, remotes);
+      return;
+    }
+    this.setRemotes(entry, remotes);
+    entry.state = state;
+    entry.updated = Math.max(entry.updated, updated);
+  }
+
   /** The one place an entry's remotes change: keeps `destinations` in step. */
   private setRemotes(entry: FdbEntry, remotes: Remote[]): void {
     for (const r of entry.remotes) this.destinations.remove(r.bytes);
     for (const r of remotes) this.destinations.add(r.bytes);
     entry.remotes = remotes;
+    this.onChange(entry.mac);
   }
 
   private insert(mac: Uint8Array, entry: FdbEntry): void {

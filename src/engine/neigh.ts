@@ -15,6 +15,8 @@ export class NeighError extends Error {}
 
 export class NeighTable {
   private readonly entries = new Map<string, NeighEntry>();
+  /** Told the (canonical) address of every entry added, replaced or deleted: see Fdb.onChange. */
+  onChange: (ip: string) => void = () => {};
 
   /** Like `ip neigh add`: fails if the address has an entry. */
   add(ip: string, mac: Uint8Array, router = false, owner?: string): NeighEntry {
@@ -22,6 +24,7 @@ export class NeighTable {
     if (this.entries.has(key)) throw new NeighError(`a neighbour entry for ${key} exists already`);
     const entry = { ip: key, mac: Uint8Array.from(mac), router, ...(owner === undefined ? {} : { owner }) };
     this.entries.set(key, entry);
+    this.onChange(key);
     return entry;
   }
 
@@ -36,7 +39,10 @@ export class NeighTable {
   }
 
   delete(ip: string): boolean {
-    return this.entries.delete(formatAddress(addressBytes(ip), 0));
+    const key = formatAddress(addressBytes(ip), 0);
+    if (!this.entries.delete(key)) return false;
+    this.onChange(key);
+    return true;
   }
 
   /** The entry for the address whose 16-byte form is at buf[offset]. */

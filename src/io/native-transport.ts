@@ -34,8 +34,9 @@ export class NativeTransport implements UnderlayTransport {
   async open(onReceive: ReceiveHandler, onError: (code: string) => void = () => {}): Promise<void> {
     const native = loadNative();
     const { family, port, local, device, groups, offload, srcPortMin, srcPortMax, busyPollUs, inheritedFd } = this.options;
-    const { udpChecksum = true, udp6ZeroChecksumTx = false, udp6ZeroChecksumRx = false } = this.options;
-    const underlay = { family, port, local: local ?? '', device: device ?? '', groups, busyPollUs, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx, fd: inheritedFd };
+    const { udpChecksum = true, udp6ZeroChecksumTx = false, udp6ZeroChecksumRx = false, shared } = this.options;
+    const sharing = { reusePort: shared !== undefined, claimPort: shared?.claim ?? false, multicastAll: shared?.groups ?? true };
+    const underlay = { family, port, local: local ?? '', device: device ?? '', groups, busyPollUs, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx, ...sharing, fd: inheritedFd };
     const { alignment } = PACKET_LAYOUT;
     // A GRO train is at most 64 KB: every receive slot must hold one, or the rest is lost.
     const slotSize = offload ? native.layout.region.groSlotBytes : Math.ceil(MAX_UDP_PAYLOAD / alignment) * alignment;

@@ -42,8 +42,11 @@ type ReaderConstructor<T> = new (fd: number, region: ArrayBuffer, batch: Int32Ar
 
 export interface NativeAddon {
   layout: ExportedLayout;
-  /** With `offload`: IFF_VNET_HDR, TSO4/6 and checksum offload (every read and write has a virtio_net_hdr). */
-  openTap(name: string, offload?: boolean): { fd: number; name: string };
+  /**
+   * With `offload`: IFF_VNET_HDR, TSO4/6 and checksum offload (every read and write has a
+   * virtio_net_hdr). With `multiQueue`: IFF_MULTI_QUEUE, each call on the name one more queue.
+   */
+  openTap(name: string, offload?: boolean, multiQueue?: boolean): { fd: number; name: string };
   setMtu(name: string, mtu: number): void;
   setMac(name: string, mac: Buffer): void;
   getMac(name: string): Buffer;
@@ -111,6 +114,12 @@ export interface UnderlayOptions {
   udp6ZeroChecksumTx: boolean;
   /** IPv6: datagrams without UDP checksum accepted (udp6zerocsumrx: UDP_NO_CHECK6_RX). */
   udp6ZeroChecksumRx: boolean;
+  /** SO_REUSEPORT: each data-path worker binds a socket of its own on the port. */
+  reusePort: boolean;
+  /** With reusePort: fail where anyone holds the port already (the first worker's socket). */
+  claimPort: boolean;
+  /** false: IP(V6)_MULTICAST_ALL off, so that only the socket that joined a group takes its datagrams. */
+  multicastAll: boolean;
   /** A bound UDP socket handed over by a predecessor: the receiver uses it as it is. */
   fd?: number;
 }

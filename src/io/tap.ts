@@ -29,7 +29,7 @@ function thisUser(): string {
 const makeForThisUser = (name: string): string => `ip tuntap add dev ${name} mode tap user ${thisUser()}`;
 
 /** Says in one line why the kernel refused, and what to do about it. */
-function explainTapError(err: NativeError, name: string, mtu: number, bridge?: string): string {
+function explainTapError(err: NativeError, name: string, mtu: number, bridge: string | undefined, queues: number): string {
   const label = name === '' ? 'the TAP device' : `TAP device ${name}`;
   // Opening the node takes only file permissions; creating the device takes CAP_NET_ADMIN.
   if (err.step === 'open') {
@@ -45,7 +45,9 @@ function explainTapError(err: NativeError, name: string, mtu: number, bridge?: s
   switch (err.step) {
     case 'TUNSETIFF':
       if (err.code === 'EBUSY') return `cannot create ${label}: the name is taken by a device in use`;
-      if (err.code === 'EINVAL') return `cannot create ${label}: the name is taken by a device that is not a TAP`;
+      // A device made without IFF_MULTI_QUEUE refuses a multi-queue open (and the other way round).
+      if (err.code === 'EINVAL' && queues > 1) return `cannot open ${label} with ${queues} queues: it exists without multi_queue (or is not a TAP); delete it, make it with \`ip tuntap add dev ${name} mode tap multi_queue\`, or run with --threads 1`;
+      if (err.code === 'EINVAL') return `cannot create ${label}: the name is taken by a device that is not a TAP (or one made with multi_queue: run with --threads above 1)`;
       break;
     case 'SIOCBRADDIF':
       return err.code === 'ENODEV' ? `bridge ${bridge} does not exist` : `cannot attach ${label} to ${bridge}: not a bridge? (${err.code})`;
@@ -168,10 +170,10 @@ class TapDevice implements TapPort {
         const mismatch = attachMismatch(native, found!, options);
         if (mismatch !== undefined) fail(mismatch);
         // The administrator's TAP: offloads set, nothing else touched, persistent as made.
-        opened = native.openTap(options.name, options.offload);
+        opened = native.openTap(options.name, options.offload, options.queues > 1);
         return new TapDevice(opened.fd, opened.name, new Uint8Array(native.getMac(opened.name)), options.offload, options.offload && options.coalesce);
       }
-      opened = native.openTap(options.name, options.offload);
+      opened = native.openTap(options.name, options.offload, options.queues > 1);
       if (options.persist) native.setPersist(opened.fd, true);
       native.setMtu(opened.name, options.mtu);
       const mac = typeof options.mac === 'function' ? options.mac(opened.name) : options.mac;
@@ -197,8 +199,25 @@ class TapDevice implements TapPort {
     } catch (err) {
       if (opened !== undefined) native.closeFd(opened.fd);
       if (err instanceof RuntimeError) throw err;
-      throw new RuntimeError(explainTapError(err as NativeError, opened?.name ?? options.name, options.mtu, options.bridge));
+      throw new RuntimeError(explainTapError(err as NativeError, opened?.name ?? options.name, options.mtu, options.bridge, options.queues));
     }
+  }
+
+  /** The first queue as open() made it, and options.queues - 1 more queues of the same device. */
+  static openQueues(options: TapOptions): TapDevice[] {
+    const first = TapDevice.open(options);
+    const queues = [first];
+    const native = loadNative();
+    try {
+      while (queues.length < options.queues) {
+        const { fd } = native.openTap(first.name, options.offload, true);
+        queues.push(new TapDevice(fd, first.name, first.mac, first.offload, first.coalesce));
+      }
+    } catch (err) {
+      for (const queue of queues) queue.close();
+      throw new RuntimeError(`TAP device ${first.name}: cannot open queue ${queues.length + 1} of ${options.queues}: ${(err as Error).message}`);
+    }
+    return queues;
   }
 
   startReading(
@@ -249,6 +268,6 @@ class TapDevice implements TapPort {
 
 /** TAP devices made through the addon. */
 export const nativeTaps: TapPorts = {
-  open: (options) => TapDevice.open(options),
+  open: (options) => TapDevice.openQueues(options),
   adopt: (fd, name, options) => TapDevice.adopt(fd, name, options),
 };

@@ -31,6 +31,11 @@ export interface TransportOptions {
   udp6ZeroChecksumRx?: boolean;
   /** Busy polling after each batch, in µs (0: sleep at once). */
   busyPollUs: number;
+  /**
+   * One of several data-path workers' sockets on the port (SO_REUSEPORT): `claim` for the
+   * first (the port must be free), `groups` for the one that takes the groups' datagrams.
+   */
+  shared?: { claim: boolean; groups: boolean };
   /** The bound receiving socket a predecessor handed over, used instead of binding a new one. */
   inheritedFd?: number;
 }

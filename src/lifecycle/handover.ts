@@ -1,6 +1,6 @@
 // Restarts that lose nothing (as nginx upgrades its binary): the running VTEP starts its
 // successor, the installed version with the same arguments, handing it the open TAP
-// and UDP sockets as inherited file descriptors. The successor takes the FDB and the
+// queues and UDP sockets (of every data-path worker) as inherited file descriptors. The successor takes the FDB and the
 // neighbour entries over the control socket, then says it is ready; the predecessor
 // stops reading (all it read is written out by then), answers with its counters (which
 // the successor adds to its own) and exits, and the successor starts reading. Only one
@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { RuntimeError } from '../config/errors.js';
 import { request } from '../control/client.js';
 import type { FdbRow, NeighRow } from '../control/commands.js';
-import type { Segment } from '../datapath/segment.js';
+import type { SegmentState } from '../segment-state.js';
 import type { Counters } from '../engine/counters.js';
 import { applySnapshot } from './state-snapshot.js';
 
@@ -21,10 +21,10 @@ const HANDOVER_ENV = 'VXLAN_TAP_HANDOVER';
 const READY_TIMEOUT_MS = 30_000;
 const GONE_POLL_MS = 20;
 
-/** What a successor inherits: the UDP socket, and per VNI its TAP and the predecessor's control socket. */
+/** What a successor inherits: each worker's UDP socket, and per VNI its TAP queues (one per worker) and the predecessor's control socket. */
 export interface Inheritance {
-  udpFd: number;
-  taps: { vni: number; fd: number; name: string; control: string }[];
+  udpFds: number[];
+  taps: { vni: number; fds: number[]; name: string; control: string }[];
 }
 
 /** The inheritance this process was started with, if it is a successor (read once). */
@@ -36,10 +36,13 @@ export function takeInheritance(): Inheritance | undefined {
 }
 
 /** Starts the successor with the sockets at fds 3, 4, ... and the same command line. Its log lines go where ours go. */
-export function spawnSuccessor(udpFd: number, taps: { vni: number; fd: number; name: string; control: string }[]): ChildProcess {
-  const inheritance: Inheritance = { udpFd: 3, taps: taps.map((t, i) => ({ ...t, fd: 4 + i })) };
+export function spawnSuccessor(udpFds: number[], taps: Inheritance['taps']): ChildProcess {
+  const passed = [...udpFds, ...taps.flatMap((t) => t.fds)];
+  let next = 3;
+  const renumber = (fds: number[]): number[] => fds.map(() => next++);
+  const inheritance: Inheritance = { udpFds: renumber(udpFds), taps: taps.map((t) => ({ ...t, fds: renumber(t.fds) })) };
   return spawn(process.execPath, process.argv.slice(1), {
-    stdio: ['ignore', 'inherit', 'inherit', udpFd, ...taps.map((t) => t.fd)],
+    stdio: ['ignore', 'inherit', 'inherit', ...passed],
     env: { ...process.env, [HANDOVER_ENV]: JSON.stringify(inheritance) },
   });
 }
@@ -66,7 +69,7 @@ export function successorReady(child: ChildProcess, ready: Promise<void>): Promi
 }
 
 /** Copies the predecessor's FDB and neighbour entries for one VNI into `segment`. */
-export async function takeStateOver(segment: Segment, control: string): Promise<void> {
+export async function takeStateOver(segment: SegmentState, control: string): Promise<void> {
   const fdb = (await request(control, { cmd: 'fdb.show' })) as FdbRow[];
   const neigh = (await request(control, { cmd: 'neigh.show' })) as NeighRow[];
   applySnapshot(segment, { fdb, neigh });
@@ -80,11 +83,11 @@ export type FinalCounts = Record<number, Record<string, unknown>>;
  * out, before it answers with what it counted: added to what this process counts from
  * its start, every packet is counted once, by whichever process read it.
  */
-export async function takeReadingOver(predecessor: Inheritance, segments: (vni: number) => Segment | undefined): Promise<void> {
+export async function takeReadingOver(predecessor: Inheritance, segments: (vni: number) => SegmentState | undefined): Promise<void> {
   const counts = (await request(predecessor.taps[0]!.control, { cmd: 'handover.ready', pid: process.pid })) as FinalCounts | null;
   for (const [vni, stats] of Object.entries(counts ?? {})) {
     const segment = segments(Number(vni));
-    if (segment !== undefined) addCounts(segment.counters, stats);
+    if (segment !== undefined) addCounts(segment.carried, stats);
   }
 }
 

@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Logger } from '../ops/log.js';
 import { controlPath } from '../control/servers.js';
-import type { Segment } from '../datapath/segment.js';
+import type { SegmentState } from '../segment-state.js';
 import { FDB_STATES } from '../engine/fdb.js';
 import { parseMac } from '../wire/mac.js';
 import { MAX_VNI } from '../wire/vxlan.js';
@@ -21,7 +21,7 @@ export function savedStatePath(controlPath: string): string {
 }
 
 /** The state the last stop saved, back in the tables. */
-export function restoreSavedState(segments: readonly Segment[], log: Logger): void {
+export function restoreSavedState(segments: readonly SegmentState[], log: Logger): void {
   for (const segment of segments) {
     const snapshot = readStateFile(savedStatePath(controlPath(segment)), log);
     if (snapshot === undefined) continue;
@@ -34,7 +34,7 @@ export function restoreSavedState(segments: readonly Segment[], log: Logger): vo
  * A start without --persist: what an earlier --persist run saved for these TAPs is
  * theirs no more (the TAP goes at stop now), so it is removed rather than left behind.
  */
-export function discardSavedState(segments: readonly Segment[], log: Logger): void {
+export function discardSavedState(segments: readonly SegmentState[], log: Logger): void {
   for (const segment of segments) {
     const file = savedStatePath(controlPath(segment));
     if (!existsSync(file)) continue;
@@ -44,7 +44,7 @@ export function discardSavedState(segments: readonly Segment[], log: Logger): vo
 }
 
 /** The state to restore at the next start. */
-export function saveState(segments: readonly Segment[], log: Logger): void {
+export function saveState(segments: readonly SegmentState[], log: Logger): void {
   for (const segment of segments) {
     try {
       writeStateFile(savedStatePath(controlPath(segment)), snapshotOf(segment));

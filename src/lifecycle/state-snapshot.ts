@@ -3,7 +3,7 @@
 // Entries the membership store owns are left out: the store programs them again.
 import { fdbRows, neighRows, type FdbRow, type NeighRow } from '../control/commands.js';
 import { makeRemote } from '../engine/remote.js';
-import type { Segment } from '../datapath/segment.js';
+import type { SegmentState } from '../segment-state.js';
 import { parseMac } from '../wire/mac.js';
 
 export interface StateSnapshot {
@@ -11,13 +11,13 @@ export interface StateSnapshot {
   neigh: NeighRow[];
 }
 
-export function snapshotOf(segment: Segment, now = Date.now()): StateSnapshot {
+export function snapshotOf(segment: SegmentState, now = Date.now()): StateSnapshot {
   return { fdb: fdbRows(segment, now).filter((r) => r.owner === undefined), neigh: neighRows(segment).filter((n) => n.owner === undefined) };
 }
 
 /** Writes the snapshot's entries into the segment's tables; learned entries keep their age. */
-export function applySnapshot(segment: Segment, snapshot: StateSnapshot, now = Date.now()): void {
-  const { fdb, neighbours } = segment.engine;
+export function applySnapshot(segment: SegmentState, snapshot: StateSnapshot, now = Date.now()): void {
+  const { fdb, neighbours } = segment;
   for (const row of snapshot.fdb) {
     if (row.owner !== undefined) continue;
     const mac = parseMac(row.mac)!;

@@ -8,11 +8,12 @@
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { SegmentConfig, UnderlayConfig } from '../config/vtep-config.js';
-import { EventHub } from '../control/events.js';
 import { DatagramBatch, type FrameBatch } from '../engine/batch.js';
 import type { PacketLayout, ReceiveHandler, TapOffloadStats, TapPort, UnderlayTransport } from '../datapath/ports.js';
 import { Receive } from '../datapath/receive.js';
 import { Segment } from '../datapath/segment.js';
+import { ZERO_MAC } from '../engine/fdb.js';
+import { makeRemote } from '../engine/remote.js';
 import { BATCH, startTransmit } from '../datapath/transmit.js';
 import type { Logger } from '../ops/log.js';
 import { addressBytes } from '../wire/address.js';
@@ -177,7 +178,8 @@ export function warmUp(settings: SegmentConfig, underlay: UnderlayConfig, layout
   const config: SegmentConfig = { ...settings, vni: WARM_VNI, peers: [WARM_PEER], group: undefined, fdb: [], neigh: [], control: undefined, l2miss: false, l3miss: false };
   const tap = new LoopTap(underlay.offload !== 'off');
   const loop = new LoopUnderlay([underlay.outer.srcPortMin], layout);
-  const segment = new Segment(config, tap, underlay, loop.sourcePorts, new EventHub(), quiet);
+  const segment = new Segment(config, tap, underlay, loop.sourcePorts, () => {}, quiet);
+  segment.fdb.assign(ZERO_MAC, 'permanent', [makeRemote(WARM_PEER, underlay.port)], 0);
   const receive = new Receive(layout.batches.frame);
   receive.add(segment);
   void loop.open(receive.onBatch);

@@ -98,15 +98,16 @@ export class FakeTaps implements TapPorts {
 
   constructor(private readonly layout: PacketLayout) {}
 
-  open(options: TapOptions): FakeTap {
+  /** One queue: the in-memory underlay serves one worker. */
+  open(options: TapOptions): FakeTap[] {
     const name = options.name === '' ? `tap${this.opened.length}` : options.name;
     const given = typeof options.mac === 'function' ? options.mac(name) : options.mac;
     const tap = new FakeTap(name, given ?? Uint8Array.of(0x02, 0xfa, 0x4e, 0, 0, this.opened.length + 1), this.layout);
     this.opened.push(tap);
-    return tap;
+    return [tap];
   }
 
   adopt(_fd: number, name: string): FakeTap {
-    return this.open({ name, mtu: 1450, addresses: [], offload: false, coalesce: false });
+    return this.open({ name, mtu: 1450, addresses: [], offload: false, coalesce: false, queues: 1 })[0]!;
   }
 }

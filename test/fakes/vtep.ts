@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { buildVtepConfig, type RawRunOptions, type SystemDefaults, type VtepConfig } from '../../src/config/vtep-config.js';
-import { EventHub } from '../../src/control/events.js';
 import type { PacketLayout } from '../../src/datapath/ports.js';
 import { Segment } from '../../src/datapath/segment.js';
 import { PACKET_LAYOUT } from '../../src/io/batch-layout.js';
 import { Vtep } from '../../src/vtep.js';
 import { FakeTap, FakeTaps } from './tap.js';
 import { FakeUnderlay, FakeWire } from './underlay.js';
+import { InlineForwarders } from './forwarders.js';
 
 export const LAYOUT: PacketLayout = PACKET_LAYOUT;
 export const SILENT = pino({ level: 'silent' });
@@ -37,7 +37,7 @@ export async function startFakeVtep(wire: FakeWire, address: string, config: Vte
   config.segments.forEach((s, i) => (s.control ??= path.join(dir, `vni${i}.sock`)));
   const underlay = new FakeUnderlay(wire, address, LAYOUT, config.underlay.port);
   const taps = new FakeTaps(LAYOUT);
-  const vtep = await Vtep.start(config, { underlay, taps, layout: LAYOUT }, SILENT);
+  const vtep = await Vtep.start(config, { taps, forwarders: new InlineForwarders(underlay, LAYOUT, SILENT), layout: LAYOUT }, SILENT);
   return {
     vtep,
     underlay,
@@ -54,5 +54,13 @@ export function fakeSegment(raw: RawRunOptions, tapMac = Uint8Array.of(0x02, 0, 
   const config = configOf(raw);
   const settings = config.segments[0]!;
   const tap = new FakeTap(`vni${settings.vni}`, tapMac, LAYOUT);
-  return new Segment(settings, tap, config.underlay, [40000], new EventHub(), SILENT);
+  return new Segment(settings, tap, config.underlay, [40000], () => {}, SILENT);
+}
+
+/**
+ * Lets the table changes made so far reach the data path: the main table sends them a
+ * slice per turn of the event loop, the worker applies them a slice per turn.
+ */
+export async function tablesSettled(): Promise<void> {
+  for (let turn = 0; turn < 4; turn++) await new Promise((resolve) => setImmediate(resolve));
 }

@@ -28,6 +28,7 @@ export const UNDERLAY_DEFAULTS = {
   io: 'native',
   offload: 'on',
   busyPollUs: 0,
+  threads: 1,
   acceptFrom: 'any',
   persist: false,
   outer: { ttl: 'auto', tos: 0, df: 'unset', srcPortMin: 40000, srcPortMax: 40999, flowLabel: 0 },

@@ -65,6 +65,7 @@ const TWO_VNIS_CONFIG: VtepConfig = {
     device: undefined,
     family: 4,
     io: 'native',
+    threads: 1,
     offload: 'on',
     busyPollUs: 0,
     acceptFrom: 'any',

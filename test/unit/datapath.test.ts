@@ -8,7 +8,7 @@ import { formatMac } from '../../src/wire/mac.js';
 import { readVni, VXLAN_HEADER_LEN } from '../../src/wire/vxlan.js';
 import { BROADCAST, ethernetFrame, ETHERTYPE_ARP, mac } from './frames.js';
 import { FakeWire } from '../fakes/underlay.js';
-import { configOf, startFakeVtep, type FakeVtep } from '../fakes/vtep.js';
+import { configOf, startFakeVtep, tablesSettled, type FakeVtep } from '../fakes/vtep.js';
 
 const A = '198.51.100.1';
 const B = '198.51.100.2';
@@ -81,13 +81,14 @@ describe('frame walks through two VTEPs', () => {
     const b = await vtep(wire, B, { vni: '43', peer: [A] });
     a.taps[0]!.hostSends(arpRequest(HOST_A));
     expect(b.taps[0]!.written).toEqual([]);
-    expect(b.vtep.stats.segment(b.vtep.segments[0]!)['unclaimed']).toMatchObject({ unknownVni: 1 });
+    expect((await b.vtep.stats.segment(b.vtep.segments[0]!))['unclaimed']).toMatchObject({ unknownVni: 1 });
   });
 
   it('answers ARP from the neighbour table with --proxy, on the TAP, and sends nothing', async () => {
     const wire = new FakeWire();
     const a = await vtep(wire, A, { vni: '42', peer: [B], proxy: true });
     a.vtep.segments[0]!.neighbours.replace('192.0.2.2', mac(HOST_B), false);
+    await tablesSettled();
     a.taps[0]!.hostSends(arpRequest(HOST_A, [192, 0, 2, 2]));
     expect(a.underlay.sent).toEqual([]);
     const reply = a.taps[0]!.written[0]!;
@@ -104,7 +105,7 @@ describe('frame walks through two VTEPs', () => {
     a.taps[0]!.hostSends(arpRequest(HOST_A));
     expect(a.underlay.sendErrors).toBe(1);
     expect(c.taps[0]!.written).toHaveLength(1);
-    expect(a.vtep.stats.segment(a.vtep.segments[0]!)['sendErrors']).toBe(1);
+    expect((await a.vtep.stats.segment(a.vtep.segments[0]!))['sendErrors']).toBe(1);
   });
 });
 
@@ -117,6 +118,7 @@ describe('reload and handover state', () => {
     const next = configOf({ vni: '42', peer: [C] });
     next.segments[0]!.control = a.vtep.segments[0]!.config.control;
     expect(a.vtep.reload(next)).toEqual({ needRestart: [], problems: [] });
+    await tablesSettled();
     a.underlay.sent.length = 0;
     a.taps[0]!.hostSends(arpRequest(HOST_A));
     expect(a.underlay.sent.map((d) => d.to)).toEqual([C]);
@@ -133,6 +135,7 @@ describe('reload and handover state', () => {
     running = running.filter((v) => v !== old);
     const successor = await vtep(wire, A, { vni: '42', peer: [B, C] });
     applySnapshot(successor.vtep.segments[0]!, snapshot);
+    await tablesSettled();
     successor.taps[0]!.hostSends(unicast(HOST_B, HOST_A));
     expect(successor.underlay.sent.map((d) => d.to)).toEqual([B]);
     expect(b.taps[0]!.written.at(-1)).toEqual(unicast(HOST_B, HOST_A));

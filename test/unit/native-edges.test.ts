@@ -13,8 +13,8 @@ const native = loadNative();
 const untyped = { ...native, ...loadLabNative() } as unknown as Record<string, (...args: unknown[]) => unknown>;
 const construct = (name: string, args: unknown[]): unknown => new (native as unknown as Record<string, new (...a: unknown[]) => unknown>)[name]!(...args);
 
-const UNDERLAY: UnderlayOptions = { family: 4, local: '127.0.0.1', port: 0, device: '', groups: [], busyPollUs: 0, udpChecksum: true, udp6ZeroChecksumTx: false, udp6ZeroChecksumRx: false };
-const UNDERLAY_KEYS = '(the keys are family, local, port, device, groups, busyPollUs, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx, fd?)';
+const UNDERLAY: UnderlayOptions = { family: 4, local: '127.0.0.1', port: 0, device: '', groups: [], busyPollUs: 0, udpChecksum: true, udp6ZeroChecksumTx: false, udp6ZeroChecksumRx: false, reusePort: false, claimPort: false, multicastAll: true };
+const UNDERLAY_KEYS = '(the keys are family, local, port, device, groups, busyPollUs, udpChecksum, udp6ZeroChecksumTx, udp6ZeroChecksumRx, reusePort, claimPort, multicastAll, fd?)';
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 const noop = (): void => {};
 

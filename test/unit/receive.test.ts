@@ -38,7 +38,7 @@ const tapOf = (segment: Segment): FakeTap => segment.tap as FakeTap;
 
 /** The receive direction serving `vnis`, `writeBatch` frames per TAP write at most. */
 function serving(vnis: number[], writeBatch?: number): { receive: Receive; segments: Segment[] } {
-  const receive = new Receive(LAYOUT.batches.frame, writeBatch);
+  const receive = new Receive(LAYOUT.batches.frame, undefined, writeBatch);
   const segments = vnis.map((vni) => fakeSegment({ vni: String(vni) }));
   for (const segment of segments) receive.add(segment);
   return { receive, segments };

@@ -64,19 +64,22 @@ const char* EnableOffloads(int fd) {
   return nullptr;
 }
 
-// openTap(name, offload?: boolean); an empty name lets the kernel pick one.
+// openTap(name, offload?: boolean, multiQueue?: boolean); an empty name lets the kernel
+// pick one. With multiQueue each call on the same name opens one more queue of the device
+// (IFF_MULTI_QUEUE: the kernel spreads frames over the queues by flow).
 Napi::Value OpenTap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Args args(info, "openTap");
   std::string name = args.String(0, "name");
   bool offload = args.OptionalBoolean(1, "offload", false);
+  bool multi_queue = args.OptionalBoolean(2, "multiQueue", false);
   if (!args.ok()) return env.Undefined();
   struct ifreq ifr;
   if (!name.empty() && !CopyIfName(name, &ifr)) return ThrowBadName(env, name);
   if (name.empty()) std::memset(&ifr, 0, sizeof(ifr));
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return ThrowSysError(env, "open", "open /dev/net/tun", errno);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0) | (multi_queue ? IFF_MULTI_QUEUE : 0);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
     close(fd);

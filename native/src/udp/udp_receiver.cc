@@ -92,6 +92,31 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof(on));
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
     }
+    // Several workers' sockets on one port: the kernel spreads datagrams by 4-tuple, so a
+    // sender's flow (its source port) stays on one socket. The first worker's socket
+    // claims the port: bound without SO_REUSEPORT first, it fails where anyone holds the
+    // port (another VTEP's shared sockets included), then rebinds sharing it.
+    if (options.reuse_port && options.claim_port) {
+      int probe = socket(family_, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (family_ == AF_INET6) setsockopt(probe, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+      int probe_err = options.BindToDevice(probe);
+      if (!probe_err && bind(probe, reinterpret_cast<sockaddr*>(&addr), len) < 0) probe_err = errno;
+      close(probe);
+      if (probe_err) {
+        close(fd_);
+        fd_ = -1;
+        ThrowSysError(env, "bind", "bind UDP", probe_err);
+        return;
+      }
+    }
+    if (options.reuse_port) setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+    // Only the socket that joined a group takes its datagrams (the others would be handed
+    // a copy each).
+    if (!options.multicast_all) {
+      int off = 0;
+      if (family_ == AF_INET) setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof(off));
+      else setsockopt(fd_, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off, sizeof(off));
+    }
     SetSocketBuffer(fd_, SO_RCVBUFFORCE, SO_RCVBUF);
     CountOverflows();
     TakeZeroChecksums(options);
@@ -257,8 +282,9 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
 
 namespace udp_receiver {
 namespace {
-// The class, to tell a UdpReceiver from other objects; lives as long as the process.
-Napi::FunctionReference* constructor = nullptr;
+// The class, to tell a UdpReceiver from other objects: one per thread (each data-path
+// worker loads the addon into its own environment), living as long as the thread.
+thread_local Napi::FunctionReference* constructor = nullptr;
 }  // namespace
 
 void Init(Napi::Env env, Napi::Object exports) {
