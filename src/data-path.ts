@@ -107,7 +107,7 @@ export class DataPath {
       case 'openFailed':
         return worker.failedToOpen(new RuntimeError(message.reason));
       case 'learned':
-        return this.segment(message.vni)?.learn(message.mac, message.source, Date.now());
+        return this.segment(message.vni)?.learn(message.macs, message.sources, Date.now());
       case 'refreshed':
         return this.segment(message.vni)?.refresh(message.macs, message.times);
       case 'l2miss':

@@ -140,23 +140,25 @@ export class SegmentState implements SegmentTables {
   }
 
   /**
-   * A worker's frame taught its copy that `mac` is behind the 16-byte `source`: the table
-   * learns it too (or refuses it: a static entry, max-address), and the change, if any,
-   * is published and reaches every worker's copy. A refused MAC is marked changed all the
-   * same, so that the worker's copy gives it up.
+   * A worker's frames taught its copy that MAC i (macs[6i..]) is behind the VTEP whose
+   * 16-byte address is sources[16i..]: the table learns it too (or refuses it: a static
+   * entry, max-address), and each change is published and reaches every worker's copy. A
+   * refused MAC is marked changed all the same, so that the worker's copy gives it up.
    */
-  learn(mac: Uint8Array, source: Uint8Array, now: number): void {
-    const result = this.fdb.learn(mac, 0, source, 0, now);
-    if (result === 'learned' || result === 'moved') {
-      const entry = this.fdb.get(mac)!;
-      const fields = { mac: formatMac(mac), dst: entry.remotes[0]?.address };
-      if (result === 'moved') this.limited.write('info', 'move', fields, 'fdb entry moved');
-      else this.limited.write('debug', 'learn', fields, 'learn');
-      this.events.publish({ event: result === 'moved' ? 'move' : 'learn', vni: this.vni, ...fields });
-      return;
+  learn(macs: Uint8Array, sources: Uint8Array, now: number): void {
+    for (let i = 0; 6 * i < macs.length; i++) {
+      const mac = macs.subarray(6 * i, 6 * i + 6);
+      const result = this.fdb.learn(mac, 0, sources, 16 * i, now);
+      if (result === 'learned' || result === 'moved') {
+        const fields = { mac: formatMac(mac), dst: this.fdb.get(mac)!.remotes[0]?.address };
+        if (result === 'moved') this.limited.write('info', 'move', fields, 'fdb entry moved');
+        else this.limited.write('debug', 'learn', fields, 'learn');
+        this.events.publish({ event: result === 'moved' ? 'move' : 'learn', vni: this.vni, ...fields });
+        continue;
+      }
+      if (result === 'full') this.carried.learnFull++;
+      if (result === 'full' || result === 'conflict') this.fdb.onChange(mac);
     }
-    if (result === 'full') this.carried.learnFull++;
-    if (result === 'full' || result === 'conflict') this.fdb.onChange(mac);
   }
 
   /** Learned entries a worker's frames kept fresh: `macs` 6 bytes each, with when (ms). */

@@ -21,14 +21,50 @@ import { startTransmit } from './transmit.js';
 /** How often learned entries this worker's frames refreshed are reported, and the TAP and underlay counters written. */
 const REPORT_MS = 1000;
 /**
- * Table entries applied per turn of the event loop: the TAP and socket are read between
- * two turns, so a reload of 100,000 entries holds no packet back for more than about a
- * millisecond.
+ * Table entries applied per turn of the event loop, a turn a millisecond: the TAP and
+ * socket are read between two turns, and the copy's heap grows slowly enough for the
+ * garbage collector to keep up in small steps. A reload of 100,000 entries reaches a
+ * worker in about half a second without holding a packet back for long.
  */
 const ENTRIES_PER_TURN = 200;
+const TURN_MS = 1;
+
+/** New and moved MACs of one VNI, told to the main thread once per batch. */
+class LearnedMacs {
+  private macs = new Uint8Array(6 * 64);
+  private sources = new Uint8Array(16 * 64);
+  private count = 0;
+
+  add(mac: Uint8Array, source: Uint8Array): void {
+    if (this.count * 6 === this.macs.length) {
+      // More than a batch's worth (a move flood): room grows, kept for the next batches.
+      this.macs = grown(this.macs);
+      this.sources = grown(this.sources);
+    }
+    this.macs.set(mac, 6 * this.count);
+    this.sources.set(source, 16 * this.count);
+    this.count++;
+  }
+
+  /** What was added since the last take, as copies, or undefined when nothing was. */
+  take(): { macs: Uint8Array; sources: Uint8Array } | undefined {
+    if (this.count === 0) return undefined;
+    const taken = { macs: this.macs.slice(0, 6 * this.count), sources: this.sources.slice(0, 16 * this.count) };
+    this.count = 0;
+    return taken;
+  }
+}
+
+const grown = (bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => {
+  const bigger = new Uint8Array(bytes.length * 2);
+  bigger.set(bytes);
+  return bigger;
+};
 
 export class Forwarder {
   private readonly segments: Segment[] = [];
+  /** Per VNI, in the segments' order. */
+  private readonly learned: LearnedMacs[] = [];
   private readonly receive: Receive;
   private readonly board: StatsBoard;
   private readonly limited: RateLimitedLog;
@@ -71,8 +107,10 @@ export class Forwarder {
   /** This worker's queue of each VNI's TAP, in the configuration's order: one Segment each. */
   attach(taps: readonly TapPort[]): void {
     this.config.segments.forEach((settings, i) => {
-      const segment = new Segment(settings, taps[i]!, this.config.underlay, this.underlay.sourcePorts, (event) => this.report(settings.vni, event), this.log);
+      const learned = new LearnedMacs();
+      const segment = new Segment(settings, taps[i]!, this.config.underlay, this.underlay.sourcePorts, (event) => this.report(settings.vni, learned, event), this.log);
       this.segments.push(segment);
+      this.learned.push(learned);
       this.receive.add(segment);
     });
     settleHeap();
@@ -131,7 +169,7 @@ export class Forwarder {
     this.tableChanges.push({ count, done: 0, apply });
     if (this.applying) return;
     this.applying = true;
-    setImmediate(() => this.applyTableChanges(ENTRIES_PER_TURN));
+    setTimeout(() => this.applyTableChanges(ENTRIES_PER_TURN), TURN_MS);
   }
 
   /** Applies up to `limit` queued entries; what is left waits for the next turn. */
@@ -146,7 +184,7 @@ export class Forwarder {
       if (change.done === change.count) this.tableChanges.shift();
     }
     this.applying = this.tableChanges.length > 0;
-    if (this.applying) setImmediate(() => this.applyTableChanges(ENTRIES_PER_TURN));
+    if (this.applying) setTimeout(() => this.applyTableChanges(ENTRIES_PER_TURN), TURN_MS);
   }
 
   /** Queues a slice of the main table's entries (see FdbSlice), applied in order. */
@@ -179,12 +217,14 @@ export class Forwarder {
     }
   }
 
-  /** Learning and misses go to the main thread, whose table and monitor clients they are for. */
-  private report(vni: number, event: EngineEvent): void {
+  /**
+   * Learning and misses go to the main thread, whose table and monitor clients they are
+   * for: misses at once, learning once per batch (publishAll).
+   */
+  private report(vni: number, learned: LearnedMacs, event: EngineEvent): void {
     if (event.kind === 'l2miss') return this.toMain({ kind: 'l2miss', vni, mac: event.mac });
     if (event.kind === 'l3miss') return this.toMain({ kind: 'l3miss', vni, ip: event.ip });
-    const { mac, remotes } = event.entry;
-    this.toMain({ kind: 'learned', vni, mac: Uint8Array.from(mac), source: Uint8Array.from(remotes[0]!.bytes) });
+    learned.add(event.entry.mac, event.entry.remotes[0]!.bytes);
   }
 
   /** The learned entries this worker's frames refreshed since the last report: the main table ages by them. */
@@ -204,10 +244,14 @@ export class Forwarder {
     }
   }
 
-  /** After a receive batch, which may have touched every VNI. */
+  /** After a receive batch, which may have touched every VNI: its counters, and what it learned. */
   private publishAll(): void {
     const segments = this.segments;
-    for (let i = 0; i < segments.length; i++) this.board.writeCounters(i, segments[i]!.counters);
+    for (let i = 0; i < segments.length; i++) {
+      this.board.writeCounters(i, segments[i]!.counters);
+      const learned = this.learned[i]!.take();
+      if (learned !== undefined) this.toMain({ kind: 'learned', vni: segments[i]!.vni, ...learned });
+    }
     this.board.writeCounters(segments.length, this.receive.unclaimed);
   }
 

@@ -53,8 +53,11 @@ export type FromForwarder =
   | { kind: 'opened'; receiveFd: number | undefined; sourcePorts: readonly number[]; warmUpFrames: number; warmUpMs: number }
   /** Could not bind (or warm up): the one-line reason. */
   | { kind: 'openFailed'; reason: string }
-  /** A frame taught this worker's copy a new or moved MAC: behind the 16-byte `source`. */
-  | { kind: 'learned'; vni: number; mac: Uint8Array; source: Uint8Array }
+  /**
+   * Frames of one batch taught this worker's copy new or moved MACs: MAC i (macs[6i..])
+   * is behind the VTEP whose 16-byte address is sources[16i..].
+   */
+  | { kind: 'learned'; vni: number; macs: Uint8Array; sources: Uint8Array }
   /** Learned entries this worker's frames refreshed since the last report, with when. */
   | { kind: 'refreshed'; vni: number; macs: Uint8Array; times: Float64Array }
   | { kind: 'l2miss'; vni: number; mac: string }

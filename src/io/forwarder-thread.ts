@@ -1,5 +1,6 @@
 // The entry of a data-path worker thread: the addon's TAP queues and UDP sockets, and a
 // Forwarder between them (src/datapath/forwarder.ts). Started by forwarder-threads.ts.
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VtepConfig } from '../config/vtep-config.js';
 import { Forwarder } from '../datapath/forwarder.js';
@@ -24,6 +25,12 @@ export interface ThreadData {
 
 /** The main thread hands the TAP queues over as open fds (the same numbers: one process). */
 export type ThreadMessage = ToForwarder | { kind: 'attach'; taps: { fd: number; name: string }[] };
+
+/** What the thread tells forwarder-threads.ts besides the Forwarder's messages: its kernel thread id. */
+export interface ThreadId {
+  kind: 'thread';
+  tid: number;
+}
 
 /**
  * This worker's underlay: with several workers, each socket shares the port (the first
@@ -55,4 +62,6 @@ parentPort!.on('message', (message: ThreadMessage) => {
   // Stopped: nothing is left open, and the thread ends once the port is closed.
   if (message.kind === 'stop') parentPort!.close();
 });
+// /proc/thread-self is /proc/PID/task/TID.
+parentPort!.postMessage({ kind: 'thread', tid: Number(readlinkSync('/proc/thread-self').split('/').pop()) } satisfies ThreadId);
 await forwarder.open();

@@ -1,28 +1,66 @@
 // Data-path workers as threads of this process (node:worker_threads), each running
 // forwarder-thread.ts. The TAP queues are opened by the main thread and handed over as
 // fds; each worker binds its own sockets.
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ForwarderLink, ForwarderPorts } from '../datapath/ports.js';
 import type { FromForwarder } from '../datapath/messages.js';
-import type { ThreadData, ThreadMessage } from './forwarder-thread.js';
+import type { ThreadData, ThreadId, ThreadMessage } from './forwarder-thread.js';
 
 const ENTRY = new URL('./forwarder-thread.js', import.meta.url);
 /** How long a worker asked to stop may take before it is ended from outside. */
 const STOP_TIMEOUT_MS = 2000;
+/**
+ * A small young generation: a worker allocates little per packet, but a big table change
+ * (a reload) allocates entries that all survive, and the scavenges that copy them stay
+ * short (a few ms instead of 20) when the young generation is.
+ */
+const YOUNG_GENERATION_MB = 3;
+
+/** How much less CPU the rest of the process gets than the workers, in nice steps. */
+const CONTROL_NICE_STEPS = 10;
+
+/**
+ * Every thread of the process but the data-path workers (`workers`: their kernel thread
+ * ids) runs CONTROL_NICE_STEPS nicer than the process started: the main thread, V8's
+ * garbage collection helpers and libuv's pool (threads made later inherit it from the
+ * main thread). A reload or a burst of control clients then takes the CPU the workers
+ * leave, on a small machine too, instead of the other way round. Raising one's own nice
+ * value needs no privilege.
+ */
+function yieldToWorkers(workers: ReadonlySet<number>, base: number): void {
+  const nicer = Math.min(19, base + CONTROL_NICE_STEPS);
+  for (const task of readdirSync('/proc/self/task')) {
+    const tid = Number(task);
+    if (workers.has(tid)) continue;
+    try {
+      setPriority(tid, nicer);
+    } catch {
+      // Gone meanwhile: nothing to do.
+    }
+  }
+}
 
 /** Workers that log as the main thread does (`logFormat`). */
 export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
+  const workerTids = new Set<number>();
+  const base = getPriority(process.pid);
   return {
     start(spec, onMessage, onExit): ForwarderLink {
       const data: ThreadData = { ...spec, inheritedUdpFd: spec.inheritedUdpFd, logFormat };
-      const worker = new Worker(ENTRY, { workerData: data });
+      const worker = new Worker(ENTRY, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       let ended = false;
       const end = (reason: string): void => {
         if (ended) return;
         ended = true;
         onExit(reason);
       };
-      worker.on('message', (message: FromForwarder) => onMessage(message));
+      worker.on('message', (message: FromForwarder | ThreadId) => {
+        if (message.kind !== 'thread') return onMessage(message);
+        workerTids.add(message.tid);
+        yieldToWorkers(workerTids, base);
+      });
       worker.once('error', (err) => end(`data-path thread ${spec.index} failed: ${err.message}`));
       worker.once('exit', (code) => end(`data-path thread ${spec.index} exited (${code})`));
       const post = (message: ThreadMessage): void => worker.postMessage(message);

@@ -59,8 +59,8 @@ export function fakeSegment(raw: RawRunOptions, tapMac = Uint8Array.of(0x02, 0, 
 
 /**
  * Lets the table changes made so far reach the data path: the main table sends them a
- * slice per turn of the event loop, the worker applies them a slice per turn.
+ * slice per turn of the event loop, the worker applies them a slice a millisecond.
  */
 export async function tablesSettled(): Promise<void> {
-  for (let turn = 0; turn < 4; turn++) await new Promise((resolve) => setImmediate(resolve));
+  for (let turn = 0; turn < 4; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
 }

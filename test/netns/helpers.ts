@@ -134,10 +134,11 @@ export function udpReceiveBufferErrors(lab: Lab, ns: string): number {
 
 /**
  * Runs tools/vxlan-send.mjs in `ns`: `count` datagrams of `kind` to dst:4789 for `vni`,
- * from the local address `from` if given. Resolves once all are sent.
+ * from the local address `from` if given, `perSecond` a second if given (else as fast as
+ * they go). Resolves once all are sent.
  */
-export async function sendVxlan(lab: Lab, ns: string, dst: string, kind: 'macs' | 'move' | 'fuzz', count: number, vni: number, from = '', seed = 1): Promise<void> {
-  const child = lab.spawn(ns, process.execPath, path.join(TOOLS, 'vxlan-send.mjs'), dst, '4789', kind, String(count), String(vni), from, String(seed));
+export async function sendVxlan(lab: Lab, ns: string, dst: string, kind: 'macs' | 'move' | 'fuzz', count: number, vni: number, from = '', seed = 1, perSecond = 0): Promise<void> {
+  const child = lab.spawn(ns, process.execPath, path.join(TOOLS, 'vxlan-send.mjs'), dst, '4789', kind, String(count), String(vni), from, String(seed), String(perSecond));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise((resolve) => child.once('exit', resolve));

@@ -4,11 +4,13 @@
 //   move:  VNI <vni>, frames from source MAC 02:00:00:00:00:aa (an FDB hijack when forged)
 //   fuzz:  seeded random and mutated datagrams: truncated, reserved bits, wrong VNI,
 //          bad source MACs, inner frames of 0 to 9000 bytes
-// Usage: vxlan-send.mjs <dst> <port> <kind> <count> <vni> [from] [seed]
+// With <perSecond>, paced at that rate (10 ms ticks); else as fast as the socket takes them.
+// Usage: vxlan-send.mjs <dst> <port> <kind> <count> <vni> [from] [seed] [perSecond]
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 
-const [dst, port, kind, countText, vniText, from, seedText] = process.argv.slice(2);
+const [dst, port, kind, countText, vniText, from, seedText, perSecondText] = process.argv.slice(2);
+const perSecond = Number(perSecondText ?? 0);
 const count = Number(countText);
 const vni = Number(vniText);
 let seed = Number(seedText ?? 1) >>> 0 || 1;
@@ -90,6 +92,21 @@ if (make === undefined) {
 const socket = dgram.createSocket(isIPv6(dst) ? 'udp6' : 'udp4');
 await new Promise((resolve) => socket.bind({ address: from || undefined, port: 0 }, resolve));
 let sent = 0;
+if (perSecond > 0) {
+  const perTick = Math.max(1, Math.round(perSecond / 100));
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      for (let i = 0; i < perTick && sent < count; i++) socket.send(make(sent++), Number(port), dst);
+      if (sent === count) {
+        clearInterval(timer);
+        setTimeout(resolve, 100);
+      }
+    }, 10);
+  });
+  socket.close();
+  process.stdout.write(`sent ${sent}\n`);
+  process.exit(0);
+}
 // A bounded window of sends in flight: fast, without queueing a million buffers.
 const WINDOW = 256;
 let inFlight = 0;
