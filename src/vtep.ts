@@ -26,7 +26,7 @@ import { discardSavedState, restoreSavedState, saveState } from './lifecycle/per
 import { predecessorGone, spawnSuccessor, successorReady, takeReadingOver, takeStateOver, tellServiceManager, type Inheritance } from './lifecycle/handover.js';
 import type { Membership, MembersReport } from './membership/membership.js';
 import { joinAsMember } from './membership/vtep-member.js';
-import { settleHeap, warmUp } from './lifecycle/warm-up.js';
+import { holdYoungGeneration, settleHeap, warmUp } from './lifecycle/warm-up.js';
 
 /** Control requests any of the process's sockets answers for the whole process. */
 const PROCESS_COMMANDS: ReadonlySet<string> = new Set(['members', 'handover', 'handover.ready']);
@@ -73,6 +73,7 @@ export class Vtep {
   static async start(config: VtepConfig, ports: VtepPorts, log: Logger, inheritance?: Inheritance): Promise<Vtep> {
     const vtep = new Vtep(config, ports, log);
     const { underlay } = ports;
+    holdYoungGeneration();
     // Before any device or socket: the first packets then run optimised code.
     const warmed = warmUp(config.segments[0]!, config.underlay, ports.layout, log);
     // Bind first: a port in use fails before any device exists.
