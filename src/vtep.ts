@@ -19,6 +19,7 @@ import { startStatsLog } from './control/stats-log.js';
 import { EventHub } from './control/events.js';
 import { RequestError, type ControlRequest } from './control/commands.js';
 import { ControlServers, controlPath } from './control/servers.js';
+import { ControlClientCounts } from './control/server.js';
 import { RateLimitedLog } from './ops/log-rate-limit.js';
 import { startAgeing } from './ops/ageing.js';
 import { VtepStats } from './ops/stats.js';
@@ -36,6 +37,7 @@ export class Vtep {
   private readonly segmentList: Segment[] = [];
   private readonly receive: Receive;
   readonly events = new EventHub();
+  private readonly controlClients = new ControlClientCounts();
   readonly stats: VtepStats;
   /** What start() started beside the data path, stopped in reverse by stop(). */
   private readonly stops: (() => void)[] = [];
@@ -59,7 +61,7 @@ export class Vtep {
   ) {
     this.limited = new RateLimitedLog(log);
     this.receive = new Receive(ports.layout.batches.frame);
-    this.stats = new VtepStats(this.receive.unclaimed, ports.underlay, this.events, config.underlay.offload !== 'off');
+    this.stats = new VtepStats(this.receive.unclaimed, ports.underlay, this.events, config.underlay.offload !== 'off', this.controlClients);
   }
 
   get segments(): readonly Segment[] {
@@ -106,6 +108,7 @@ export class Vtep {
         processCommands: PROCESS_COMMANDS,
         runProcessCommand: (request) => vtep.runProcessCommand(request),
         underlay: ports.underlay,
+        clients: vtep.controlClients,
       }, log);
       vtep.stops.push(() => servers.stop());
       if (config.membership !== undefined) vtep.membership = await joinAsMember(config.membership, config.underlay, vtep.segmentList, log);

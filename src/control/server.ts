@@ -95,6 +95,18 @@ export interface ControlHandler {
   subscribe?(send: (event: unknown) => void): () => void;
   /** A monitor client was cut off for reading too slowly; `lost` events never reached it. */
   cutOff?(lost: number): void;
+  /** A client was cut off for leaving answers unread, refused (too many clients) or closed when idle. */
+  closed?(why: keyof ControlClientCounts): void;
+}
+
+/** Clients the VTEP hung up on, by why (monitors apart): `stats` and the metrics show them. */
+export class ControlClientCounts {
+  /** Left more than maxUnreadBytes of answers unread. */
+  cutOff = 0;
+  /** Came while maxClients were served. */
+  refused = 0;
+  /** Neither sent nor read for idleMs. */
+  idle = 0;
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -127,17 +139,22 @@ function serve(socket: net.Socket, handler: ControlHandler, limits: ControlLimit
     setTimeout(() => socket.destroy(), limits.cutOffGraceMs).unref();
   };
 
+  const cutOff = (): void => {
+    handler.closed?.('cutOff');
+    finish(`cut off: ${socket.writableLength} bytes of answers were not read in time`);
+  };
+
   const answer = (message: unknown): void => {
     if (finished) return;
     // One answer may be large (a long fdb show); a client that leaves more unread and asks again is cut off.
-    if (socket.writableLength > limits.maxUnreadBytes) return finish(`cut off: ${socket.writableLength} bytes of answers were not read in time`);
+    if (socket.writableLength > limits.maxUnreadBytes) return cutOff();
     sendLine(socket, message);
   };
 
   /** A long list, made and written a slice per turn: `{"ok":true,"result":[` ... `]}`. */
   const answerInSlices = async (list: SlicedList): Promise<void> => {
     if (finished) return;
-    if (socket.writableLength > limits.maxUnreadBytes) return finish(`cut off: ${socket.writableLength} bytes of answers were not read in time`);
+    if (socket.writableLength > limits.maxUnreadBytes) return cutOff();
     socket.write('{"ok":true,"result":[');
     let written = 0;
     for (let from = 0; from < list.count; from += limits.itemsPerSlice) {
@@ -252,7 +269,10 @@ function serve(socket: net.Socket, handler: ControlHandler, limits: ControlLimit
   // Nothing a client sends may end the process: a failure here ends only this client.
   socket.on('data', () => void work().catch((err: Error) => finish(`internal error: ${err.message}`)));
   socket.setTimeout(limits.idleMs);
-  socket.on('timeout', () => finish(`idle for ${limits.idleMs / 1000} s: closed`));
+  socket.on('timeout', () => {
+    handler.closed?.('idle');
+    finish(`idle for ${limits.idleMs / 1000} s: closed`);
+  });
   socket.on('close', () => {
     finished = true;
     unsubscribe?.();
@@ -279,6 +299,7 @@ export class ControlServer {
     server.on('connection', (socket) => {
       this.settleAfterBurst();
       if (this.clients.size >= limits.maxClients) {
+        handler.closed?.('refused');
         // Told why; what it sends is read and dropped (closing on unread input would reset
         // the connection before the client reads the line), and it is closed when it hangs
         // up or after a grace time.

@@ -3,6 +3,7 @@
 // underlay's offload counters, and what the kernel dropped before the socket could read
 // it: a full receive buffer, UDP checksum errors in the namespace).
 import type { EventHub } from '../control/events.js';
+import type { ControlClientCounts } from '../control/server.js';
 import type { Counters } from '../engine/counters.js';
 import type { UnderlayTransport } from '../datapath/ports.js';
 import type { Segment } from '../datapath/segment.js';
@@ -17,6 +18,8 @@ export class VtepStats {
     private readonly events: EventHub,
     /** Whether the underlay offloads (GSO/GRO), whose counters are shown then. */
     private readonly underlayOffload: boolean,
+    /** The control clients the sockets hung up on. */
+    private readonly controlClients: ControlClientCounts,
   ) {}
 
   /** One VNI, as `vxlan-tap stats` shows it. */
@@ -33,6 +36,7 @@ export class VtepStats {
       kernelDrops: this.kernelDrops(),
       ...(this.underlayOffload ? { underlay: this.transport.offloadStats() } : {}),
       monitor: { lost: this.events.lost, cutOff: this.events.cutOff },
+      controlClients: { ...this.controlClients },
     };
   }
 

@@ -41,7 +41,9 @@ describe.skipIf(!isRoot)('a bounded control socket', () => {
     peer.socket.resume();
     await peer.closed;
     expect(peer.lines().at(-1)).toMatch(/^\{"ok":false,"error":"cut off: \d+ bytes of answers were not read in time"\}$/);
-    expect(vtepStats(lab, tapHost, '--control', control).rxPackets).toBeGreaterThan(0);
+    const stats = vtepStats(lab, tapHost, '--control', control);
+    expect(stats.rxPackets).toBeGreaterThan(0);
+    expect(stats.controlClients).toEqual({ cutOff: 1, refused: 0, idle: 0 });
   });
 
   it(`refuses clients beyond ${MAX_CLIENTS} with a line saying so, and answers again once they leave`, async () => {
@@ -62,6 +64,8 @@ describe.skipIf(!isRoot)('a bounded control socket', () => {
     expect(busy).toBe(`vxlan-tap: error: too many control clients (${MAX_CLIENTS}): try again later`);
     for (const p of peers) p.socket.destroy();
     expect(await waitFor(() => vtepStats(lab, tapHost, '--control', control).rxPackets > 0)).toBe(true);
+    // The 20 beyond the limit, and the stats asked for while they were all there.
+    expect(vtepStats(lab, tapHost, '--control', control).controlClients).toEqual({ cutOff: 1, refused: 21, idle: 0 });
   });
 
   it('answers an overlong request line with an error and closes', async () => {
