@@ -101,6 +101,23 @@ describe.skipIf(!isRoot)('a bounded control socket', () => {
     expect(max).toBeLessThan(100);
   });
 
+  it('flushes those entries in slices: pings meanwhile never wait long', async () => {
+    expect(vtepStats(lab, tapHost, '--control', control).fdbEntries).toBeGreaterThanOrEqual(50_000);
+    const pinger = lab.spawn(kernelHost, 'ping', '-c', '100', '-i', '0.01', '-W', '2', '192.0.2.2');
+    let summary = '';
+    pinger.stdout!.on('data', (chunk: Buffer) => void (summary += chunk.toString()));
+    const pinged = new Promise((resolve) => pinger.once('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const flushed = lab.exec(tapHost, process.execPath, MAIN, 'fdb', 'flush', '--control', control);
+    expect(flushed).toMatch(/^removed \d{5} entries/);
+    await pinged;
+    expect(summary).toMatch(/100 received/);
+    expect(vtepStats(lab, tapHost, '--control', control).fdbEntries).toBeLessThan(10);
+    // Done in one go, the flush held forwarding for 100-200 ms.
+    const max = Number(/= [\d.]+\/[\d.]+\/([\d.]+)\//.exec(summary)?.[1]);
+    expect(max).toBeLessThan(50);
+  });
+
   it('a stalled monitor is cut off, reads the line saying so once it goes on, and exits 1 with it', async () => {
     const monitor = lab.spawn(tapHost, process.execPath, MAIN, 'monitor', '--control', control);
     let stderr = '';
