@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { BUILT_MAIN, Lab, type VtepProcess } from '../lab/lab.js';
 import { impairUnderlay } from '../lab/impairment.js';
 import { isAlive, rssKb, terminate } from '../lab/process-watch.js';
+import { controlBurst } from '../lab/control-burst.js';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
 const minutes = Number(values.minutes);
@@ -33,23 +34,6 @@ function balanced(s: Record<string, any>): boolean {
   const { noTarget, proxyConsumed, ...rxDrops } = s['drops'] as Record<string, number>;
   const rxDropped = Object.values(rxDrops).reduce((a, b) => a + b, 0);
   return s['rxDatagrams'] === s['rxPackets'] + rxDropped && s['txFrames'] === s['txEncapsulated'] + noTarget! + proxyConsumed!;
-}
-
-/**
- * BURST_CLIENTS control clients at once on `ns`'s socket, each asking `stats` and reading
- * the answer; resolves with how many were answered (the others were refused or failed).
- */
-function controlBurst(lab: Lab, ns: string): Promise<number> {
-  const socket = `/run/vxlan-tap/netns-${ns}/vxt0.sock`;
-  const script =
-    `const net=require('net');let ok=0,done=0;` +
-    `for(let i=0;i<${BURST_CLIENTS};i++){const s=net.connect(${JSON.stringify(socket)},()=>s.write('{"cmd":"stats"}\\n'));let t='';` +
-    `s.on('data',(c)=>{t+=c;if(t.includes('\\n')){if(t.startsWith('{"ok":true'))ok++;s.end()}});` +
-    `s.on('error',()=>{});s.on('close',()=>{if(++done===${BURST_CLIENTS})console.log(ok)})}`;
-  const child = lab.spawn(ns, process.execPath, '-e', script);
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve) => child.once('exit', () => resolve(Number(out.trim()) || 0)));
 }
 
 const lab = new Lab('soak');
@@ -89,7 +73,7 @@ try {
   // Control bursts on h1 all along: each client costs memory while it is served.
   let bursts = 0;
   let answered = 0;
-  const burstTimer = setInterval(() => void controlBurst(lab, hosts[0]!).then((n) => ((bursts += 1), (answered += n))), BURST_EVERY_MS);
+  const burstTimer = setInterval(() => void controlBurst(lab, h1, `/run/vxlan-tap/netns-${h1}/vxt0.sock`, BURST_CLIENTS).then((n) => ((bursts += 1), (answered += n))), BURST_EVERY_MS);
   void done.then(() => clearInterval(burstTimer));
 
   // The process serving each host, and its RSS once warmed up (a successor: from its start).

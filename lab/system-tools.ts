@@ -26,7 +26,7 @@ export const DEMO_TOOLS: readonly Tool[] = ['ip', 'ping'];
 /** What every run of the tests needs: checking the service unit (whose reload runs kill), building the packed addon. */
 export const TEST_TOOLS: readonly Tool[] = ['systemd-analyze', 'kill', 'g++', 'make', 'python3'];
 /** What the namespace tests (root) need on top; the membership tests run their own etcd. */
-export const NETNS_TEST_TOOLS: readonly Tool[] = ['ip', 'bridge', 'ping', 'tcpdump', 'etcd', 'etcdctl', 'openssl', 'setpriv'];
+export const NETNS_TEST_TOOLS: readonly Tool[] = ['ip', 'bridge', 'ping', 'tcpdump', 'iperf3', 'etcd', 'etcdctl', 'openssl', 'setpriv'];
 export const BENCH_TOOLS: readonly Tool[] = ['ip', 'ping', 'iperf3'];
 export const MEMBERSHIP_BENCH_TOOLS: readonly Tool[] = ['ip', 'etcd', 'etcdctl'];
 

@@ -20,6 +20,7 @@ import { startStatsLog } from './control/stats-log.js';
 import { EventHub } from './control/events.js';
 import { RequestError, type ControlRequest } from './control/commands.js';
 import { ControlServers, controlPath } from './control/servers.js';
+import { ControlClientCounts } from './control/server.js';
 import { RateLimitedLog } from './ops/log-rate-limit.js';
 import { startAgeing } from './ops/ageing.js';
 import { VtepStats } from './ops/stats.js';
@@ -27,7 +28,7 @@ import { discardSavedState, restoreSavedState, saveState } from './lifecycle/per
 import { predecessorGone, spawnSuccessor, successorReady, takeReadingOver, takeStateOver, tellServiceManager, type Inheritance } from './lifecycle/handover.js';
 import type { Membership, MembersReport } from './membership/membership.js';
 import { joinAsMember } from './membership/vtep-member.js';
-import { settleHeap } from './lifecycle/warm-up.js';
+import { holdYoungGeneration, settleHeap } from './lifecycle/warm-up.js';
 
 /** Control requests any of the process's sockets answers for the whole process. */
 const PROCESS_COMMANDS: ReadonlySet<string> = new Set(['members', 'handover', 'handover.ready']);
@@ -41,6 +42,7 @@ export class Vtep {
   /** Whether the workers own the TAP queues (they close them); until then this thread does. */
   private queuesAttached = false;
   readonly events = new EventHub();
+  private readonly controlClients = new ControlClientCounts();
   private statsView: VtepStats | undefined;
   /** What start() started beside the data path, stopped in reverse by stop(). */
   private readonly stops: (() => void)[] = [];
@@ -79,10 +81,12 @@ export class Vtep {
    */
   static async start(config: VtepConfig, ports: VtepPorts, log: Logger, inheritance?: Inheritance): Promise<Vtep> {
     const vtep = new Vtep(config, log);
+    // Before the workers start: V8's flags are the process's.
+    holdYoungGeneration();
     // Bind first: a port in use fails before any device exists.
     const dataPath = await DataPath.start(config, ports.forwarders, vtep.boards, vtep.events, log, (reason) => vtep.fail(reason), inheritance?.udpFds);
     vtep.dataPath = dataPath;
-    vtep.statsView = new VtepStats(dataPath, vtep.events, config.underlay.offload !== 'off');
+    vtep.statsView = new VtepStats(dataPath, vtep.events, config.underlay.offload !== 'off', vtep.controlClients);
     try {
       config.segments.forEach((settings, index) => {
         const inherited = inheritance?.taps.find((t) => t.vni === settings.vni);
@@ -112,6 +116,7 @@ export class Vtep {
         processCommands: PROCESS_COMMANDS,
         runProcessCommand: (request) => vtep.runProcessCommand(request),
         underlay: { socketOverflows: () => vtep.stats.socketOverflows() },
+        clients: vtep.controlClients,
       }, log);
       vtep.stops.push(() => servers.stop());
       if (config.membership !== undefined) vtep.membership = await joinAsMember(config.membership, config.underlay, vtep.segmentList, log);

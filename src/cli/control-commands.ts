@@ -87,6 +87,8 @@ export function flushLine({ entries, remotes }: FlushResult): string {
 
 function statsLines(stats: Record<string, unknown>): string[] {
   const n = (key: string): string => String(stats[key] ?? 0);
+  // A VTEP started before they were counted shows none.
+  const clients = (stats['controlClients'] ?? { cutOff: 0, refused: 0, idle: 0 }) as Record<string, number>;
   const drops = Object.entries(stats['drops'] as Record<string, number>)
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ');
@@ -100,6 +102,7 @@ function statsLines(stats: Record<string, unknown>): string[] {
       .map(([reason, count]) => `${reason} ${count}`)
       .join(', ') || 'none'}`,
     `    monitor clients cut off for reading too slowly: ${(stats['monitor'] as { cutOff: number }).cutOff} (events lost ${(stats['monitor'] as { lost: number }).lost})`,
+    `    control clients cut off for leaving answers unread ${clients.cutOff}, refused (too many) ${clients.refused}, closed when idle ${clients.idle}`,
   ];
 }
 

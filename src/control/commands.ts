@@ -124,7 +124,18 @@ export function slicedListing(request: ControlRequest, segment: SegmentTables): 
   return undefined;
 }
 
-/** Carries out one request (all but `monitor`, which streams) and returns its result. */
+/** Entries an `fdb flush` looks at in one go: about a millisecond's work. */
+const FLUSH_SLICE = 1024;
+
+/** Runs `work` a slice per turn of the event loop, forwarding in between; resolves with its result. */
+async function inTurns<T>(work: Generator<void, T>): Promise<T> {
+  for (let step = work.next(); ; step = work.next()) {
+    if (step.done === true) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Carries out one request (all but `monitor`, which streams) and returns its result (or a promise of it). */
 export function runCommand(request: ControlRequest, ctx: ControlContext): unknown {
   const { fdb, neighbours } = ctx.segment;
   const now = Date.now();
@@ -151,13 +162,14 @@ export function runCommand(request: ControlRequest, ctx: ControlContext): unknow
     }
     case 'fdb.flush': {
       const filter = fields(fdbFlushSchema, request);
-      return fdb.flush({
+      const flush = {
         dst: filter.dst === undefined ? undefined : underlayAddress(filter.dst, ctx),
         port: filter.port,
         vni: filter.vni,
         state: filter.state,
         defaultVni: ctx.segment.vni,
-      });
+      };
+      return inTurns(fdb.flush(flush, FLUSH_SLICE));
     }
     case 'neigh.show':
       return neighRows(ctx.segment);

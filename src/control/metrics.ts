@@ -8,6 +8,7 @@ import { RX_DROP_REASONS, TX_DROP_REASONS, type Counters } from '../engine/count
 import type { Logger } from '../ops/log.js';
 import type { SegmentTables } from './segment-tables.js';
 import { udpChecksumErrors } from '../io/netstat.js';
+import type { ControlClientCounts } from './server.js';
 
 /** The underlay as the metrics see it: the receiving socket's overflow drops (SO_RXQ_OVFL). */
 export interface UnderlayDrops {
@@ -32,7 +33,14 @@ const COUNTERS: [name: string, help: string, field: Scalar][] = [
   ['inner_checksum_bad_total', 'Frames delivered with a wrong inner TCP/UDP checksum (the receiving stack drops them)', 'innerChecksumBad'],
 ];
 
-function buildRegistry(segments: () => readonly SegmentTables[], underlay?: UnderlayDrops): Registry {
+/** The reasons of vxlan_tap_control_clients_closed_total, as the metric names them. */
+const CLOSED_REASONS: [reason: string, field: keyof ControlClientCounts][] = [
+  ['cut_off', 'cutOff'],
+  ['refused', 'refused'],
+  ['idle', 'idle'],
+];
+
+function buildRegistry(segments: () => readonly SegmentTables[], underlay?: UnderlayDrops, clients?: ControlClientCounts): Registry {
   const registry = new Registry();
   new Counter({
     name: 'vxlan_tap_udp_checksum_errors_total',
@@ -55,6 +63,18 @@ function buildRegistry(segments: () => readonly SegmentTables[], underlay?: Unde
       collect(this: Counter) {
         this.reset();
         this.inc(underlay.socketOverflows?.() ?? 0);
+      },
+    });
+  }
+  if (clients !== undefined) {
+    new Counter({
+      name: 'vxlan_tap_control_clients_closed_total',
+      help: 'Control clients hung up on: cut off for leaving answers unread, refused (too many), closed when idle',
+      labelNames: ['reason'],
+      registers: [registry],
+      collect(this: Counter<'reason'>) {
+        this.reset();
+        for (const [reason, field] of CLOSED_REASONS) this.inc({ reason }, clients[field]);
       },
     });
   }
@@ -94,8 +114,8 @@ function buildRegistry(segments: () => readonly SegmentTables[], underlay?: Unde
 export class MetricsServer {
   private constructor(private readonly server: http.Server) {}
 
-  static async start(where: { host: string; port: number }, segments: () => readonly SegmentTables[], log: Logger, underlay?: UnderlayDrops): Promise<MetricsServer> {
-    const registry = buildRegistry(segments, underlay);
+  static async start(where: { host: string; port: number }, segments: () => readonly SegmentTables[], log: Logger, underlay?: UnderlayDrops, clients?: ControlClientCounts): Promise<MetricsServer> {
+    const registry = buildRegistry(segments, underlay, clients);
     const server = http.createServer((req, res) => {
       if (req.url !== '/metrics') {
         res.writeHead(404).end('try /metrics\n');

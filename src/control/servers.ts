@@ -6,7 +6,7 @@ import type { SegmentState } from '../segment-state.js';
 import { runCommand, slicedListing, type ControlRequest } from './commands.js';
 import type { EventHub } from './events.js';
 import { MetricsServer, type UnderlayDrops } from './metrics.js';
-import { ControlServer, defaultControlPath } from './server.js';
+import { ControlServer, defaultControlPath, type ControlClientCounts } from './server.js';
 
 /** What the sockets ask of the VTEP beyond one segment's tables. */
 export interface ControlServices {
@@ -17,6 +17,8 @@ export interface ControlServices {
   runProcessCommand(request: ControlRequest): unknown;
   /** The underlay's own drops, for the metrics. */
   underlay: UnderlayDrops;
+  /** Where the sockets count the clients they hang up on. */
+  clients: ControlClientCounts;
 }
 
 /** Where a segment's control socket is: --control, or the default for its TAP. */
@@ -42,10 +44,11 @@ export class ControlServers {
               events.cutOff++;
               events.lost += lost;
             },
+            closed: (why) => void services.clients[why]++,
           }),
         );
       }
-      if (config.metrics !== undefined) servers.metrics = await MetricsServer.start(config.metrics, () => segments, log, services.underlay);
+      if (config.metrics !== undefined) servers.metrics = await MetricsServer.start(config.metrics, () => segments, log, services.underlay, services.clients);
     } catch (err) {
       servers.stop();
       throw err;

@@ -4,6 +4,7 @@
 // dropped before a socket could read it: a full receive buffer, UDP checksum errors in
 // the namespace).
 import type { EventHub } from '../control/events.js';
+import type { ControlClientCounts } from '../control/server.js';
 import { Counters } from '../engine/counters.js';
 import type { DataPath } from '../data-path.js';
 import type { SegmentState } from '../segment-state.js';
@@ -16,6 +17,8 @@ export class VtepStats {
     private readonly events: EventHub,
     /** Whether the underlay offloads (GSO/GRO), whose counters are shown then. */
     private readonly underlayOffload: boolean,
+    /** The control clients the sockets hung up on. */
+    private readonly controlClients: ControlClientCounts,
   ) {}
 
   /** One VNI, as `vxlan-tap stats` shows it: the workers write their device counters first. */
@@ -39,6 +42,7 @@ export class VtepStats {
       kernelDrops: this.kernelDrops(underlay.socketOverflows),
       ...(this.underlayOffload ? { underlay: underlay.offload } : {}),
       monitor: { lost: this.events.lost, cutOff: this.events.cutOff },
+      controlClients: { ...this.controlClients },
       ...(this.dataPath.threads > 1 ? { threads: this.dataPath.perThread(segment.index) } : {}),
     };
   }

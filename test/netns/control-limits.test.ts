@@ -41,7 +41,9 @@ describe.skipIf(!isRoot)('a bounded control socket', () => {
     peer.socket.resume();
     await peer.closed;
     expect(peer.lines().at(-1)).toMatch(/^\{"ok":false,"error":"cut off: \d+ bytes of answers were not read in time"\}$/);
-    expect(vtepStats(lab, tapHost, '--control', control).rxPackets).toBeGreaterThan(0);
+    const stats = vtepStats(lab, tapHost, '--control', control);
+    expect(stats.rxPackets).toBeGreaterThan(0);
+    expect(stats.controlClients).toEqual({ cutOff: 1, refused: 0, idle: 0 });
   });
 
   it(`refuses clients beyond ${MAX_CLIENTS} with a line saying so, and answers again once they leave`, async () => {
@@ -62,6 +64,8 @@ describe.skipIf(!isRoot)('a bounded control socket', () => {
     expect(busy).toBe(`vxlan-tap: error: too many control clients (${MAX_CLIENTS}): try again later`);
     for (const p of peers) p.socket.destroy();
     expect(await waitFor(() => vtepStats(lab, tapHost, '--control', control).rxPackets > 0)).toBe(true);
+    // The 20 beyond the limit, and the stats asked for while they were all there.
+    expect(vtepStats(lab, tapHost, '--control', control).controlClients).toEqual({ cutOff: 1, refused: 21, idle: 0 });
   });
 
   it('answers an overlong request line with an error and closes', async () => {
@@ -95,6 +99,23 @@ describe.skipIf(!isRoot)('a bounded control socket', () => {
     // The longest round trip: a listing made in one go held forwarding for most of a second.
     const max = Number(/= [\d.]+\/[\d.]+\/([\d.]+)\//.exec(summary)?.[1]);
     expect(max).toBeLessThan(100);
+  });
+
+  it('flushes those entries in slices: pings meanwhile never wait long', async () => {
+    expect(vtepStats(lab, tapHost, '--control', control).fdbEntries).toBeGreaterThanOrEqual(50_000);
+    const pinger = lab.spawn(kernelHost, 'ping', '-c', '100', '-i', '0.01', '-W', '2', '192.0.2.2');
+    let summary = '';
+    pinger.stdout!.on('data', (chunk: Buffer) => void (summary += chunk.toString()));
+    const pinged = new Promise((resolve) => pinger.once('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const flushed = lab.exec(tapHost, process.execPath, MAIN, 'fdb', 'flush', '--control', control);
+    expect(flushed).toMatch(/^removed \d{5} entries/);
+    await pinged;
+    expect(summary).toMatch(/100 received/);
+    expect(vtepStats(lab, tapHost, '--control', control).fdbEntries).toBeLessThan(10);
+    // Done in one go, the flush held forwarding for 100-200 ms.
+    const max = Number(/= [\d.]+\/[\d.]+\/([\d.]+)\//.exec(summary)?.[1]);
+    expect(max).toBeLessThan(50);
   });
 
   it('a stalled monitor is cut off, reads the line saying so once it goes on, and exits 1 with it', async () => {

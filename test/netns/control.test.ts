@@ -157,6 +157,7 @@ describe.skipIf(!isRoot)('control plane', () => {
     expect(Number(rx?.[1])).toBeGreaterThan(0);
     expect(text).toMatch(/vxlan_tap_drops_total\{vni="42",tap="vxt0",reason="proxyConsumed"\} [1-9]/);
     expect(text).toMatch(/vxlan_tap_fdb_entries\{vni="42",tap="vxt0"\} 1/);
+    for (const reason of ['cut_off', 'refused', 'idle']) expect(text).toContain(`vxlan_tap_control_clients_closed_total{reason="${reason}"} 0`);
   });
 
   it('removes its control socket when it stops', async () => {

@@ -237,9 +237,9 @@ describe('fdb.flush', () => {
   }
   const left = (fdb: { entries(): { mac: Uint8Array }[] }): string[] => fdb.entries().map((e) => formatMac(e.mac)).sort();
 
-  it('removes dynamic and static entries by default, keeping permanent ones and the default list', () => {
+  it('removes dynamic and static entries by default, keeping permanent ones and the default list', async () => {
     const { fdb, run } = populated();
-    expect(run({ cmd: 'fdb.flush' })).toEqual({ entries: 3, remotes: 3 });
+    await expect(run({ cmd: 'fdb.flush' })).resolves.toEqual({ entries: 3, remotes: 3 });
     expect(left(fdb)).toEqual([DEFAULT, '02:00:00:00:00:0d']);
   });
 
@@ -250,9 +250,9 @@ describe('fdb.flush', () => {
     ['another VNI', { vni: 200 }, 1, [DEFAULT, HOST, HOST_B, '02:00:00:00:00:0d']],
     ["the VTEP's own VNI (remotes that carry none)", { vni: VNI }, 2, [DEFAULT, '02:00:00:00:00:0c', '02:00:00:00:00:0d']],
     ['state permanent with dst', { state: 'permanent', dst: PEER_1 }, 2, [HOST, HOST_B, '02:00:00:00:00:0c']],
-  ])('filters by %s', (_, filter, removed, kept) => {
+  ])('filters by %s', async (_, filter, removed, kept) => {
     const { fdb, run } = populated();
-    expect(run({ cmd: 'fdb.flush', ...filter })).toEqual({ entries: removed, remotes: removed });
+    await expect(run({ cmd: 'fdb.flush', ...filter })).resolves.toEqual({ entries: removed, remotes: removed });
     expect(left(fdb)).toEqual(kept);
   });
 

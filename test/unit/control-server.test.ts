@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlServer, type ControlHandler, type ControlLimits } from '../../src/control/server.js';
+import { ControlClientCounts, ControlServer, type ControlHandler, type ControlLimits } from '../../src/control/server.js';
 import { SlicedList } from '../../src/control/json-lines.js';
 import { connectPeer as connect } from './control-peer.js';
 
@@ -29,6 +29,7 @@ describe('control socket bounds', () => {
   let server: ControlServer | undefined;
   let publish: (event: unknown) => void = () => {};
   let cutOffs: number[];
+  let closed: ControlClientCounts;
 
   const handler: ControlHandler = {
     run: async (request) => {
@@ -40,12 +41,14 @@ describe('control socket bounds', () => {
       return () => void (publish = () => {});
     },
     cutOff: (lost) => void cutOffs.push(lost),
+    closed: (why) => void closed[why]++,
   };
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'vxt-ctl-'));
     socketPath = path.join(dir, 'c.sock');
     cutOffs = [];
+    closed = new ControlClientCounts();
     server = await ControlServer.start(socketPath, handler, LIMITS);
   });
   afterEach(() => {
@@ -78,6 +81,7 @@ describe('control socket bounds', () => {
     const lines = peer.lines();
     expect(lines.length).toBeLessThan(LIMITS.maxUnreadBytes); // far fewer answers than requests
     expect(JSON.parse(lines.at(-1)!)).toEqual({ ok: false, error: expect.stringMatching(/^cut off: \d+ bytes of answers were not read in time$/) });
+    expect(closed).toEqual({ cutOff: 1, refused: 0, idle: 0 });
   });
 
   it('refuses clients beyond the limit politely, and takes new ones once others leave', async () => {
@@ -85,6 +89,7 @@ describe('control socket bounds', () => {
     const fourth = await connect(socketPath);
     await fourth.closed;
     expect(fourth.lines()).toEqual([JSON.stringify({ ok: false, error: 'too many control clients (3): try again later' })]);
+    expect(closed).toEqual({ cutOff: 0, refused: 1, idle: 0 });
     peers[0]!.socket.destroy();
     await sleep(50);
     const again = await connect(socketPath);
@@ -101,6 +106,7 @@ describe('control socket bounds', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(LIMITS.idleMs - 50);
     expect(Date.now() - started).toBeLessThan(LIMITS.idleMs + 1000);
     expect(peer.lines()).toEqual([JSON.stringify({ ok: false, error: 'idle for 0.3 s: closed' })]);
+    expect(closed).toEqual({ cutOff: 0, refused: 0, idle: 1 });
   });
 
   it('does not close an idle monitor', async () => {

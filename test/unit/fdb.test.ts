@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Fdb, FdbError, ZERO_MAC, type FdbState, type FlushFilter } from '../../src/engine/fdb.js';
+import { Fdb, FdbError, ZERO_MAC, type FdbState, type FlushFilter, type FlushResult } from '../../src/engine/fdb.js';
 import { NeighTable } from '../../src/engine/neigh.js';
 import { makeRemote, sameRemote } from '../../src/engine/remote.js';
 import { formatMac } from '../../src/wire/mac.js';
@@ -510,6 +510,12 @@ describe('Fdb.flush', () => {
     return fdb;
   }
 
+  /** A flush run to its end, 2 entries a slice: each case crosses slices. */
+  function flush(fdb: Fdb, filter: FlushFilter): FlushResult {
+    const run = fdb.flush(filter, 2);
+    for (let step = run.next(); ; step = run.next()) if (step.done === true) return step.value;
+  }
+
   const macs = (entries: { mac: Uint8Array }[]): string[] => entries.map((e) => formatMac(e.mac)).sort();
   /** Every remote as "mac dst:port", to see exactly which ones a flush took. */
   const remotes = (fdb: Fdb): string[] =>
@@ -537,7 +543,7 @@ describe('Fdb.flush', () => {
   ])('%s', (_, filter, removed) => {
     const fdb = populated();
     const before = remotes(fdb);
-    const result = fdb.flush(filter);
+    const result = flush(fdb, filter);
     const after = remotes(fdb);
     expect(touched(before, after)).toEqual([...removed].sort());
     expect(result.remotes).toBe(before.length - after.length);
@@ -546,10 +552,10 @@ describe('Fdb.flush', () => {
 
   it('takes only the matching remotes of a list; the entry goes with its last remote', () => {
     const fdb = populated();
-    expect(fdb.flush({ dst: PEER_3, state: 'permanent' })).toEqual({ entries: 0, remotes: 1 });
+    expect(flush(fdb, { dst: PEER_3, state: 'permanent' })).toEqual({ entries: 0, remotes: 1 });
     expect(remotes(fdb).filter((r) => r.startsWith(GROUP))).toEqual([`${GROUP} ${PEER_1}:4789`]);
     // HOST_C and GROUP go whole; the default list loses one of its two remotes.
-    expect(fdb.flush({ dst: PEER_1, state: 'permanent' })).toEqual({ entries: 2, remotes: 3 });
+    expect(flush(fdb, { dst: PEER_1, state: 'permanent' })).toEqual({ entries: 2, remotes: 3 });
     expect(macs(fdb.entries())).not.toContain(GROUP);
     expect(remotes(fdb).filter((r) => r.startsWith('00:00:00:00:00:00'))).toEqual([`00:00:00:00:00:00 ${PEER_2}:4789`]);
   });
@@ -557,15 +563,29 @@ describe('Fdb.flush', () => {
   it('leaves a static default list alone unless a dst is given', () => {
     const fdb = newFdb();
     fdb.append(ZERO_MAC, makeRemote(PEER_1, 4789), 'static', 0);
-    expect(fdb.flush({})).toEqual({ entries: 0, remotes: 0 });
-    expect(fdb.flush({ state: 'static' })).toEqual({ entries: 0, remotes: 0 });
+    expect(flush(fdb, {})).toEqual({ entries: 0, remotes: 0 });
+    expect(flush(fdb, { state: 'static' })).toEqual({ entries: 0, remotes: 0 });
     expect(fdb.defaultEntry()).toBeDefined();
-    expect(fdb.flush({ dst: PEER_1 })).toEqual({ entries: 1, remotes: 1 });
+    expect(flush(fdb, { dst: PEER_1 })).toEqual({ entries: 1, remotes: 1 });
     expect(fdb.defaultEntry()).toBeUndefined();
   });
 
+  it('passes over entries removed (and added anew) between slices, and leaves entries added meanwhile', () => {
+    const fdb = populated();
+    const run = fdb.flush({ state: 'dynamic' }, 1);
+    run.next();
+    fdb.delete(mac(HOST_E));
+    fdb.delete(mac(HOST));
+    fdb.add(mac(HOST), makeRemote(PEER_2, 4789), 'dynamic', 0);
+    fdb.learn(mac('02:00:00:00:00:0f'), 0, ip(PEER_3), 0, 0);
+    for (let step = run.next(); step.done !== true; step = run.next());
+    expect(remotesOf(fdb, HOST)).toEqual([`${PEER_2}:4789`]);
+    expect(remotesOf(fdb, '02:00:00:00:00:0f')).toEqual([`${PEER_3}:4789`]);
+    expect(fdb.get(mac(HOST_E))).toBeUndefined();
+  });
+
   it('returns nothing from an empty FDB', () => {
-    expect(newFdb().flush({})).toEqual({ entries: 0, remotes: 0 });
+    expect(flush(newFdb(), {})).toEqual({ entries: 0, remotes: 0 });
   });
 });
 
