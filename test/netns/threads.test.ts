@@ -22,25 +22,31 @@ function txQueues(lab: Lab, ns: string, dev: string): number {
 /**
  * Sends one UDP datagram from each of `flows` sockets (distinct source ports: distinct
  * flows, spread over the TAP's queues) and `perFlow` numbered datagrams from one more,
- * back to back; resolves with what the receiver saw: datagrams per flow and whether the
- * numbered ones came in order.
+ * back to back, to port 9100 of `to`; resolves once the sender is done.
  */
+async function sendFlows(lab: Lab, fromNs: string, to: string, flows: number, perFlow: number): Promise<void> {
+  const source =
+    `const d=require('dgram');` +
+    `for(let i=0;i<${flows};i++){const s=d.createSocket('udp4');s.send(Buffer.alloc(100,i),9100,'${to}',()=>s.close())}` +
+    `const q=d.createSocket('udp4');let i=0;const go=()=>{for(let k=0;k<50&&i<${perFlow};k++,i++){const b=Buffer.alloc(8);b.writeUInt32BE(i,4);q.send(b,9100,'${to}')}if(i<${perFlow})setImmediate(go);else setTimeout(()=>q.close(),500)};go();`;
+  const sender = lab.spawn(fromNs, process.execPath, '-e', source);
+  await new Promise((resolve) => sender.once('exit', resolve));
+}
+
+/** sendFlows() to a receiver in `toNs`; resolves with what it saw: datagrams, and whether the numbered ones came in order. */
 async function udpFlows(lab: Lab, fromNs: string, toNs: string, to: string, flows: number, perFlow: number): Promise<{ received: number; inOrder: boolean; numbered: number }> {
   const sink =
     `const s=require('dgram').createSocket('udp4');let n=0,last=-1,inOrder=true,numbered=0;` +
     `s.on('message',(m)=>{n++;if(m.length===8){const i=m.readUInt32BE(4);if(i<=last)inOrder=false;last=i;numbered++}});` +
     `s.bind(9100,'${to}',()=>console.error('listening'));` +
     `setTimeout(()=>{console.log(JSON.stringify({received:n,inOrder,numbered}));process.exit(0)},4000);`;
-  const source =
-    `const d=require('dgram');let open=${flows};` +
-    `for(let i=0;i<${flows};i++){const s=d.createSocket('udp4');s.send(Buffer.alloc(100,i),9100,'${to}',()=>s.close())}` +
-    `const q=d.createSocket('udp4');let i=0;const go=()=>{for(let k=0;k<50&&i<${perFlow};k++,i++){const b=Buffer.alloc(8);b.writeUInt32BE(i,4);q.send(b,9100,'${to}')}if(i<${perFlow})setImmediate(go);else setTimeout(()=>q.close(),500)};go();`;
   const receiver = lab.spawn(toNs, process.execPath, '-e', sink);
   await new Promise<void>((resolve) => receiver.stderr!.on('data', (c: Buffer) => c.toString().includes('listening') && resolve()));
   let out = '';
   receiver.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  lab.spawn(fromNs, process.execPath, '-e', source);
-  await new Promise((resolve) => receiver.once('exit', resolve));
+  const done = new Promise((resolve) => receiver.once('exit', resolve));
+  await sendFlows(lab, fromNs, to, flows, perFlow);
+  await done;
   return JSON.parse(out) as { received: number; inOrder: boolean; numbered: number };
 }
 
@@ -86,6 +92,23 @@ describe.skipIf(!isRoot)('--threads 2 against a kernel VTEP', () => {
     expect(moved.every((frames) => frames > 0), JSON.stringify(moved)).toBe(true);
     // One table: learned once, counted once.
     expect(lab.exec(tapHost, process.execPath, MAIN, 'fdb', 'show', '--tap', 'vxt0').match(/dst 198\.51\.100\.1 .*dynamic/g)?.length).toBe(1);
+  });
+
+  it('an entry added on the control socket reaches every worker at once: flows on both queues use it', async () => {
+    lab.exec(tapHost, process.execPath, MAIN, 'fdb', 'add', '02:00:00:00:77:77', 'dst', '198.51.100.1', '--tap', 'vxt0');
+    lab.ip(tapHost, 'neigh', 'replace', '192.0.2.77', 'lladdr', '02:00:00:00:77:77', 'dev', 'vxt0');
+    const toKernel = await capture(lab, kernelHost, 'ul0', 'udp', 'and', 'dst', 'host', '198.51.100.1', 'and', 'udp[52:2] = 9100');
+    const toSilent = await capture(lab, kernelHost, 'ul0', 'udp', 'and', 'dst', 'host', SILENT_PEER, 'and', 'udp[52:2] = 9100');
+    const before = vtepStats(lab, tapHost, '--tap', 'vxt0');
+    // Nobody answers 192.0.2.77: what counts is what left vxlan-tap, and to where.
+    await sendFlows(lab, tapHost, '192.0.2.77', 64, 0);
+    // tcpdump prints each VXLAN datagram and its inner packet; the inner lines name the flow.
+    const unicast = (await toKernel.stop()).filter((line) => line.includes('192.0.2.77.9100'));
+    expect(unicast.length).toBeGreaterThanOrEqual(60);
+    expect(await toSilent.stop()).toEqual([]);
+    const after = vtepStats(lab, tapHost, '--tap', 'vxt0');
+    const moved = (after.threads as { txFrames: number }[]).map((t, i) => t.txFrames - (before.threads[i].txFrames as number));
+    expect(moved.every((frames) => frames > 0), JSON.stringify(moved)).toBe(true);
   });
 
   it('keeps a flow in order both ways', async () => {
