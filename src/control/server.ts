@@ -319,7 +319,7 @@ export class ControlServer {
    * A burst of clients leaves its garbage (sockets and their state, which live through
    * scavenges) in V8's old generation, which V8 collects only once it has grown by tens of
    * MB: about 1 MB of RSS per 200 clients until then. Collected at once when the burst is
-   * over: 20-30 ms, as at start, where 200 clients themselves hold forwarding 50-75 ms.
+   * over: 20-30 ms of the main thread, as at start; the data-path workers forward meanwhile.
    */
   private settleAfterBurst(): void {
     if (++this.served < SETTLE_AFTER_CLIENTS) return;
