@@ -28,6 +28,7 @@ export class DataPath {
   private segments: readonly SegmentState[] = [];
   private mirror: TableMirror | undefined;
   private nextPublish = 0;
+  private publishing: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
   /**
@@ -155,11 +156,18 @@ export class DataPath {
     this.post({ kind: 'start' });
   }
 
-  /** Every worker's TAP and underlay counters written to its board, fresh. */
-  async publish(): Promise<void> {
-    if (this.stopping !== undefined) return;
-    const id = this.nextPublish++;
-    await Promise.all(this.workers.map((w) => this.ask(w, `published ${id}`, () => w.link.post({ kind: 'publish', id }))));
+  /**
+   * Every worker's TAP and underlay counters written to its board, fresh. Requests that
+   * come while one is under way share it: a burst of `stats` clients costs the workers
+   * one round each.
+   */
+  publish(): Promise<void> {
+    if (this.stopping !== undefined) return Promise.resolve();
+    this.publishing ??= (async () => {
+      const id = this.nextPublish++;
+      await Promise.all(this.workers.map((w) => this.ask(w, `published ${id}`, () => w.link.post({ kind: 'publish', id }))));
+    })().finally(() => (this.publishing = undefined));
+    return this.publishing;
   }
 
   /** The underlay's counters summed over the workers (as of their last report). */

@@ -18,8 +18,12 @@ const STOP_TIMEOUT_MS = 2000;
  */
 const YOUNG_GENERATION_MB = 3;
 
-/** How much less CPU the rest of the process gets than the workers, in nice steps. */
-const CONTROL_NICE_STEPS = 10;
+/**
+ * How much less CPU the rest of the process gets than the workers, in nice steps: 5 is
+ * about a third of a worker's share when both want a core, enough for forwarding to go
+ * first without starving learning and control on a loaded machine.
+ */
+const CONTROL_NICE_STEPS = 5;
 
 /**
  * Every thread of the process but the data-path workers (`workers`: their kernel thread

@@ -48,7 +48,8 @@ describe.skipIf(!isRoot)('forged outer sources', () => {
       await sendVxlan(lab, attacker, '198.51.100.2', 'move', FORGED_COUNT, 42, FORGED);
       // Sent is not yet read: wait until the VTEP has taken every forged datagram in.
       const unknownSource = (): number => vtepStats(lab, tapHost, '--tap', 'vxt0').drops.unknownSource;
-      await waitFor(() => (dropped > 0 ? unknownSource() === dropped : owner() === FORGED));
+      // The move reaches the table (on the main thread) a moment after the worker saw it.
+      await waitFor(() => (dropped > 0 ? unknownSource() === dropped : owner() === FORGED), 10_000);
       expect(owner()).toBe(expectedOwner);
       expect(unknownSource()).toBe(dropped);
       // Refused, the forger never got the overlay's traffic: the kernel host still answers.

