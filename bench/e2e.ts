@@ -7,16 +7,16 @@
 // shared machines; ratios hold), and keeps the raw results in bench/results/<time>.json
 // (`npm run bench:chart` draws them). Open vSwitch's userspace datapath is measured as a
 // peer where it is installed.
-//   npm run bench [-- --only <text>]      (node dist/bench/e2e.js)
+//   npm run bench [-- --only <text> ...]  (node dist/bench/e2e.js; --only may be repeated)
 import { parseArgs } from 'node:util';
 import { BENCH_TOOLS, missingToolsLine } from '../lab/system-tools.js';
 import { BenchLab } from './e2e/bench-lab.js';
 import { compileCPrograms, removeCPrograms, type CPrograms } from './e2e/c-programs.js';
-import { withCpu, type CpuSpent } from './e2e/cpu.js';
+import { withCpu, withThreadCpu, type CpuSpent } from './e2e/cpu.js';
 import { heapReport } from './e2e/heap.js';
 import { describeMachine, formatMachine } from './e2e/machine.js';
 import { COLD_START, METHOD, pingWindow, STEADY_SPACINGS, TCP_STREAMS, tcpThroughput, udpPacketRate, WARM_UP, type PingWindow } from './e2e/measure.js';
-import { formatLatency, formatThroughput, underlayLines, type References } from './e2e/report.js';
+import { formatLatency, formatThroughput, threadCpuLines, underlayLines, type References } from './e2e/report.js';
 import { baselineRow, floorRow, rowCpu, saveResults, withRatios, type RowResult, type RunResults } from './e2e/results.js';
 import { benchSetups, buildSetup, SETUP_NOTES, unavailable, untilReachable, vethEnds, type Setup } from './e2e/setups.js';
 
@@ -82,10 +82,22 @@ async function measureSetup(setup: Setup, built: CPrograms): Promise<RowResult> 
     const logStarts = endpoints.vteps.map((vtep) => vtep.process.stderr().length);
     const tcp = await withCpu(endpoints.pids, () => tcpThroughput(lab, endpoints));
     const heap = endpoints.vteps.map((vtep, i) => `vxlan-tap in ${vtep.side}: ${heapReport(vtep.process.stderr().slice(logStarts[i]))}`);
-    const tcpParallel = await tcpThroughput(lab, endpoints, TCP_STREAMS);
+    // Where each vxlan-tap's CPU goes when several flows could use several workers.
+    const vtepPids = endpoints.vteps.map((vtep) => vtep.process.child.pid!);
+    const parallel = await withThreadCpu(vtepPids, () => tcpThroughput(lab, endpoints, TCP_STREAMS));
+    const threadCpu = parallel.threads.map((threads, i) => ({ side: endpoints.vteps[i]!.side, ...threads }));
     const udpPacketsPerSecond = await udpPacketRate(lab, endpoints);
     const cpu = rowCpu(tcp.cpu, tcp.result.bytes, duringPing!, endpoints.pids.length > 0);
-    return { ...row, tcp: tcp.result, tcpParallel, latency, udpPacketsPerSecond, cpu, heap };
+    return {
+      ...row,
+      tcp: tcp.result,
+      tcpParallel: parallel.result,
+      latency,
+      udpPacketsPerSecond,
+      cpu,
+      ...(threadCpu.length > 0 ? { threadCpu } : {}),
+      heap,
+    };
   } catch (err) {
     return { ...row, error: message(err) };
   } finally {
@@ -95,14 +107,14 @@ async function measureSetup(setup: Setup, built: CPrograms): Promise<RowResult> 
 }
 
 function chosenSetups(): Setup[] {
-  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const { values } = parseArgs({ options: { only: { type: 'string', multiple: true } } });
   const setups = benchSetups();
-  if (values.only === undefined) return setups;
+  const texts = values.only ?? [];
+  if (texts.length === 0) return setups;
+  const missing = texts.filter((text) => !setups.some((setup) => setup.label.includes(text)));
+  if (missing.length > 0) throw new Error(`--only ${missing[0]}: no setup label contains it`);
   // The references always run: without them there are no ratios.
-  const references = setups.filter((setup) => setup.baseline || setup.floor);
-  const chosen = setups.filter((setup) => setup.baseline || setup.floor || setup.label.includes(values.only!));
-  if (chosen.length === references.length) throw new Error(`--only ${values.only}: no setup label contains it`);
-  return chosen;
+  return setups.filter((setup) => setup.baseline || setup.floor || texts.some((text) => setup.label.includes(text)));
 }
 
 function report(results: RunResults): void {
@@ -118,6 +130,12 @@ function report(results: RunResults): void {
   results.method.forEach((line) => say(line));
   say();
   underlayLines(rows).forEach((line) => say(line));
+  const threadLines = rows.flatMap(threadCpuLines);
+  if (threadLines.length > 0) {
+    say();
+    say(`vxlan-tap CPU by thread during the TCP x${TCP_STREAMS} test (utime+stime of /proc/<pid>/task/<tid>/stat; s/GB of the process):`);
+    threadLines.forEach((line) => say(line));
+  }
   const heapLines = rows.flatMap((row) => row.heap.map((line) => `  ${row.label}, ${line}`));
   if (heapLines.length > 0) {
     say();

@@ -50,6 +50,8 @@ export const METHOD: readonly string[] = [
     '(/proc/<pid>/stat of vxlan-tap, the C floor or ovs-vswitchd); "system" is the whole machine\'s system+irq+softirq ' +
     'time (/proc/stat), where kernel vxlan works.',
   `ping CPU: the userspace tunnel ends' CPU time during the ${STEADY_SPACINGS[0]!.name} window over its duration (100% = one core busy).`,
+  `CPU by thread: each vxlan-tap thread's utime+stime (/proc/<pid>/task/<tid>/stat) over the TCP x${TCP_STREAMS} test, grouped as ` +
+    'data-path workers (threads whose idle epoll set watches a TAP queue), the main thread (tid = pid) and the rest.',
   'vs k: the figure over kernel vxlan <-> kernel vxlan\'s; vs f: over the C floor\'s (a minimal C TAP <-> UDP forwarder ' +
     'against the kernel vxlan, bench/floor/forwarder.c), both measured in the same run.',
 ];

@@ -1,8 +1,10 @@
 // The printed report of one end-to-end run: a throughput table and a latency table, each
 // figure with its ratio to kernel vxlan <-> kernel vxlan ("vs k") and to the C floor
-// against the kernel vxlan ("vs f"), and the underlay settings of every row.
+// against the kernel vxlan ("vs f"), the underlay settings of every row, and where each
+// vxlan-tap's CPU went thread by thread.
 import type { VethEnd } from '../../lab/lab.js';
 import { formatTable } from '../table.js';
+import { formatThreadsCpu } from './cpu.js';
 import { LATENCY_WINDOWS, TCP_STREAMS } from './measure.js';
 import { formatRatio, LATENCY_STATISTICS, latencyMetric, ratio, THROUGHPUT_METRICS, windowOf, type RatioMetric, type RowResult } from './results.js';
 
@@ -76,4 +78,13 @@ export function underlayLines(rows: readonly RowResult[]): string[] {
     'Underlay veth ends (ethtool -k: tx = transmit checksum offload, gro = generic receive offload):',
     ...[...groups].flatMap(([key, labels]) => [`  ${key}:`, ...labels.map((label) => `    ${label}`)]),
   ];
+}
+
+/** One line per vxlan-tap process of `row`: its CPU by thread during the multi-stream TCP test. */
+export function threadCpuLines(row: RowResult): string[] {
+  const gigabytes = (row.tcpParallel?.bytes ?? 0) / 1e9;
+  return (row.threadCpu ?? []).map((cpu) => {
+    const perGB = gigabytes > 0 ? `, ${(cpu.processSeconds / gigabytes).toFixed(2)} s/GB` : '';
+    return `  ${row.label}, vxlan-tap in ${cpu.side}: ${formatThreadsCpu(cpu)}${perGB}`;
+  });
 }

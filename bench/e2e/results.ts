@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../src/io/package-root.js';
-import type { CpuSpent } from './cpu.js';
+import type { CpuSpent, ProcessThreadsCpu } from './cpu.js';
 import type { Machine } from './machine.js';
 import { LATENCY_WINDOWS, type PingWindow, type Transfer } from './measure.js';
 import type { VethEnd } from '../../lab/lab.js';
@@ -23,6 +23,12 @@ export interface RowCpu {
 }
 
 const BYTES_PER_GB = 1e9;
+
+/** One vxlan-tap process's CPU thread by thread during the multi-stream TCP test. */
+export interface VtepThreadsCpu extends ProcessThreadsCpu {
+  /** "a" (client side) or "b" (server side). */
+  side: string;
+}
 
 /** The per-GB and per-second figures of a row from what was measured. */
 export function rowCpu(duringTcp: CpuSpent, bytesReceived: number, duringPing: CpuSpent, hasVtep: boolean): RowCpu {
@@ -65,6 +71,8 @@ export interface RowResult {
   latency?: PingWindow[];
   udpPacketsPerSecond?: number;
   cpu?: RowCpu;
+  /** Each vxlan-tap process's CPU by thread during the multi-stream TCP test. */
+  threadCpu?: VtepThreadsCpu[];
   /** One line per vxlan-tap process: its memory during the TCP test. */
   heap: string[];
   /** Written with the file, as the tables show them. */

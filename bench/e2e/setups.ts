@@ -37,6 +37,8 @@ export interface Setup {
 const UNIQUE_IDS = ['--outer-ids', 'unique'] as const;
 /** How long the busy-poll row keeps polling after a batch before it sleeps. */
 const BUSY_POLL = ['--busy-poll', '50'] as const;
+/** Two data-path workers, each with its own TAP queue and socket; the other rows run one (the default). */
+const TWO_THREADS = ['--threads', '2'] as const;
 
 // --offload is on by default; the "off" rows show the per-packet path it replaces.
 export function benchSetups(): Setup[] {
@@ -57,10 +59,12 @@ export function benchSetups(): Setup[] {
     { label: 'C floor <-> kernel vxlan', ends: ['floor', 'kernel'], floor: true },
     { label: 'OVS userspace (netdev) <-> kernel vxlan', ends: ['ovs', 'kernel'] },
     tapToKernel('on'),
+    { ...tapToKernel('on', TWO_THREADS), needsOption: TWO_THREADS[0] },
     // Outer IPv4 IDs unique (as the kernel) cost UDP GSO for DF-clear trains.
     { ...tapToKernel('on', UNIQUE_IDS), needsOption: UNIQUE_IDS[0] },
     tapToKernel('off'),
     tapToTap('native', 'on'),
+    { ...tapToTap('native', 'on', TWO_THREADS), needsOption: TWO_THREADS[0] },
     { ...tapToTap('native', 'on', BUSY_POLL), needsOption: BUSY_POLL[0] },
     tapToTap('native', 'off'),
     tapToTap('dgram', 'on'),

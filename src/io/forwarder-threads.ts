@@ -63,7 +63,9 @@ export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
       worker.on('message', (message: FromForwarder | ThreadId) => {
         if (message.kind !== 'thread') return onMessage(message);
         workerTids.add(message.tid);
-        yieldToWorkers(workerTids, base);
+        // Only once every worker has told its thread: one started but not heard from yet
+        // would be made nicer with the rest, and taking that back needs privilege.
+        if (workerTids.size >= spec.count) yieldToWorkers(workerTids, base);
       });
       worker.once('error', (err) => end(`data-path thread ${spec.index} failed: ${err.message}`));
       worker.once('exit', (code) => end(`data-path thread ${spec.index} exited (${code})`));

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { asRunResults, chartData } from '../../bench/chart/data.js';
 import { logAxis, renderSvg } from '../../bench/chart/svg.js';
-import { processTicks, systemTicks } from '../../bench/e2e/cpu.js';
+import { epollTargets, formatThreadsCpu, processTicks, statNice, syscallFirstFd, systemTicks, threadsCpu } from '../../bench/e2e/cpu.js';
 import { LATENCY_WINDOWS, latencyOf, pingerRoundTrips, type PingWindow } from '../../bench/e2e/measure.js';
 import { ovsMissing } from '../../bench/e2e/ovs.js';
 import { percentile } from '../../bench/e2e/percentile.js';
-import { formatLatency, formatThroughput, underlayLines } from '../../bench/e2e/report.js';
+import { formatLatency, formatThroughput, threadCpuLines, underlayLines } from '../../bench/e2e/report.js';
 import { baselineRow, floorRow, formatRatio, resultsFileName, rowCpu, withRatios, type RowResult, type RunResults } from '../../bench/e2e/results.js';
 import { benchSetups, unavailable, vethEnds } from '../../bench/e2e/setups.js';
 import { runOffersOption } from '../../lab/lab.js';
@@ -66,6 +66,69 @@ describe('CPU time from /proc', () => {
       vtepShareDuringPing: 0.25,
     });
     expect(rowCpu(duringTcp, 2e9, duringPing, false)).toEqual({ duringTcp, duringPing, systemSecondsPerGB: 2 });
+  });
+});
+
+describe('CPU time by thread from /proc', () => {
+  it('reads the nice value of a thread\'s stat', () => {
+    const stat = '4243 (node) S 1 4242 4242 0 -1 4194560 1000 0 0 0 150 70 0 0 30 10 11 0 12345 1000000 5000';
+    expect(statNice(stat)).toBe(10);
+    expect(() => statNice('garbage')).toThrow('not a /proc/<pid>/stat line');
+  });
+
+  it('finds the epoll set a thread waits on, and none while it runs', () => {
+    expect(syscallFirstFd('281 0x12 0x7f21b4fb7790 0x400 0xffffffff 0x0 0x8 0x7f21b4fb76e8 0x7f2216f9a0e6\n')).toBe(18);
+    expect(syscallFirstFd('running')).toBeUndefined();
+    expect(syscallFirstFd('-1 0x7ffd1d8c1f08 0x7f2216f9a0e6')).toBeUndefined();
+  });
+
+  it('lists the fds an epoll set watches', () => {
+    const fdinfo = [
+      'pos:\t0',
+      'flags:\t02000002',
+      'tfd:       21 events:       19 data:               15  pos:0 ino:2707 sdev:f',
+      'tfd:       92 events: 80000019 data:               5c  pos:0 ino:4a1 sdev:6',
+    ].join('\n');
+    expect(epollTargets(fdinfo)).toEqual([21, 92]);
+    expect(epollTargets('pos:\t0\n')).toEqual([]);
+  });
+
+  const before = new Map([
+    [100, { ticks: 10 }],
+    [101, { ticks: 5 }],
+    [110, { ticks: 0 }],
+    [111, { ticks: 20 }],
+  ]);
+  const after = new Map([
+    [100, { ticks: 12, nice: 10 }],
+    [101, { ticks: 8, nice: 10 }],
+    [110, { ticks: 150, nice: 0 }],
+    [111, { ticks: 70, nice: 0 }],
+    [112, { ticks: 4, nice: 10 }],
+  ]);
+  const cpu = threadsCpu(100, new Set([110, 111]), before, after, 2.4, 5, 100);
+
+  it('groups the threads\' seconds as workers, the main thread (tid = pid) and the rest, a new thread from zero', () => {
+    expect(cpu.workerSeconds).toEqual([1.5, 0.5]);
+    expect(cpu.mainSeconds).toBeCloseTo(0.02);
+    expect(cpu.otherSeconds).toBeCloseTo(0.07);
+    expect(cpu.threads.map((t) => [t.tid, t.role, t.nice])).toEqual([
+      [100, 'main', 10],
+      [101, 'other', 10],
+      [110, 'worker', 0],
+      [111, 'worker', 0],
+      [112, 'other', 10],
+    ]);
+  });
+
+  it('prints one line per process, with the s/GB of the multi-stream test', () => {
+    expect(formatThreadsCpu(cpu)).toBe('2 workers 2.00 s (1.50 + 0.50), main 0.02 s, other 0.07 s of 2.40 s in 5.00 s');
+    const measured = row('vxlan-tap x', { parallel: 1 }, { tcpParallel: { bitsPerSecond: 1, bytes: 2e9 }, threadCpu: [{ side: 'a', ...cpu }] });
+    expect(threadCpuLines(measured)).toEqual([
+      '  vxlan-tap x, vxlan-tap in a: 2 workers 2.00 s (1.50 + 0.50), main 0.02 s, other 0.07 s of 2.40 s in 5.00 s, 1.20 s/GB',
+    ]);
+    expect(formatThreadsCpu(threadsCpu(100, new Set(), before, after, 2.4, 5, 100))).toMatch(/^workers not found, main/);
+    expect(threadCpuLines(row('kernel', { parallel: 1 }))).toEqual([]);
   });
 });
 
@@ -292,20 +355,22 @@ describe('results file names', () => {
 });
 
 describe('the setups', () => {
-  it('are the twelve the README lists, one of them the baseline and one the floor', () => {
+  it('are the fourteen docs/benchmarking.md lists, one of them the baseline and one the floor', () => {
     const setups = benchSetups();
-    expect(setups).toHaveLength(12);
+    expect(setups).toHaveLength(14);
     expect(setups.filter((setup) => setup.baseline).map((setup) => setup.label)).toEqual([KERNEL]);
     expect(setups.filter((setup) => setup.floor).map((setup) => setup.label)).toEqual([FLOOR]);
     expect(setups.find((setup) => setup.label === FLOOR)!.ends).toEqual(['floor', 'kernel']);
     expect(setups.find((setup) => setup.label.startsWith('OVS'))!.ends).toEqual(['ovs', 'kernel']);
-    expect(new Set(setups.map((setup) => setup.label)).size).toBe(12);
+    expect(new Set(setups.map((setup) => setup.label)).size).toBe(14);
   });
 
-  it('pass --outer-ids unique and --busy-poll 50 in one row each, which need the option from the built CLI', () => {
+  it('pass --threads 2 in two rows and --outer-ids unique and --busy-poll 50 in one each, which need the option from the built CLI', () => {
     const needing = benchSetups().filter((setup) => setup.needsOption !== undefined);
     expect(needing.map((setup) => [setup.needsOption, setup.label, setup.vtepArgs])).toEqual([
+      ['--threads', 'vxlan-tap <-> kernel vxlan --offload on --threads 2', ['--offload', 'on', '--threads', '2']],
       ['--outer-ids', 'vxlan-tap <-> kernel vxlan --offload on --outer-ids unique', ['--offload', 'on', '--outer-ids', 'unique']],
+      ['--threads', 'vxlan-tap <-> vxlan-tap --io native --offload on --threads 2', ['--io', 'native', '--offload', 'on', '--threads', '2']],
       ['--busy-poll', 'vxlan-tap <-> vxlan-tap --io native --offload on --busy-poll 50', ['--io', 'native', '--offload', 'on', '--busy-poll', '50']],
     ]);
   });
