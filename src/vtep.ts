@@ -61,6 +61,7 @@ export class Vtep {
 
   private constructor(
     private readonly config: VtepConfig,
+    private readonly ports: VtepPorts,
     private readonly log: Logger,
   ) {
     this.limited = new RateLimitedLog(log);
@@ -80,7 +81,7 @@ export class Vtep {
    * starts forwarding, then the control sockets and metrics.
    */
   static async start(config: VtepConfig, ports: VtepPorts, log: Logger, inheritance?: Inheritance): Promise<Vtep> {
-    const vtep = new Vtep(config, log);
+    const vtep = new Vtep(config, ports, log);
     // Before the workers start: V8's flags are the process's.
     holdYoungGeneration();
     // Bind first: a port in use fails before any device exists.
@@ -216,7 +217,7 @@ export class Vtep {
       taps.push({ vni: s.vni, fds: fds as number[], name: s.tapName, control: controlPath(s) });
     }
     const ready = new Promise<void>((resolve) => (this.successorIsReady = resolve));
-    const child = spawnSuccessor(udpFds as number[], taps);
+    const child = spawnSuccessor(udpFds as number[], taps, this.ports.forwarders.startedNice());
     this.log.info({ successor: child.pid }, 'handover: successor started');
     return successorReady(child, ready);
   }

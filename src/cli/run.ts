@@ -10,6 +10,7 @@ import { buildVtepConfig, DEFAULT_AGEING_SECONDS, DEFAULT_PORT, optionNamer, typ
 import { parseLogLevel } from '../config/parse.js';
 import { createLogger, type Logger } from '../ops/log.js';
 import { threadForwarders } from '../io/forwarder-threads.js';
+import { returnToNice } from '../io/priority.js';
 import { nativeTaps } from '../io/tap.js';
 import { PACKET_LAYOUT } from '../io/batch-layout.js';
 import { Vtep } from '../vtep.js';
@@ -135,6 +136,8 @@ export function addRunCommand(program: Command): void {
       if (raw.logFormat !== 'json' && raw.logFormat !== 'pretty') throw new ConfigError(`--log-format must be json or pretty, not "${raw.logFormat}"`);
       const log = createLogger(config.logLevel, raw.logFormat);
       const inheritance = takeInheritance();
+      // Started from the predecessor's main thread: at its lowered priority.
+      if (inheritance !== undefined) returnToNice(inheritance.nice);
       tierUpEarly();
       const vtep = await Vtep.start(config, { taps: nativeTaps, forwarders: threadForwarders(raw.logFormat), layout: PACKET_LAYOUT }, log, inheritance);
       const stopReloads = reloadOnHangup(vtep, raw.config, log);

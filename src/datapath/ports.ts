@@ -171,6 +171,8 @@ export interface ForwarderPorts {
    * 'openFailed'). `onExit` hears once that it ended unasked (a crash), and why.
    */
   start(spec: ForwarderSpec, onMessage: (message: FromForwarder) => void, onExit: (reason: string) => void): ForwarderLink;
+  /** The priority (nice value) the process started at: its workers run at it, a successor returns to it. */
+  startedNice(): number;
 }
 
 /** Everything a VTEP moves packets through. */

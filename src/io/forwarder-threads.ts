@@ -1,12 +1,11 @@
 // Data-path workers as threads of this process (node:worker_threads), each running
 // forwarder-thread.ts. The TAP queues are opened by the main thread and handed over as
 // fds; each worker binds its own sockets.
-import { readdirSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ForwarderLink, ForwarderPorts } from '../datapath/ports.js';
 import type { FromForwarder } from '../datapath/messages.js';
 import type { ThreadData, ThreadId, ThreadMessage } from './forwarder-thread.js';
+import { startedNice, yieldToWorkers } from './priority.js';
 
 const ENTRY = new URL('./forwarder-thread.js', import.meta.url);
 /** How long a worker asked to stop may take before it is ended from outside. */
@@ -18,39 +17,12 @@ const STOP_TIMEOUT_MS = 2000;
  */
 const YOUNG_GENERATION_MB = 3;
 
-/**
- * How much less CPU the rest of the process gets than the workers, in nice steps: 5 is
- * about a third of a worker's share when both want a core, enough for forwarding to go
- * first without starving learning and control on a loaded machine.
- */
-const CONTROL_NICE_STEPS = 5;
-
-/**
- * Every thread of the process but the data-path workers (`workers`: their kernel thread
- * ids) runs CONTROL_NICE_STEPS nicer than the process started: the main thread, V8's
- * garbage collection helpers and libuv's pool (threads made later inherit it from the
- * main thread). A reload or a burst of control clients then takes the CPU the workers
- * leave, on a small machine too, instead of the other way round. Raising one's own nice
- * value needs no privilege.
- */
-function yieldToWorkers(workers: ReadonlySet<number>, base: number): void {
-  const nicer = Math.min(19, base + CONTROL_NICE_STEPS);
-  for (const task of readdirSync('/proc/self/task')) {
-    const tid = Number(task);
-    if (workers.has(tid)) continue;
-    try {
-      setPriority(tid, nicer);
-    } catch {
-      // Gone meanwhile: nothing to do.
-    }
-  }
-}
-
 /** Workers that log as the main thread does (`logFormat`). */
 export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
   const workerTids = new Set<number>();
-  const base = getPriority(process.pid);
+  startedNice();
   return {
+    startedNice,
     start(spec, onMessage, onExit): ForwarderLink {
       const data: ThreadData = { ...spec, inheritedUdpFd: spec.inheritedUdpFd, logFormat };
       const worker = new Worker(ENTRY, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
@@ -65,7 +37,7 @@ export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
         workerTids.add(message.tid);
         // Only once every worker has told its thread: one started but not heard from yet
         // would be made nicer with the rest, and taking that back needs privilege.
-        if (workerTids.size >= spec.count) yieldToWorkers(workerTids, base);
+        if (workerTids.size >= spec.count) yieldToWorkers(workerTids);
       });
       worker.once('error', (err) => end(`data-path thread ${spec.index} failed: ${err.message}`));
       worker.once('exit', (code) => end(`data-path thread ${spec.index} exited (${code})`));

@@ -21,9 +21,13 @@ const HANDOVER_ENV = 'VXLAN_TAP_HANDOVER';
 const READY_TIMEOUT_MS = 30_000;
 const GONE_POLL_MS = 20;
 
-/** What a successor inherits: each worker's UDP socket, and per VNI its TAP queues (one per worker) and the predecessor's control socket. */
+/**
+ * What a successor inherits: each worker's UDP socket, per VNI its TAP queues (one per
+ * worker) and the predecessor's control socket, and the priority the predecessor started at.
+ */
 export interface Inheritance {
   udpFds: number[];
+  nice: number;
   taps: { vni: number; fds: number[]; name: string; control: string }[];
 }
 
@@ -36,11 +40,11 @@ export function takeInheritance(): Inheritance | undefined {
 }
 
 /** Starts the successor with the sockets at fds 3, 4, ... and the same command line. Its log lines go where ours go. */
-export function spawnSuccessor(udpFds: number[], taps: Inheritance['taps']): ChildProcess {
+export function spawnSuccessor(udpFds: number[], taps: Inheritance['taps'], nice: number): ChildProcess {
   const passed = [...udpFds, ...taps.flatMap((t) => t.fds)];
   let next = 3;
   const renumber = (fds: number[]): number[] => fds.map(() => next++);
-  const inheritance: Inheritance = { udpFds: renumber(udpFds), taps: taps.map((t) => ({ ...t, fds: renumber(t.fds) })) };
+  const inheritance: Inheritance = { udpFds: renumber(udpFds), nice, taps: taps.map((t) => ({ ...t, fds: renumber(t.fds) })) };
   return spawn(process.execPath, process.argv.slice(1), {
     stdio: ['ignore', 'inherit', 'inherit', ...passed],
     env: { ...process.env, [HANDOVER_ENV]: JSON.stringify(inheritance) },

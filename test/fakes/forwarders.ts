@@ -12,6 +12,10 @@ export class InlineForwarders implements ForwarderPorts {
     private readonly log: Logger,
   ) {}
 
+  startedNice(): number {
+    return 0;
+  }
+
   start(spec: Parameters<ForwarderPorts['start']>[0], onMessage: Parameters<ForwarderPorts['start']>[1]): ForwarderLink {
     if (spec.count !== 1) throw new Error('the in-memory underlay serves one worker');
     const forwarder = new Forwarder(spec.config, this.underlay, this.layout, spec.board, this.log, (message) => onMessage(structuredClone(message)));
