@@ -20,13 +20,15 @@ const MAX_RTT_MS = 20;
 const MAX_RTT_RELOAD_MS = 50;
 const METRICS = '127.0.0.1:9643';
 
-/** Pings every 10 ms; resolves with the replies and the slowest round trip (ms). */
-async function pingUnder(lab: Lab, ns: string, address: string, count: number): Promise<{ received: number; maxMs: number }> {
+/** Pings every 10 ms; resolves with the replies and the slowest round trip (ms), which it also prints. */
+async function pingUnder(lab: Lab, ns: string, address: string, count: number, load = 'none'): Promise<{ received: number; maxMs: number }> {
   const child = lab.spawn(ns, 'ping', '-c', String(count), '-i', '0.01', '-W', '2', address);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await new Promise((resolve) => child.once('exit', resolve));
-  return { received: Number(/(\d+) received/.exec(output)?.[1] ?? 0), maxMs: Number(/= [\d.]+\/[\d.]+\/([\d.]+)\//.exec(output)?.[1] ?? Infinity) };
+  const result = { received: Number(/(\d+) received/.exec(output)?.[1] ?? 0), maxMs: Number(/= [\d.]+\/[\d.]+\/([\d.]+)\//.exec(output)?.[1] ?? Infinity) };
+  process.stderr.write(`control load (${load}): ${result.received}/${count} replies, max RTT ${result.maxMs} ms\n`);
+  return result;
 }
 
 /** A control client, connecting again while the listen queue is full (EAGAIN). */
@@ -69,7 +71,7 @@ describe.skipIf(!isRoot)('forwarding under control load (--threads 1)', () => {
   });
 
   it('500 control clients asking and writing garbage', async () => {
-    const pings = pingUnder(lab, kernelHost, '192.0.2.2', 300);
+    const pings = pingUnder(lab, kernelHost, '192.0.2.2', 300, 'control clients');
     const peers: Peer[] = [];
     for (let i = 0; i < 500; i++) {
       const peer = await client(control);
@@ -90,7 +92,7 @@ describe.skipIf(!isRoot)('forwarding under control load (--threads 1)', () => {
       peer.socket.write('{"cmd":"monitor"}\n');
       peers.push(peer);
     }
-    const pings = pingUnder(lab, kernelHost, '192.0.2.2', 300);
+    const pings = pingUnder(lab, kernelHost, '192.0.2.2', 300, 'monitor clients, moves');
     // One MAC sent from two VTEPs in turn, 10,000 moves a second for 3 s: a load on the
     // control side (an event per move to every monitor client), not one that fills the
     // data path's own queue.
@@ -108,7 +110,7 @@ describe.skipIf(!isRoot)('forwarding under control load (--threads 1)', () => {
       `for(let i=0;i<100;i++){const s=net.connect(+p,h,()=>s.write('GET /metrics HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'));` +
       `s.on('data',()=>{s.pause();setTimeout(()=>s.resume(),50)});s.on('error',()=>{})}` +
       `setTimeout(()=>process.exit(0),4000);`;
-    const pings = pingUnder(lab, kernelHost, '192.0.2.2', 300);
+    const pings = pingUnder(lab, kernelHost, '192.0.2.2', 300, 'metrics scrapes');
     const child = lab.spawn(tapHost, process.execPath, '-e', scraper);
     const scraped = new Promise((resolve) => child.once('exit', resolve));
     const { received, maxMs } = await pings;
@@ -118,7 +120,7 @@ describe.skipIf(!isRoot)('forwarding under control load (--threads 1)', () => {
   });
   it('a reload of 100,000 FDB entries', async () => {
     writeFileSync(file, configFile(100_000, control));
-    const pings = pingUnder(lab, kernelHost, '192.0.2.2', 300);
+    const pings = pingUnder(lab, kernelHost, '192.0.2.2', 300, 'reload');
     await new Promise((resolve) => setTimeout(resolve, 300));
     vtep.child.kill('SIGHUP');
     expect(await waitFor(() => /"msg":"reloaded"/.test(vtep.stderr()), 20_000), vtep.stderr()).toBe(true);
