@@ -110,6 +110,7 @@ export class Vtep {
         await takeReadingOver(inheritance, (vni) => vtep.segment(vni));
       }
       dataPath.startForwarding();
+      ports.forwarders.forwarding();
       // The predecessor removes its control sockets as it exits: ours come next.
       if (inheritance !== undefined) await predecessorGone(inheritance);
       const servers = await ControlServers.start(config, vtep.segmentList, vtep.events, {
@@ -217,6 +218,7 @@ export class Vtep {
       taps.push({ vni: s.vni, fds: fds as number[], name: s.tapName, control: controlPath(s) });
     }
     const ready = new Promise<void>((resolve) => (this.successorIsReady = resolve));
+    this.ports.forwarders.handingOver();
     const child = spawnSuccessor(udpFds as number[], taps, this.ports.forwarders.startedNice());
     this.log.info({ successor: child.pid }, 'handover: successor started');
     return successorReady(child, ready);

@@ -173,6 +173,10 @@ export interface ForwarderPorts {
   start(spec: ForwarderSpec, onMessage: (message: FromForwarder) => void, onExit: (reason: string) => void): ForwarderLink;
   /** The priority (nice value) the process started at: its workers run at it, a successor returns to it. */
   startedNice(): number;
+  /** Every worker reads: the rest of the process yields the CPU to them from now on. */
+  forwarding(): void;
+  /** A handover begins: the process stops yielding where it may, so that the gap between the two is short. */
+  handingOver(): void;
 }
 
 /** Everything a VTEP moves packets through. */

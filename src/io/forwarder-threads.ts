@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { ForwarderLink, ForwarderPorts } from '../datapath/ports.js';
 import type { FromForwarder } from '../datapath/messages.js';
 import type { ThreadData, ThreadId, ThreadMessage } from './forwarder-thread.js';
-import { startedNice, yieldToWorkers } from './priority.js';
+import { startedNice, stopYielding, yieldToWorkers } from './priority.js';
 
 const ENTRY = new URL('./forwarder-thread.js', import.meta.url);
 /** How long a worker asked to stop may take before it is ended from outside. */
@@ -23,6 +23,10 @@ export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
   startedNice();
   return {
     startedNice,
+    // Once every worker runs: one started later would inherit the lowered priority of the
+    // thread that started it, and taking that back needs privilege.
+    forwarding: () => yieldToWorkers(workerTids),
+    handingOver: stopYielding,
     start(spec, onMessage, onExit): ForwarderLink {
       const data: ThreadData = { ...spec, inheritedUdpFd: spec.inheritedUdpFd, logFormat };
       const worker = new Worker(ENTRY, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
@@ -35,9 +39,6 @@ export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
       worker.on('message', (message: FromForwarder | ThreadId) => {
         if (message.kind !== 'thread') return onMessage(message);
         workerTids.add(message.tid);
-        // Only once every worker has told its thread: one started but not heard from yet
-        // would be made nicer with the rest, and taking that back needs privilege.
-        if (workerTids.size >= spec.count) yieldToWorkers(workerTids);
       });
       worker.once('error', (err) => end(`data-path thread ${spec.index} failed: ${err.message}`));
       worker.once('exit', (code) => end(`data-path thread ${spec.index} exited (${code})`));

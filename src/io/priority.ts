@@ -38,6 +38,21 @@ export function yieldToWorkers(workers: ReadonlySet<number>): void {
 }
 
 /**
+ * Every thread back at the priority the process started at, where it may (as root): a
+ * handover's two processes then pass the data path on without waiting for a lowered
+ * main thread.
+ */
+export function stopYielding(): void {
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
+      setPriority(Number(task), startedNice());
+    } catch {
+      // Not allowed without CAP_SYS_NICE, or gone meanwhile.
+    }
+  }
+}
+
+/**
  * A successor goes back to its predecessor's starting priority where it may (as root;
  * otherwise it keeps the one it was started at).
  */

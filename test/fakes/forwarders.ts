@@ -16,6 +16,10 @@ export class InlineForwarders implements ForwarderPorts {
     return 0;
   }
 
+  forwarding(): void {}
+
+  handingOver(): void {}
+
   start(spec: Parameters<ForwarderPorts['start']>[0], onMessage: Parameters<ForwarderPorts['start']>[1]): ForwarderLink {
     if (spec.count !== 1) throw new Error('the in-memory underlay serves one worker');
     const forwarder = new Forwarder(spec.config, this.underlay, this.layout, spec.board, this.log, (message) => onMessage(structuredClone(message)));
