@@ -19,7 +19,7 @@ interface Worker {
   link: ForwarderLink;
   board: StatsBoard;
   opened: Promise<{ receiveFd: number | undefined; warmUpFrames: number; warmUpMs: number }>;
-  /** Resolves what the worker said next that a caller waits for ('published', 'stopped'). */
+  /** Resolves what the worker said next that a caller waits for ('published'). */
   waiting: Map<string, () => void>;
 }
 
@@ -69,7 +69,8 @@ export class DataPath {
         log.debug({ thread: index, warmUpFrames: opened.warmUpFrames, warmUpMs: Math.round(opened.warmUpMs) }, 'data path warmed up');
       }
     } catch (err) {
-      void dataPath.stop();
+      // No worker outlives a failed start: the process may exit right after.
+      await dataPath.stop();
       throw err;
     }
     return dataPath;
@@ -123,9 +124,6 @@ export class DataPath {
         return this.onFailure(message.reason);
       case 'published':
         worker.waiting.get(`published ${message.id}`)?.();
-        return;
-      case 'stopped':
-        worker.waiting.get('stopped')?.();
         return;
     }
   }
@@ -197,12 +195,12 @@ export class DataPath {
 
   /**
    * Every worker stops reading, with all it read written, closes its queues and sockets
-   * and ends; resolves once all have said so.
+   * and ends; resolves once all have ended (their counters stay on the boards).
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.mirror?.stop();
-      await Promise.all(this.workers.map((w) => this.ask(w, 'stopped', () => w.link.stop())));
+      await Promise.all(this.workers.map((w) => w.link.stop()));
     })();
     return this.stopping;
   }

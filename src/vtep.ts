@@ -123,7 +123,7 @@ export class Vtep {
       vtep.stops.push(() => servers.stop());
       if (config.membership !== undefined) vtep.membership = await joinAsMember(config.membership, config.underlay, vtep.segmentList, log);
     } catch (err) {
-      vtep.stop();
+      await vtep.stop();
       throw err;
     }
     vtep.stops.push(startAgeing(vtep.segmentList, vtep.events, log));
@@ -241,14 +241,15 @@ export class Vtep {
     return { needRestart, problems };
   }
 
-  stop(): void {
+  /** Stops everything; resolves once the data-path workers have ended. */
+  stop(): Promise<void> {
     this.limited.flush();
     // Not after a handover: the successor has the state.
     if (this.config.underlay.persist && this.running && this.handingOver === undefined) saveState(this.segmentList, this.log);
     this.running = false;
     for (const stop of this.stops.splice(0).reverse()) stop();
-    void this.dataPath?.stop();
     // Once handed to the workers, the TAP queues close with them.
     if (!this.queuesAttached) for (const segment of this.segmentList) segment.close();
+    return this.dataPath?.stop() ?? Promise.resolve();
   }
 }

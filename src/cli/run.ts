@@ -151,10 +151,7 @@ export function addRunCommand(program: Command): void {
           stopped = true;
           process.off('SIGUSR2', onUsr2);
           stopReloads();
-          void vtep.leave().finally(() => {
-            vtep.stop();
-            resolve();
-          });
+          void vtep.leave().finally(() => vtep.stop().then(resolve));
         };
         for (const signal of ['SIGINT', 'SIGTERM'] as const) {
           process.once(signal, () => {

@@ -130,8 +130,7 @@ export class Forwarder {
         this.publishDevices();
         return this.toMain({ kind: 'published', id: message.id });
       case 'stop':
-        this.stop();
-        return this.toMain({ kind: 'stopped' });
+        return this.stop();
     }
   }
 

@@ -159,9 +159,9 @@ export interface ForwarderLink {
   attach(taps: readonly TapPort[]): void;
   /**
    * Asks it to stop: it stops reading (what it read is written), closes its TAP queues
-   * and sockets, says 'stopped' and ends.
+   * and sockets and ends. Resolves once it has ended (ended from outside if it takes too long).
    */
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /** Where data-path workers run: threads of this process (or, in tests, beside the caller). */

@@ -31,6 +31,8 @@ export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
       const data: ThreadData = { ...spec, inheritedUdpFd: spec.inheritedUdpFd, logFormat };
       const worker = new Worker(ENTRY, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       let ended = false;
+      let exited = false;
+      worker.once('exit', () => (exited = true));
       const end = (reason: string): void => {
         if (ended) return;
         ended = true;
@@ -47,11 +49,15 @@ export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
         post,
         attach: (taps) => post({ kind: 'attach', taps: taps.map((t) => ({ fd: t.handoverFd()!, name: t.name })) }),
         stop: () => {
-          if (ended) return;
-          ended = true;
-          post({ kind: 'stop' });
-          const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
-          worker.once('exit', () => clearTimeout(timer));
+          if (exited) return Promise.resolve();
+          const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+          if (!ended) {
+            ended = true;
+            post({ kind: 'stop' });
+            const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+            worker.once('exit', () => clearTimeout(timer));
+          }
+          return gone;
         },
       };
     },

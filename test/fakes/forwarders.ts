@@ -27,7 +27,10 @@ export class InlineForwarders implements ForwarderPorts {
     return {
       post: (message) => forwarder.handle(structuredClone(message)),
       attach: (taps) => forwarder.attach(taps),
-      stop: () => forwarder.handle({ kind: 'stop' }),
+      stop: () => {
+        forwarder.handle({ kind: 'stop' });
+        return Promise.resolve();
+      },
     };
   }
 }

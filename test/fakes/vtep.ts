@@ -43,7 +43,7 @@ export async function startFakeVtep(wire: FakeWire, address: string, config: Vte
     underlay,
     taps: taps.opened,
     stop: () => {
-      vtep.stop();
+      void vtep.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 // Control work never stalls forwarding: with the data path in its worker (the default,
-// one thread), a 10 ms ping through vxlan-tap loses nothing and no reply takes over 20 ms
+// one thread), a 10 ms ping through vxlan-tap loses nothing and no reply takes over 30 ms
 // while the main thread reloads 100,000 FDB entries, serves 500 control clients, feeds
 // 500 monitor clients a move flood, or answers slow metrics scrapes.
 import { rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,12 @@ import { Lab, type VtepProcess } from '../../lab/lab.js';
 import { isRoot, sendVxlan, waitFor } from './helpers.js';
 import { connectPeer, type Peer } from '../unit/control-peer.js';
 
-const MAX_RTT_MS = 20;
+/**
+ * Alone, these loads leave replies under 12 ms; with the whole test suite running beside
+ * them on 2 cores, up to about 25 ms. (Before the data path had a thread of its own: 39,
+ * 611 and 89 ms.)
+ */
+const MAX_RTT_MS = 30;
 /**
  * A reload of 100,000 entries also grows every worker's copy of the table by as many
  * objects, whose garbage collection the worker pays for itself: on a loaded 2-core
