@@ -125,6 +125,8 @@ export class DataPath {
       case 'published':
         worker.waiting.get(`published ${message.id}`)?.();
         return;
+      case 'stopped': // the link's stop() resolves with it
+        return;
     }
   }
 

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-// Sizes a UDP socket's receive or send buffer for bursts of batches: the FORCE variant
-// (`force_opt`, root) passes net.core.[rw]mem_max; without it the capped one (`opt`).
-inline void SetSocketBuffer(int fd, int force_opt, int opt) {
-  int size = 4 * 1024 * 1024;
+// Sizes a UDP socket's receive or send buffer (`size` bytes) for bursts of batches: the
+// FORCE variant (`force_opt`, root) passes net.core.[rw]mem_max; without it the capped one
+// (`opt`).
+inline void SetSocketBuffer(int fd, int force_opt, int opt, int size) {
   if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) < 0) setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
 }
 

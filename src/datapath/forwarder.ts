@@ -130,7 +130,8 @@ export class Forwarder {
         this.publishDevices();
         return this.toMain({ kind: 'published', id: message.id });
       case 'stop':
-        return this.stop();
+        this.stop();
+        return this.toMain({ kind: 'stopped' });
     }
   }
 

@@ -45,7 +45,7 @@ export type ToForwarder =
   | { kind: 'start' }
   /** Write the TAP and underlay counters to the stats board now, then say 'published'. */
   | { kind: 'publish'; id: number }
-  /** Stop reading (what was read is written by then) and close: the worker ends. */
+  /** Stop reading (what was read is written by then) and close, say 'stopped': the worker ends. */
   | { kind: 'stop' };
 
 export type FromForwarder =
@@ -64,4 +64,6 @@ export type FromForwarder =
   | { kind: 'l3miss'; vni: number; ip: string }
   | { kind: 'published'; id: number }
   /** A TAP queue failed (deleted from outside, EIO): reading has stopped. */
-  | { kind: 'failed'; reason: string };
+  | { kind: 'failed'; reason: string }
+  /** Reading has stopped and the counters are on the board (the thread ends next). */
+  | { kind: 'stopped' };

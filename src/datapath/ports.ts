@@ -159,7 +159,8 @@ export interface ForwarderLink {
   attach(taps: readonly TapPort[]): void;
   /**
    * Asks it to stop: it stops reading (what it read is written), closes its TAP queues
-   * and sockets and ends. Resolves once it has ended (ended from outside if it takes too long).
+   * and sockets and ends. Resolves once it has stopped reading (or ended; ended from outside
+   * if it takes too long).
    */
   stop(): Promise<void>;
 }

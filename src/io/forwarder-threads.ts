@@ -32,6 +32,8 @@ export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
       const worker = new Worker(ENTRY, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       let ended = false;
       let exited = false;
+      let stopped = false;
+      let onStopped = (): void => {};
       worker.once('exit', () => (exited = true));
       const end = (reason: string): void => {
         if (ended) return;
@@ -39,6 +41,10 @@ export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
         onExit(reason);
       };
       worker.on('message', (message: FromForwarder | ThreadId) => {
+        if (message.kind === 'stopped') {
+          stopped = true;
+          return onStopped();
+        }
         if (message.kind !== 'thread') return onMessage(message);
         workerTids.add(message.tid);
       });
@@ -48,9 +54,14 @@ export function threadForwarders(logFormat: 'json' | 'pretty'): ForwarderPorts {
       return {
         post,
         attach: (taps) => post({ kind: 'attach', taps: taps.map((t) => ({ fd: t.handoverFd()!, name: t.name })) }),
+        // Resolves once it has stopped reading ('stopped'), or ended: a handover's successor
+        // waits for no thread teardown.
         stop: () => {
-          if (exited) return Promise.resolve();
-          const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+          if (exited || stopped) return Promise.resolve();
+          const gone = new Promise<void>((resolve) => {
+            worker.once('exit', () => resolve());
+            onStopped = resolve;
+          });
           if (!ended) {
             ended = true;
             post({ kind: 'stop' });

@@ -78,7 +78,7 @@ int OpenSender(const UnderlayOptions& o, uint16_t port, const char** step, std::
   sock_filter drop_all = {BPF_RET | BPF_K, 0, 0, 0};
   sock_fprog prog = {1, &drop_all};
   setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
-  SetSocketBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+  SetSocketBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, 4 * 1024 * 1024);
   // No outer UDP checksum: --no-udpcsum (IPv4), --udp6zerocsumtx (IPv6).
   if (o.SendsNoChecksum()) {
     if (o.family == AF_INET) setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &on, sizeof(on));
