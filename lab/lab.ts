@@ -37,6 +37,15 @@ export interface VethEnd {
 const WIRE_END: VethEnd = { txChecksum: false, gro: false };
 
 /**
+ * A wire whose receiver coalesces. It also keeps one TCP flow in order: without GRO a
+ * veth queues what it carries on the sending CPU's backlog, and a kernel TCP sender that
+ * sends from two CPUs (its application's and the one taking its ACKs) reorders its own
+ * flow there (over a thousand reordered segments in 4 s of iperf3 at 5 Gbit/s, against
+ * under twenty with GRO: all of it goes through the veth's one NAPI queue then).
+ */
+export const ORDERED_WIRE_END: VethEnd = { txChecksum: false, gro: true };
+
+/**
  * A veth end as a NIC would be: GRO on receive, checksums left to the "hardware" on send.
  * The one exception is forced by correctness: a kernel vxlan leaves its inner TCP/UDP
  * checksums to that hardware, which a veth is not, so where its peer is a userspace VTEP
@@ -143,19 +152,20 @@ export class Lab {
   }
 
   /** Two hosts on one veth: `kernelHost` at 198.51.100.1 and `tapHost` at 198.51.100.2. */
-  hostPair(): { kernelHost: string; tapHost: string } {
+  hostPair(ends?: readonly [VethEnd, VethEnd]): { kernelHost: string; tapHost: string } {
     const kernelHost = this.namespace('k');
     const tapHost = this.namespace('t');
-    this.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24');
+    this.link(kernelHost, '198.51.100.1/24', tapHost, '198.51.100.2/24', { ends });
     return { kernelHost, tapHost };
   }
 
   /**
    * The classic point to point, kernel side ready: a host pair whose kernel host has
    * vx0 (VNI 42, port 4789, remote the tap host) with overlay address 192.0.2.1/24.
+   * `ends`: how the veth's ends behave (plain wires by default).
    */
-  pointToPoint(): { kernelHost: string; tapHost: string } {
-    const hosts = this.hostPair();
+  pointToPoint(ends?: readonly [VethEnd, VethEnd]): { kernelHost: string; tapHost: string } {
+    const hosts = this.hostPair(ends);
     this.kernelVxlan(hosts.kernelHost, { vni: 42, remote: '198.51.100.2', local: '198.51.100.1', dev: 'ul0', address: '192.0.2.1/24' });
     return hosts;
   }

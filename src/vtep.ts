@@ -103,6 +103,7 @@ export class Vtep {
       }
       dataPath.attach(vtep.segmentList);
       vtep.queuesAttached = true;
+      const asked = performance.now();
       if (inheritance !== undefined) {
         await tellServiceManager(process.pid);
         // The predecessor stops reading, having written all it read, and tells us what it
@@ -111,6 +112,8 @@ export class Vtep {
       }
       dataPath.startForwarding();
       ports.forwarders.forwarding();
+      // What arrived meanwhile waited in the kernel's queues (and what did not fit was lost).
+      if (inheritance !== undefined) log.info({ pausedMs: Math.round((performance.now() - asked) * 10) / 10 }, 'handover: reading');
       // The predecessor removes its control sockets as it exits: ours come next.
       if (inheritance !== undefined) await predecessorGone(inheritance);
       const servers = await ControlServers.start(config, vtep.segmentList, vtep.events, {

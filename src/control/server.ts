@@ -4,7 +4,7 @@
 // event until the client hangs up. Every client is bounded (ControlLimits): in number, in
 // what it may leave unread, in idle time and in the length of a request line.
 import net from 'node:net';
-import { lstatSync, mkdirSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../config/errors.js';
 import { namedNetworkNamespace } from '../config/system.js';
@@ -54,6 +54,8 @@ const REFUSE_GRACE_MS = 1000;
 /** Clients after which, once none has come for SETTLE_QUIET_MS, the heap is settled. */
 const SETTLE_AFTER_CLIENTS = 50;
 const SETTLE_QUIET_MS = 1000;
+/** Tries at listening: a folder removed under us is made again (see start). */
+const LISTEN_ATTEMPTS = 3;
 
 // Interface names are per network namespace but /run is not: inside a named namespace
 // (`ip netns exec NAME ...`), sockets live in a folder named after it, which the server
@@ -73,6 +75,22 @@ function lstatIfAny(file: string): Stats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Listens on a Unix socket that is owner-only from the moment it exists (bind happens inside listen()). */
+function listen(server: net.Server, socketPath: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const umask = process.umask(0o177);
+    try {
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(umask);
+    }
+  });
 }
 
 /** Is something answering on this socket path? */
@@ -340,17 +358,20 @@ export class ControlServer {
     if (existing !== undefined) unlinkSync(socketPath);
     const server = net.createServer();
     const control = new ControlServer(server, socketPath, handler, limits);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new RuntimeError(`cannot listen on control socket ${socketPath}: ${err.message}`)));
-      // Owner-only from the moment it exists: bind happens inside listen().
-      const umask = process.umask(0o177);
+    for (let attempt = 1; ; attempt++) {
       try {
-        server.listen(socketPath, () => resolve());
-      } finally {
-        process.umask(umask);
+        await listen(server, socketPath);
+        return control;
+      } catch (err) {
+        // Another vxlan-tap stopping in this namespace (a handover's predecessor) removes
+        // the folder once its own socket is gone, which may fall between our mkdir and bind.
+        if (attempt < LISTEN_ATTEMPTS && !existsSync(path.dirname(socketPath))) {
+          mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o755 });
+          continue;
+        }
+        throw new RuntimeError(`cannot listen on control socket ${socketPath}: ${(err as Error).message}`);
       }
-    });
-    return control;
+    }
   }
 
   /**

@@ -2,10 +2,11 @@
 // does not read is cut off with a final line, the client count is capped (refused
 // politely), an idle client is closed, a request line is capped, requests are answered in
 // order, and a stalled monitor gets its cut-off line once it reads again.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ControlClientCounts, ControlServer, type ControlHandler, type ControlLimits } from '../../src/control/server.js';
 import { SlicedList } from '../../src/control/json-lines.js';
 import { connectPeer as connect } from './control-peer.js';
@@ -176,5 +177,29 @@ describe('a long list answer', () => {
     expect(made).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
     expect(turns).toBeGreaterThan(5);
     peer.socket.destroy();
+  });
+});
+
+describe('starting in a folder another VTEP removes', () => {
+  it('makes the folder again when it goes between making it and listening (a stopping VTEP, a handover predecessor, removes its empty folder)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vxt-ctl-'));
+    const folder = path.join(dir, 'netns-x');
+    const listen = net.Server.prototype.listen;
+    let removed = false;
+    const spy = vi.spyOn(net.Server.prototype, 'listen').mockImplementation(function (this: net.Server, ...args: unknown[]) {
+      if (!removed) {
+        removed = true;
+        rmdirSync(folder);
+      }
+      return (listen as (...a: unknown[]) => net.Server).apply(this, args);
+    });
+    try {
+      const server = await ControlServer.start(path.join(folder, 'c.sock'), { run: async () => ({}), subscribe: () => () => {}, cutOff: () => {}, closed: () => {} });
+      expect(removed).toBe(true);
+      server.stop();
+    } finally {
+      spy.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
