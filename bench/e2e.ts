@@ -72,16 +72,21 @@ async function measureSetup(setup: Setup, built: CPrograms): Promise<RowResult> 
     const latency = [await ping(COLD_START)];
     await untilReachable(lab, endpoints);
     await ping(WARM_UP);
+    // What the vxlan-tap processes log during a measurement: their stats lines carry the heap and GC counts.
+    const logged = async <T>(what: string, measure: () => Promise<T>): Promise<T> => {
+      const starts = endpoints.vteps.map((vtep) => vtep.process.stderr().length);
+      const result = await measure();
+      heap.push(...endpoints.vteps.map((vtep, i) => `vxlan-tap in ${vtep.side}, ${what}: ${heapReport(vtep.process.stderr().slice(starts[i]))}`));
+      return result;
+    };
+    const heap: string[] = [];
     let duringPing: CpuSpent | undefined;
     for (const spacing of STEADY_SPACINGS) {
-      const { result, cpu } = await withCpu(endpoints.pids, () => ping(spacing));
+      const { result, cpu } = await logged(`${spacing.name} pings`, () => withCpu(endpoints.pids, () => ping(spacing)));
       latency.push(result);
       duringPing ??= cpu;
     }
-    // Only what the vxlan-tap processes log while the TCP test runs counts for the heap report.
-    const logStarts = endpoints.vteps.map((vtep) => vtep.process.stderr().length);
-    const tcp = await withCpu(endpoints.pids, () => tcpThroughput(lab, endpoints));
-    const heap = endpoints.vteps.map((vtep, i) => `vxlan-tap in ${vtep.side}: ${heapReport(vtep.process.stderr().slice(logStarts[i]))}`);
+    const tcp = await logged('TCP', () => withCpu(endpoints.pids, () => tcpThroughput(lab, endpoints)));
     // Where each vxlan-tap's CPU goes when several flows could use several workers.
     const vtepPids = endpoints.vteps.map((vtep) => vtep.process.child.pid!);
     const parallel = await withThreadCpu(vtepPids, () => tcpThroughput(lab, endpoints, TCP_STREAMS));
@@ -139,7 +144,7 @@ function report(results: RunResults): void {
   const heapLines = rows.flatMap((row) => row.heap.map((line) => `  ${row.label}, ${line}`));
   if (heapLines.length > 0) {
     say();
-    say('vxlan-tap memory during the TCP test:');
+    say('vxlan-tap memory and collections during each measurement:');
     heapLines.forEach((line) => say(line));
   }
   const skipped = rows.filter((row) => row.skipped !== undefined);

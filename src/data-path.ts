@@ -9,7 +9,7 @@ import type { EventHub } from './control/events.js';
 import { Counters } from './engine/counters.js';
 import type { FromForwarder, ToForwarder } from './datapath/messages.js';
 import type { ForwarderLink, ForwarderPorts } from './datapath/ports.js';
-import { StatsBoard, type UnderlaySums } from './datapath/stats-board.js';
+import { StatsBoard, type GcSums, type UnderlaySums } from './datapath/stats-board.js';
 import type { Logger } from './ops/log.js';
 import type { SegmentState } from './segment-state.js';
 import { TableMirror } from './table-mirror.js';
@@ -174,6 +174,13 @@ export class DataPath {
   underlay(): UnderlaySums {
     const sums: UnderlaySums = { sendErrors: 0, receiveErrors: 0, offload: undefined, socketOverflows: undefined };
     for (const board of this.boards) board.addUnderlay(sums);
+    return sums;
+  }
+
+  /** The workers' garbage collections, summed: the data path should have none in steady state. */
+  gc(): GcSums {
+    const sums: GcSums = { count: 0, ms: 0 };
+    for (const board of this.boards) board.addGc(sums);
     return sums;
   }
 

@@ -28,7 +28,7 @@ import { discardSavedState, restoreSavedState, saveState } from './lifecycle/per
 import { predecessorGone, spawnSuccessor, successorReady, takeReadingOver, takeStateOver, tellServiceManager, type Inheritance } from './lifecycle/handover.js';
 import type { Membership, MembersReport } from './membership/membership.js';
 import { joinAsMember } from './membership/vtep-member.js';
-import { holdYoungGeneration, settleHeap } from './lifecycle/warm-up.js';
+import { holdYoungGeneration, settleHeap, withoutMemoryReducer } from './lifecycle/warm-up.js';
 
 /** Control requests any of the process's sockets answers for the whole process. */
 const PROCESS_COMMANDS: ReadonlySet<string> = new Set(['members', 'handover', 'handover.ready']);
@@ -84,6 +84,7 @@ export class Vtep {
     const vtep = new Vtep(config, ports, log);
     // Before the workers start: V8's flags are the process's.
     holdYoungGeneration();
+    withoutMemoryReducer();
     // Bind first: a port in use fails before any device exists.
     const dataPath = await DataPath.start(config, ports.forwarders, vtep.boards, vtep.events, log, (reason) => vtep.fail(reason), inheritance?.udpFds);
     vtep.dataPath = dataPath;

@@ -14,6 +14,14 @@ const TAP_FIELDS = ['superFrames', 'segments', 'dropped'] as const;
 const SEGMENT_SLOTS = SCALARS.length + REASONS.length + TAP_FIELDS.length;
 // sendErrors, receiveErrors, gso (1/0), gsoSends, groTrains, socketOverflows (NaN: unknown), offload known (1/0)
 const UNDERLAY_SLOTS = 7;
+// The worker's own garbage collections: count, total pause (ms)
+const GC_SLOTS = 2;
+
+/** Garbage collections of the workers' heaps (each worker is an isolate of its own). */
+export interface GcSums {
+  count: number;
+  ms: number;
+}
 
 /** The underlay's counters summed over every worker. */
 export interface UnderlaySums {
@@ -29,7 +37,7 @@ export class StatsBoard {
   /** A board for `segments` VNIs: over a new SharedArrayBuffer, or a worker's view of the main thread's. */
   constructor(
     private readonly segments: number,
-    readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(8 * (segments * SEGMENT_SLOTS + UNDERLAY_SLOTS)),
+    readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(8 * (segments * SEGMENT_SLOTS + UNDERLAY_SLOTS + GC_SLOTS)),
   ) {
     this.slots = new Float64Array(buffer);
   }
@@ -55,6 +63,19 @@ export class StatsBoard {
     this.slots.set([transport.sendErrors, transport.receiveErrors, offload?.gso === false ? 0 : 1, offload?.gsoSends ?? 0, offload?.groTrains ?? 0, overflows ?? NaN, offload === undefined ? 0 : 1], at);
   }
 
+  /** After a collection of the worker's heap: how many so far, and their pauses in all. */
+  writeGc(count: number, ms: number): void {
+    const at = this.segments * SEGMENT_SLOTS + UNDERLAY_SLOTS;
+    this.slots[at] = count;
+    this.slots[at + 1] = ms;
+  }
+
+  addGc(into: GcSums): void {
+    const at = this.segments * SEGMENT_SLOTS + UNDERLAY_SLOTS;
+    into.count += this.slots[at]!;
+    into.ms += this.slots[at + 1]!;
+  }
+
   /** Adds what the worker counted for the VNI to `into`. */
   addCounters(segment: number, into: Counters): void {
     const slots = this.slots;
@@ -69,7 +90,7 @@ export class StatsBoard {
   }
 
   addUnderlay(into: UnderlaySums): void {
-    const [sendErrors, receiveErrors, gso, gsoSends, groTrains, overflows, offloadKnown] = this.slots.subarray(this.segments * SEGMENT_SLOTS);
+    const [sendErrors, receiveErrors, gso, gsoSends, groTrains, overflows, offloadKnown] = this.slots.subarray(this.segments * SEGMENT_SLOTS, this.segments * SEGMENT_SLOTS + UNDERLAY_SLOTS);
     into.sendErrors += sendErrors!;
     into.receiveErrors += receiveErrors!;
     if (offloadKnown === 1) {

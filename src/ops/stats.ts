@@ -56,6 +56,7 @@ export class VtepStats {
       sendErrors: underlay.sendErrors,
       receiveErrors: underlay.receiveErrors,
       kernelDrops: this.kernelDrops(underlay.socketOverflows),
+      dataPathGc: this.dataPath.gc(),
     };
   }
 
