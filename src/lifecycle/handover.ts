@@ -45,7 +45,8 @@ export function spawnSuccessor(udpFds: number[], taps: Inheritance['taps'], nice
   let next = 3;
   const renumber = (fds: number[]): number[] => fds.map(() => next++);
   const inheritance: Inheritance = { udpFds: renumber(udpFds), nice, taps: taps.map((t) => ({ ...t, fds: renumber(t.fds) })) };
-  return spawn(process.execPath, process.argv.slice(1), {
+  // Node's own options too (--use-largepages, --max-old-space-size, ...), as the predecessor ran.
+  return spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: ['ignore', 'inherit', 'inherit', ...passed],
     env: { ...process.env, [HANDOVER_ENV]: JSON.stringify(inheritance) },
   });
