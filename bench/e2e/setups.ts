@@ -25,6 +25,8 @@ export interface Setup {
   ends?: readonly [TunnelEnd, TunnelEnd];
   /** Extra vxlan-tap arguments. */
   vtepArgs?: readonly string[];
+  /** Node's own options for the vxlan-tap processes (NODE_OPTIONS), as the service units set them. */
+  nodeOptions?: string;
   /** An option of `vxlan-tap run` that vtepArgs use: without it in the built CLI, the row is skipped. */
   needsOption?: string;
   /** The row the others are compared with ("vs k"). */
@@ -39,6 +41,10 @@ const UNIQUE_IDS = ['--outer-ids', 'unique'] as const;
 const BUSY_POLL = ['--busy-poll', '50'] as const;
 /** Two data-path workers, each with its own TAP queue and socket; the other rows run one (the default). */
 const TWO_THREADS = ['--threads', '2'] as const;
+/** Long enough that a ping's reply (tens of µs behind its request) is read without a wake-up. */
+const BUSY_POLL_REPLY = ['--busy-poll', '200'] as const;
+/** Node's code on 2 MB pages, as the service units run it (docs/operations.md). */
+const LARGE_PAGES = '--use-largepages=silent';
 
 // --offload is on by default; the "off" rows show the per-packet path it replaces.
 export function benchSetups(): Setup[] {
@@ -48,10 +54,11 @@ export function benchSetups(): Setup[] {
     ends: ['vxlan-tap', 'vxlan-tap'],
     vtepArgs: ['--io', io, ...withOffload(offload), ...extra],
   });
-  const tapToKernel = (offload: 'on' | 'off', extra: readonly string[] = []): Setup => ({
-    label: [`vxlan-tap <-> kernel vxlan --offload ${offload}`, ...extra].join(' '),
+  const tapToKernel = (offload: 'on' | 'off', extra: readonly string[] = [], nodeOptions?: string): Setup => ({
+    label: [`vxlan-tap <-> kernel vxlan --offload ${offload}`, ...extra, ...(nodeOptions ? [`(node ${nodeOptions})`] : [])].join(' '),
     ends: ['vxlan-tap', 'kernel'],
     vtepArgs: [...withOffload(offload), ...extra],
+    ...(nodeOptions ? { nodeOptions } : {}),
   });
   return [
     { label: 'raw veth (no tunnel)' },
@@ -60,6 +67,8 @@ export function benchSetups(): Setup[] {
     { label: 'OVS userspace (netdev) <-> kernel vxlan', ends: ['ovs', 'kernel'] },
     tapToKernel('on'),
     { ...tapToKernel('on', TWO_THREADS), needsOption: TWO_THREADS[0] },
+    tapToKernel('on', [], LARGE_PAGES),
+    { ...tapToKernel('on', BUSY_POLL_REPLY), needsOption: BUSY_POLL_REPLY[0] },
     // Outer IPv4 IDs unique (as the kernel) cost UDP GSO for DF-clear trains.
     { ...tapToKernel('on', UNIQUE_IDS), needsOption: UNIQUE_IDS[0] },
     tapToKernel('off'),
@@ -147,7 +156,8 @@ export async function buildSetup(lab: BenchLab, setup: Setup, programs: CProgram
     } else {
       // A stats line every second shows heap size and GC count during the transfer.
       const args = ['--vni', String(VNI), '--peer', peer.underlay, '--tap', 'vxtap0', '--address', address, '--stats-interval', '1'];
-      const vtep = { side: self.name, process: await lab.vtep(ns, ...args, ...(setup.vtepArgs ?? [])) };
+      const runner = setup.nodeOptions === undefined ? [] : ['env', `NODE_OPTIONS=${setup.nodeOptions}`];
+      const vtep = { side: self.name, process: await lab.vtepVia(ns, runner, ...args, ...(setup.vtepArgs ?? [])) };
       vteps.push(vtep);
       pids.push(vtep.process.child.pid!);
     }

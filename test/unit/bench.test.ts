@@ -355,20 +355,28 @@ describe('results file names', () => {
 });
 
 describe('the setups', () => {
-  it('are the fourteen docs/benchmarking.md lists, one of them the baseline and one the floor', () => {
+  it('are the sixteen docs/benchmarking.md lists, one of them the baseline and one the floor', () => {
     const setups = benchSetups();
-    expect(setups).toHaveLength(14);
+    expect(setups).toHaveLength(16);
     expect(setups.filter((setup) => setup.baseline).map((setup) => setup.label)).toEqual([KERNEL]);
     expect(setups.filter((setup) => setup.floor).map((setup) => setup.label)).toEqual([FLOOR]);
     expect(setups.find((setup) => setup.label === FLOOR)!.ends).toEqual(['floor', 'kernel']);
     expect(setups.find((setup) => setup.label.startsWith('OVS'))!.ends).toEqual(['ovs', 'kernel']);
-    expect(new Set(setups.map((setup) => setup.label)).size).toBe(14);
+    expect(new Set(setups.map((setup) => setup.label)).size).toBe(16);
   });
 
-  it('pass --threads 2 in two rows and --outer-ids unique and --busy-poll 50 in one each, which need the option from the built CLI', () => {
+  it('run one row with Node\'s code on large pages, as the service units do', () => {
+    const withOptions = benchSetups().filter((setup) => setup.nodeOptions !== undefined);
+    expect(withOptions.map((setup) => [setup.label, setup.nodeOptions])).toEqual([
+      ['vxlan-tap <-> kernel vxlan --offload on (node --use-largepages=silent)', '--use-largepages=silent'],
+    ]);
+  });
+
+  it('pass --threads 2 in two rows, --busy-poll 200, --outer-ids unique and --busy-poll 50 in one each, which need the option from the built CLI', () => {
     const needing = benchSetups().filter((setup) => setup.needsOption !== undefined);
     expect(needing.map((setup) => [setup.needsOption, setup.label, setup.vtepArgs])).toEqual([
       ['--threads', 'vxlan-tap <-> kernel vxlan --offload on --threads 2', ['--offload', 'on', '--threads', '2']],
+      ['--busy-poll', 'vxlan-tap <-> kernel vxlan --offload on --busy-poll 200', ['--offload', 'on', '--busy-poll', '200']],
       ['--outer-ids', 'vxlan-tap <-> kernel vxlan --offload on --outer-ids unique', ['--offload', 'on', '--outer-ids', 'unique']],
       ['--threads', 'vxlan-tap <-> vxlan-tap --io native --offload on --threads 2', ['--io', 'native', '--offload', 'on', '--threads', '2']],
       ['--busy-poll', 'vxlan-tap <-> vxlan-tap --io native --offload on --busy-poll 50', ['--io', 'native', '--offload', 'on', '--busy-poll', '50']],
