@@ -25,7 +25,7 @@ export interface Setup {
   ends?: readonly [TunnelEnd, TunnelEnd];
   /** Extra vxlan-tap arguments. */
   vtepArgs?: readonly string[];
-  /** Node's own options for the vxlan-tap processes (NODE_OPTIONS), as the service units set them. */
+  /** Node's own options for the vxlan-tap processes (NODE_OPTIONS). */
   nodeOptions?: string;
   /** An option of `vxlan-tap run` that vtepArgs use: without it in the built CLI, the row is skipped. */
   needsOption?: string;
@@ -43,7 +43,7 @@ const BUSY_POLL = ['--busy-poll', '50'] as const;
 const TWO_THREADS = ['--threads', '2'] as const;
 /** Long enough that a ping's reply (tens of µs behind its request) is read without a wake-up. */
 const BUSY_POLL_REPLY = ['--busy-poll', '200'] as const;
-/** Node's code on 2 MB pages, as the service units run it (docs/operations.md). */
+/** Node's code on 2 MB pages (docs/operations.md, "Latency: Node's code on large pages"). */
 const LARGE_PAGES = '--use-largepages=silent';
 
 // --offload is on by default; the "off" rows show the per-packet path it replaces.

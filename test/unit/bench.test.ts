@@ -365,7 +365,7 @@ describe('the setups', () => {
     expect(new Set(setups.map((setup) => setup.label)).size).toBe(16);
   });
 
-  it('run one row with Node\'s code on large pages, as the service units do', () => {
+  it('run one row with Node\'s code on large pages', () => {
     const withOptions = benchSetups().filter((setup) => setup.nodeOptions !== undefined);
     expect(withOptions.map((setup) => [setup.label, setup.nodeOptions])).toEqual([
       ['vxlan-tap <-> kernel vxlan --offload on (node --use-largepages=silent)', '--use-largepages=silent'],
