@@ -1,7 +1,6 @@
 // The entry of a data-path worker thread: the addon's TAP queues and UDP sockets, and a
 // Forwarder between them (src/datapath/forwarder.ts). Started by forwarder-threads.ts.
 import { readlinkSync } from 'node:fs';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VtepConfig } from '../config/vtep-config.js';
 import { Forwarder } from '../datapath/forwarder.js';
@@ -9,6 +8,7 @@ import type { ToForwarder } from '../datapath/messages.js';
 import { StatsBoard } from '../datapath/stats-board.js';
 import { BATCH } from '../datapath/transmit.js';
 import type { UnderlayTransport } from '../datapath/ports.js';
+import { countCollections } from '../ops/collections.js';
 import { createLogger } from '../ops/log.js';
 import { PACKET_LAYOUT } from './batch-layout.js';
 import { DgramTransport } from './dgram-transport.js';
@@ -52,28 +52,15 @@ function createTransport(data: ThreadData, log: ReturnType<typeof createLogger>)
   return io === 'native' ? new NativeTransport(options, BATCH, log) : new DgramTransport(options);
 }
 
-/**
- * Counts this worker's garbage collections (its heap is its own) on the board, where the
- * stats log line reads them: in steady state there should be none.
- */
-function countCollections(board: StatsBoard): void {
-  let count = 0;
-  let ms = 0;
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      count++;
-      ms += entry.duration;
-    }
-    board.writeGc(count, ms);
-  }).observe({ entryTypes: ['gc'] });
-}
-
 const data = workerData as ThreadData;
 const { config } = data;
 const base = createLogger(config.logLevel, data.logFormat);
 const log = data.count > 1 ? base.child({ thread: data.index }) : base;
 const forwarder = new Forwarder(config, createTransport(data, log), PACKET_LAYOUT, data.board, log, (message) => parentPort!.postMessage(message));
-countCollections(new StatsBoard(config.segments.length + 1, data.board));
+// This worker's own collections, on the board where the stats line reads them: in steady
+// state there should be none.
+const board = new StatsBoard(config.segments.length + 1, data.board);
+countCollections((count, ms) => board.writeGc(count, ms));
 const offload = { offload: config.underlay.offload !== 'off', coalesce: config.underlay.offload === 'on' };
 parentPort!.on('message', (message: ThreadMessage) => {
   if (message.kind === 'attach') return forwarder.attach(message.taps.map((t) => nativeTaps.adopt(t.fd, t.name, offload)));
