@@ -10,7 +10,7 @@
       "target_name": "vxlan_native",
       "sources": [
         "native/src/addon.cc",
-        "native/src/busy_poll.cc",
+        "native/src/packet_loop.cc",
         "native/src/tap/tap_device.cc",
         "native/src/tap/fd_reader.cc",
         "native/src/tap/offload_reader.cc",

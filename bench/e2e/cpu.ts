@@ -73,9 +73,9 @@ export async function withCpu<T>(pids: readonly number[], measure: () => Promise
 
 // Where a vxlan-tap's CPU goes, thread by thread: /proc/<pid>/task/<tid>/stat of each of
 // its threads before and after a measurement. Node names every thread "node", so the
-// data-path workers are told apart by what they wait on: each runs its own event loop,
-// whose epoll set watches its TAP queue (/dev/net/tun); the main thread's and the
-// platform's do not. The main thread's tid is the pid; everything else (V8's platform
+// data-path workers are told apart by what they wait on: each runs its own packet loop
+// (native/src/packet_loop.h), whose epoll set watches its TAP queue (/dev/net/tun); the
+// main thread's and the platform's do not. The main thread's tid is the pid; everything else (V8's platform
 // and GC helpers, libuv's pool) is "other".
 
 /** A thread's part in a vxlan-tap process. */

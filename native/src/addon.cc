@@ -12,7 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   offload_writer::Init(env, exports);
   udp_receiver::Init(env, exports);
   udp_sender::Init(env, exports);
-  busy_poll::Init(env, exports);
+  packet_loop::Init(env, exports);
   return exports;
 }
 

@@ -1,10 +1,10 @@
 // The table of contents of the VTEP's addon: its modules, one line each. Every module's
 // Init adds its exports to the addon's object; addon.cc calls them in this order. Private
-// to the addon; what modules share with each other has headers of its own (busy_poll.h,
+// to the addon; what modules share with each other has headers of its own (packet_loop.h,
 // udp/udp_receiver.h), and the lab's addon (native/lab) is apart.
 //
 //   native/src      what both devices share: arguments, the batch layout and region,
-//                   errors, polling the fd, busy polling, checksums, wire constants
+//                   errors, the packet loop (with busy polling), checksums, wire constants
 //   native/src/tap  the TAP device: ioctls, readers, writers, the offload packet code
 //   native/src/udp  the underlay's UDP sockets: receiver and sender
 #pragma once
@@ -28,5 +28,5 @@ namespace udp_receiver { void Init(Napi::Env env, Napi::Object exports); }
 // UdpSender: batches sent with sendmmsg from sockets per source port, trains with GSO.
 namespace udp_sender { void Init(Napi::Env env, Napi::Object exports); }
 
-// setBusyPoll: keeps the event loop polling for a while after packets (--busy-poll).
-namespace busy_poll { void Init(Napi::Env env, Napi::Object exports); }
+// setBusyPoll: how long the thread's packet loop polls after packets (packet_loop.h).
+namespace packet_loop { void Init(Napi::Env env, Napi::Object exports); }

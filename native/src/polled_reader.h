@@ -1,28 +1,31 @@
 // What the three readers (plain TAP, offload TAP, UDP socket) share: the fd they read,
-// the region and batch they fill, being started and stopped on Node's event loop, and
-// failing loudly: an fd error stops reading and reaches JS as the callback with -errno.
-// `Self` derives from this and has `bool Drain()`, called each time the fd is readable.
+// the region and batch they fill, being started and stopped on the thread's packet loop
+// (packet_loop.h), and failing loudly: an fd error stops reading and reaches JS as the
+// callback with -errno. `Self` derives from this and has `bool Drain()`, called each
+// time the fd is readable.
 #pragma once
 #include <napi.h>
 #include "batch_region.h"
 #include "errors.h"
-#include "fd_poll.h"
+#include "packet_loop.h"
 
 template <typename Self>
-class PolledReader : public Napi::ObjectWrap<Self> {
+class PolledReader : public Napi::ObjectWrap<Self>, public packet_loop::Source {
  public:
   explicit PolledReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Self>(info) {}
+  ~PolledReader() override { StopPolling(); }
+
+  bool OnReadable() override { return static_cast<Self*>(this)->Drain(); }
+  void OnError(int err) override { Fail(err); }
 
  protected:
-  friend class FdPoll<Self>;
-
   // start(): watches the fd; the reader stays alive while the loop may call it.
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (fd_ < 0) return env.Undefined();
-    int rc = poll_.Start(env, fd_, static_cast<Self*>(this));
-    if (rc != 0) return ThrowSysError(env, "uv_poll", "watch fd", -rc);
-    running_ = true;
+    if (fd_ < 0 || watching_) return env.Undefined();
+    int err = packet_loop::Watch(env, fd_, this);
+    if (err != 0) return ThrowSysError(env, "epoll_ctl", "watch fd", err);
+    running_ = watching_ = true;
     this->Ref();
     return env.Undefined();
   }
@@ -49,9 +52,12 @@ class PolledReader : public Napi::ObjectWrap<Self> {
  private:
   void StopPolling() {
     running_ = false;
-    if (poll_.Stop()) this->Unref();
+    if (!watching_) return;
+    watching_ = false;
+    packet_loop::Unwatch(fd_);
+    this->Unref();
   }
 
   bool running_ = false;
-  FdPoll<Self> poll_;
+  bool watching_ = false;
 };

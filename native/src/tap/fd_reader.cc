@@ -28,11 +28,11 @@ class FdReader : public PolledReader<FdReader> {
     Args args(info, "FdReader");
     fd_ = args.Int32(0, "fd");
     frame_capacity_ = args.Uint32(3, "frameCapacity");
-    batch_.Read(args, 1, 4, d::stride, "vxlan-tap:FdReader");
+    batch_.Read(args, 1, 4, d::stride);
   }
 
  private:
-  friend class FdPoll<FdReader>;
+  friend class PolledReader<FdReader>;
 
   // Returns whether anything was read.
   bool Drain() {

@@ -46,7 +46,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
     Args args(info, "UdpReceiver");
     UnderlayOptions& options = options_;
     int err = 0;
-    if (!options.Read(args, 0, &err) || !batch_.Read(args, 1, 5, d::stride, "vxlan-tap:UdpReceiver")) return;
+    if (!options.Read(args, 0, &err) || !batch_.Read(args, 1, 5, d::stride)) return;
     slot_size_ = args.Uint32(3, "slotSize");
     bool gro = args.Boolean(4, "gro");
     if (!args.ok()) return;
@@ -199,7 +199,6 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
     return o;
   }
 
-  friend class FdPoll<UdpReceiver>;
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Stop(info);
@@ -209,6 +208,8 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
     }
     return info.Env().Undefined();
   }
+
+  friend class PolledReader<UdpReceiver>;
 
   // Returns whether anything was read.
   bool Drain() {

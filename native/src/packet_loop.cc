@@ -1,0 +1,171 @@
+#include "packet_loop.h"
+#include "addon_modules.h"
+#include "args.h"
+
+#include <sched.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <vector>
+
+namespace packet_loop {
+namespace {
+
+constexpr int kEvents = 16;
+
+// Per thread: each data-path worker serves its own readers.
+struct Loop {
+  napi_env env = nullptr;
+  uv_loop_t* libuv = nullptr;
+  int epoll_fd = -1;
+  int libuv_fd = -1;
+  // Runs the loop in the event loop's check phase.
+  uv_check_t* check = nullptr;
+  // Active between two runs: the event loop polls its own fds without sleeping, and
+  // comes back to the check phase at once.
+  uv_idle_t* idle = nullptr;
+  // What JS runs in: the callbacks' microtasks and ticks run when a run ends.
+  napi_async_context async_context = nullptr;
+  napi_ref resource = nullptr;
+  // By fd: looked up per event, so that a source unwatched while its event waits in the
+  // same round is skipped, never called.
+  std::vector<Source*> sources;
+  int watched = 0;
+  uint64_t busy_poll_ns = 0;
+  uint64_t last_packets = 0;
+};
+thread_local Loop loop;
+
+// Milliseconds until libuv has work (its next timer; 0: now; -1: none), as it would wait.
+int LibuvTimeout() {
+  uv_update_time(loop.libuv);
+  return uv_backend_timeout(loop.libuv);
+}
+
+// Serves the readers until the event loop has work or no reader is left.
+void Serve() {
+  epoll_event events[kEvents];
+  while (loop.watched > 0) {
+    int timeout = LibuvTimeout();
+    bool polling = loop.busy_poll_ns > 0 && uv_hrtime() - loop.last_packets < loop.busy_poll_ns;
+    int n = epoll_wait(loop.epoll_fd, events, kEvents, polling ? 0 : timeout);
+    if (n < 0 && errno != EINTR) return;  // EBADF, EINVAL: a bug, and no reason to spin
+    // A timer due (the wait timed out, or was not to wait at all) is the event loop's turn.
+    bool turn = timeout == 0 || (n == 0 && !polling);
+    bool packets = false;
+    for (int i = 0; i < n; i++) {
+      int fd = events[i].data.fd;
+      if (fd == loop.libuv_fd) {
+        turn = true;
+        continue;
+      }
+      Source* source = static_cast<size_t>(fd) < loop.sources.size() ? loop.sources[fd] : nullptr;
+      if (source == nullptr) continue;
+      // As uv_poll reported it: an fd in error is EBADF to its reader.
+      if (events[i].events & EPOLLERR) source->OnError(EBADF);
+      else packets = source->OnReadable() || packets;
+    }
+    if (packets) loop.last_packets = uv_hrtime();
+    if (turn) return;
+    // Polling and nothing there: whatever else wants this core runs first (the
+    // application the packets are for, the other end of a tunnel on a small machine).
+    if (polling && n == 0) sched_yield();
+  }
+}
+
+void OnCheck(uv_check_t*) {
+  uv_idle_stop(loop.idle);
+  if (loop.watched == 0) {
+    uv_check_stop(loop.check);
+    return;
+  }
+  napi_handle_scope scope;
+  napi_open_handle_scope(loop.env, &scope);
+  napi_value resource;
+  napi_get_reference_value(loop.env, loop.resource, &resource);
+  napi_callback_scope callback_scope;
+  napi_open_callback_scope(loop.env, resource, loop.async_context, &callback_scope);
+  Serve();
+  napi_close_callback_scope(loop.env, callback_scope);
+  napi_close_handle_scope(loop.env, scope);
+  if (loop.watched > 0) uv_idle_start(loop.idle, [](uv_idle_t*) {});
+}
+
+// The thread's environment is going: the handles go before its loop is closed.
+void CloseLoop(void*) {
+  for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(loop.check), reinterpret_cast<uv_handle_t*>(loop.idle)}) {
+    uv_close(handle, [](uv_handle_t* h) { delete h; });
+  }
+  close(loop.epoll_fd);
+  napi_async_destroy(loop.env, loop.async_context);
+  napi_delete_reference(loop.env, loop.resource);
+  loop = Loop();
+}
+
+// The epoll set (libuv's own fd in it: readable when the event loop has work), the
+// handles, and what JS runs in.
+int Open(napi_env env) {
+  if (loop.epoll_fd >= 0) return 0;
+  int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd < 0) return errno;
+  loop.env = env;
+  loop.epoll_fd = epoll_fd;
+  napi_get_uv_event_loop(env, &loop.libuv);
+  loop.libuv_fd = uv_backend_fd(loop.libuv);
+  epoll_event event = {};
+  event.events = EPOLLIN;
+  event.data.fd = loop.libuv_fd;
+  epoll_ctl(epoll_fd, EPOLL_CTL_ADD, loop.libuv_fd, &event);
+  loop.check = new uv_check_t;
+  loop.idle = new uv_idle_t;
+  uv_check_init(loop.libuv, loop.check);
+  uv_idle_init(loop.libuv, loop.idle);
+  napi_value resource, name;
+  napi_create_object(env, &resource);
+  napi_create_reference(env, resource, 1, &loop.resource);
+  napi_create_string_utf8(env, "vxlan-tap:packets", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, resource, name, &loop.async_context);
+  napi_add_env_cleanup_hook(env, CloseLoop, nullptr);
+  return 0;
+}
+
+// setBusyPoll(µs): 0 turns busy polling off.
+Napi::Value SetBusyPoll(const Napi::CallbackInfo& info) {
+  Args args(info, "setBusyPoll");
+  uint32_t us = args.Uint32(0, "us");
+  if (args.ok()) loop.busy_poll_ns = uint64_t(us) * 1000;
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+int Watch(napi_env env, int fd, Source* source) {
+  if (int err = Open(env)) return err;
+  epoll_event event = {};
+  event.events = EPOLLIN;
+  event.data.fd = fd;
+  if (epoll_ctl(loop.epoll_fd, EPOLL_CTL_ADD, fd, &event) < 0) return errno;
+  if (loop.sources.size() <= static_cast<size_t>(fd)) loop.sources.resize(fd + 1, nullptr);
+  loop.sources[fd] = source;
+  // The first reader starts the loop: at the next check phase, without the event loop
+  // sleeping before it. The handles keep the thread alive while a reader is watched.
+  if (loop.watched++ == 0) {
+    uv_check_start(loop.check, OnCheck);
+    uv_idle_start(loop.idle, [](uv_idle_t*) {});
+  }
+  return 0;
+}
+
+void Unwatch(int fd) {
+  if (fd < 0 || static_cast<size_t>(fd) >= loop.sources.size() || loop.sources[fd] == nullptr) return;
+  epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+  loop.sources[fd] = nullptr;
+  // The last one: the check handle stops itself at its next run (it may be running now).
+  loop.watched--;
+}
+
+void Init(Napi::Env env, Napi::Object exports) { exports.Set("setBusyPoll", Napi::Function::New(env, SetBusyPoll)); }
+
+}  // namespace packet_loop
