@@ -87,7 +87,9 @@ function mixRange(h: number, buf: Uint8Array, from: number, to: number): number 
 
 /**
  * A 32-bit hash of the inner flow: addresses, protocol and TCP/UDP ports for IP, else
- * the Ethernet addresses and type. Same flow, same hash.
+ * the Ethernet addresses and type. Same flow, same hash. Signed: a 32-bit integer V8
+ * keeps as a small integer, where an unsigned one above 2^31 would be a heap number,
+ * allocated for every frame.
  */
 export function flowHash(buf: Uint8Array, frame: number, length: number, ip: number): number {
   let h = 0x811c9dc5;
@@ -115,12 +117,12 @@ function finish(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  return h >>> 0;
+  return h | 0;
 }
 
 /** A port in [min, max] chosen by the hash, spread evenly. */
 export function portFromHash(hash: number, min: number, max: number): number {
-  return min + Math.floor((hash / 2 ** 32) * (max - min + 1));
+  return min + Math.floor(((hash >>> 0) / 2 ** 32) * (max - min + 1));
 }
 
 /**

@@ -151,6 +151,13 @@ describe('encapEcn (RFC 6040: CE goes out as ECT(0))', () => {
 });
 
 describe('flowHash', () => {
+  it('is a signed 32-bit integer, which V8 keeps as a small integer: never a heap number made per frame', () => {
+    const hashes = Array.from({ length: 64 }, (_, i) => hashOf(arpFrame(`02:00:00:00:01:${i.toString(16).padStart(2, '0')}`)));
+    for (const hash of hashes) expect(hash === (hash | 0)).toBe(true);
+    // The upper half of the 32-bit range is there, as negative numbers.
+    expect(hashes.some((hash) => hash < 0)).toBe(true);
+  });
+
   it('is the same for two packets of one flow that differ in everything but the flow', () => {
     const a = ipv4Frame({ ttl: 64, id: 1, tos: 0, l4Length: 16 });
     const b = ipv4Frame({ ttl: 3, id: 999, tos: 0xb8, l4Length: 300, df: true }, { dst: '02:00:00:00:00:77', src: '02:00:00:00:00:78' });
