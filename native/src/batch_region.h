@@ -7,6 +7,7 @@
 #include "batch_layout.h"
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 
 // Whether [offset, offset+length) lies inside a buffer of `size` bytes. Offsets and
 // lengths come from JS Int32Arrays, so they are checked for being negative too.
@@ -26,7 +27,7 @@ class BatchRegion {
   // region (ArrayBuffer), batch (Int32Array) and onBatch(count) are arguments
   // region_arg, region_arg + 1 and callback_arg; `stride` is the batch's entry size.
   // False (a TypeError pending) when one of them is of the wrong type.
-  bool Read(Args& args, size_t region_arg, size_t callback_arg, uint32_t stride) {
+  bool Read(Args& args, size_t region_arg, size_t callback_arg, uint32_t stride, const char* name) {
     Napi::ArrayBuffer region = args.ArrayBuffer(region_arg, "region");
     Napi::Int32Array batch = args.Int32Array(region_arg + 1, "batch");
     Napi::Function callback = args.Function(callback_arg, "onBatch");
@@ -41,6 +42,7 @@ class BatchRegion {
     stride_ = stride;
     capacity_ = static_cast<uint32_t>(batch.ElementLength() / stride);
     callback_ = Napi::Persistent(callback);
+    context_ = std::make_unique<Napi::AsyncContext>(callback.Env(), name);
     return true;
   }
 
@@ -61,8 +63,10 @@ class BatchRegion {
     *cursor += Aligned(layout::region::kHeadroom + len);
   }
 
-  // Hands a batch of `count` to JS, from inside the packet loop (packet_loop.h). An
-  // exception it throws has no JS caller to go to: report it as uncaught, never lose it.
+  // Hands a batch of `count` to JS as a callback from the packet loop (packet_loop.h),
+  // each call a callback of its own: the ticks and microtasks it queued run as it returns
+  // (node:dgram's sends wait on one). An exception it throws has no JS caller to go to:
+  // report it as uncaught, never lose it.
   void Deliver(Napi::Env env, Napi::Value self, uint32_t count) { Call(env, self, count); }
 
   // Tells JS the fd failed: the same callback with -errno, after the batch read so far.
@@ -70,7 +74,7 @@ class BatchRegion {
 
  private:
   void Call(Napi::Env env, Napi::Value self, double count) {
-    callback_.Call(self, {Napi::Number::New(env, count)});
+    callback_.MakeCallback(self, {Napi::Number::New(env, count)}, *context_);
     if (env.IsExceptionPending()) {
       Napi::Error error = env.GetAndClearPendingException();
       napi_fatal_exception(env, error.Value());
@@ -85,4 +89,5 @@ class BatchRegion {
   uint32_t stride_ = 1;
   uint32_t capacity_ = 0;
   Napi::FunctionReference callback_;
+  std::unique_ptr<Napi::AsyncContext> context_;
 };

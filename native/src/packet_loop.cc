@@ -17,7 +17,6 @@ constexpr int kEvents = 16;
 
 // Per thread: each data-path worker serves its own readers.
 struct Loop {
-  napi_env env = nullptr;
   uv_loop_t* libuv = nullptr;
   int epoll_fd = -1;
   int libuv_fd = -1;
@@ -26,9 +25,6 @@ struct Loop {
   // Active between two runs: the event loop polls its own fds without sleeping, and
   // comes back to the check phase at once.
   uv_idle_t* idle = nullptr;
-  // What JS runs in: the callbacks' microtasks and ticks run when a run ends.
-  napi_async_context async_context = nullptr;
-  napi_ref resource = nullptr;
   // By fd: looked up per event, so that a source unwatched while its event waits in the
   // same round is skipped, never called.
   std::vector<Source*> sources;
@@ -81,15 +77,7 @@ void OnCheck(uv_check_t*) {
     uv_check_stop(loop.check);
     return;
   }
-  napi_handle_scope scope;
-  napi_open_handle_scope(loop.env, &scope);
-  napi_value resource;
-  napi_get_reference_value(loop.env, loop.resource, &resource);
-  napi_callback_scope callback_scope;
-  napi_open_callback_scope(loop.env, resource, loop.async_context, &callback_scope);
   Serve();
-  napi_close_callback_scope(loop.env, callback_scope);
-  napi_close_handle_scope(loop.env, scope);
   if (loop.watched > 0) uv_idle_start(loop.idle, [](uv_idle_t*) {});
 }
 
@@ -99,18 +87,15 @@ void CloseLoop(void*) {
     uv_close(handle, [](uv_handle_t* h) { delete h; });
   }
   close(loop.epoll_fd);
-  napi_async_destroy(loop.env, loop.async_context);
-  napi_delete_reference(loop.env, loop.resource);
   loop = Loop();
 }
 
-// The epoll set (libuv's own fd in it: readable when the event loop has work), the
-// handles, and what JS runs in.
+// The epoll set (libuv's own fd in it: readable when the event loop has work) and the
+// handles.
 int Open(napi_env env) {
   if (loop.epoll_fd >= 0) return 0;
   int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd < 0) return errno;
-  loop.env = env;
   loop.epoll_fd = epoll_fd;
   napi_get_uv_event_loop(env, &loop.libuv);
   loop.libuv_fd = uv_backend_fd(loop.libuv);
@@ -122,11 +107,6 @@ int Open(napi_env env) {
   loop.idle = new uv_idle_t;
   uv_check_init(loop.libuv, loop.check);
   uv_idle_init(loop.libuv, loop.idle);
-  napi_value resource, name;
-  napi_create_object(env, &resource);
-  napi_create_reference(env, resource, 1, &loop.resource);
-  napi_create_string_utf8(env, "vxlan-tap:packets", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, resource, name, &loop.async_context);
   napi_add_env_cleanup_hook(env, CloseLoop, nullptr);
   return 0;
 }

@@ -28,7 +28,7 @@ class FdReader : public PolledReader<FdReader> {
     Args args(info, "FdReader");
     fd_ = args.Int32(0, "fd");
     frame_capacity_ = args.Uint32(3, "frameCapacity");
-    batch_.Read(args, 1, 4, d::stride);
+    batch_.Read(args, 1, 4, d::stride, "vxlan-tap:FdReader");
   }
 
  private:

@@ -44,7 +44,7 @@ class OffloadReader : public PolledReader<OffloadReader> {
     Args args(info, "OffloadReader");
     fd_ = args.Int32(0, "fd");
     frame_capacity_ = args.Uint32(3, "frameCapacity");
-    if (!batch_.Read(args, 1, 4, d::stride)) return;
+    if (!batch_.Read(args, 1, 4, d::stride, "vxlan-tap:OffloadReader")) return;
     // What a read brings past the first frameCapacity bytes lands here; a super-frame is
     // gathered here whole and cut from here into the region.
     scratch_.resize(tap_offload::kMaxSuperFrame);

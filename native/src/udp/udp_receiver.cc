@@ -46,7 +46,7 @@ class UdpReceiver : public PolledReader<UdpReceiver> {
     Args args(info, "UdpReceiver");
     UnderlayOptions& options = options_;
     int err = 0;
-    if (!options.Read(args, 0, &err) || !batch_.Read(args, 1, 5, d::stride)) return;
+    if (!options.Read(args, 0, &err) || !batch_.Read(args, 1, 5, d::stride, "vxlan-tap:UdpReceiver")) return;
     slot_size_ = args.Uint32(3, "slotSize");
     bool gro = args.Boolean(4, "gro");
     if (!args.ok()) return;
