@@ -230,9 +230,9 @@ export class Fdb {
   sweep(now: number): FdbEntry[] {
     if (this.options.ageingMs === 0) return [];
     const expired: FdbEntry[] = [];
-    for (const entry of this.table) {
+    this.table.forEach((entry) => {
       if (entry.state === 'dynamic' && now - entry.updated >= this.options.ageingMs) expired.push(entry);
-    }
+    });
     for (const entry of expired) {
       // The event for an aged entry names where it pointed: the list stays on the entry.
       for (const r of entry.remotes) this.destinations.remove(r.bytes);
@@ -249,7 +249,9 @@ export class Fdb {
   /** Dynamic entries refreshed (or learned) after `since` (ms). */
   refreshedSince(since: number): FdbEntry[] {
     const fresh: FdbEntry[] = [];
-    for (const entry of this.table) if (entry.state === 'dynamic' && entry.updated > since) fresh.push(entry);
+    this.table.forEach((entry) => {
+      if (entry.state === 'dynamic' && entry.updated > since) fresh.push(entry);
+    });
     return fresh;
   }
 
