@@ -65,9 +65,10 @@ void Serve() {
     }
     if (packets) loop.last_packets = uv_hrtime();
     if (turn) return;
-    // Polling and nothing there: whatever else wants this core runs first (the
-    // application the packets are for, the other end of a tunnel on a small machine).
-    if (polling && n == 0) sched_yield();
+    // Polling: whatever else wants this core runs first, every round (the application
+    // the packets are for, the other end of a tunnel on a small machine, whose packets
+    // a poller that only yields when it finds none would hold back).
+    if (polling) sched_yield();
   }
 }
 
