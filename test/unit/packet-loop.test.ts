@@ -35,6 +35,18 @@ reader.start();
 parentPort.postMessage('reading');
 `;
 
+// A reading thread that keeps reading (the main thread ends it from outside, as it ends a
+// data-path worker that does not stop in time).
+const ENDLESS_READER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const native = require(workerData.addon);
+let calls = 0;
+const reader = new native.FdReader(workerData.fd, new ArrayBuffer(64 * 2048), new Int32Array(64 * workerData.stride), 1600, () => {
+  if (++calls === 20) parentPort.postMessage('reading');
+});
+reader.start();
+`;
+
 describe('the packet loop', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vxlan-tap-loop-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,4 +77,29 @@ describe('the packet loop', () => {
       closeSync(writeFd);
     }
   }, 20_000);
+
+  it('lets a thread be ended from outside while it reads, without ending the process', async () => {
+    const addon = path.join(packageRoot(), 'build/Release/vxlan_native.node');
+    for (let round = 0; round < 8; round++) {
+      const fifo = path.join(dir, `busy-${round}`);
+      execFileSync('mkfifo', [fifo]);
+      const readFd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+      const writeFd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      const writer = setInterval(() => writeSync(writeFd, 'x'), 1);
+      const worker = new Worker(ENDLESS_READER, { eval: true, workerData: { addon, fd: readFd, stride: PACKET_LAYOUT.batches.datagram.stride } });
+      try {
+        await new Promise((resolve, reject) => {
+          worker.on('error', reject);
+          worker.on('message', resolve);
+        });
+        // Node's FATAL ERROR (a callback that cannot run, thrown as an error that cannot
+        // be thrown) ended the whole process here, about every other time.
+        expect(await worker.terminate()).toBe(1);
+      } finally {
+        clearInterval(writer);
+        closeSync(readFd);
+        closeSync(writeFd);
+      }
+    }
+  }, 30_000);
 });
