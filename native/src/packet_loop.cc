@@ -72,21 +72,19 @@ void Serve() {
   }
 }
 
+void KeepAwake(uv_idle_t*) {}
+
 void OnCheck(uv_check_t*) {
   uv_idle_stop(loop.idle);
-  if (loop.watched == 0) {
-    uv_check_stop(loop.check);
-    return;
-  }
   Serve();
-  if (loop.watched > 0) uv_idle_start(loop.idle, [](uv_idle_t*) {});
+  // Readers left: back here at the next turn, without the event loop sleeping before it.
+  if (loop.watched > 0) uv_idle_start(loop.idle, KeepAwake);
 }
 
 // The thread's environment is going: the handles go before its loop is closed.
 void CloseLoop(void*) {
-  for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(loop.check), reinterpret_cast<uv_handle_t*>(loop.idle)}) {
-    uv_close(handle, [](uv_handle_t* h) { delete h; });
-  }
+  uv_close(reinterpret_cast<uv_handle_t*>(loop.check), [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
+  uv_close(reinterpret_cast<uv_handle_t*>(loop.idle), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
   close(loop.epoll_fd);
   loop = Loop();
 }
@@ -134,7 +132,7 @@ int Watch(napi_env env, int fd, Source* source) {
   // sleeping before it. The handles keep the thread alive while a reader is watched.
   if (loop.watched++ == 0) {
     uv_check_start(loop.check, OnCheck);
-    uv_idle_start(loop.idle, [](uv_idle_t*) {});
+    uv_idle_start(loop.idle, KeepAwake);
   }
   return 0;
 }
@@ -143,8 +141,11 @@ void Unwatch(int fd) {
   if (fd < 0 || static_cast<size_t>(fd) >= loop.sources.size() || loop.sources[fd] == nullptr) return;
   epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
   loop.sources[fd] = nullptr;
-  // The last one: the check handle stops itself at its next run (it may be running now).
-  loop.watched--;
+  // The last one: nothing keeps the thread alive for the loop any more.
+  if (--loop.watched == 0) {
+    uv_check_stop(loop.check);
+    uv_idle_stop(loop.idle);
+  }
 }
 
 void Init(Napi::Env env, Napi::Object exports) { exports.Set("setBusyPoll", Napi::Function::New(env, SetBusyPoll)); }

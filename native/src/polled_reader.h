@@ -13,7 +13,10 @@ template <typename Self>
 class PolledReader : public Napi::ObjectWrap<Self>, public packet_loop::Source {
  public:
   explicit PolledReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Self>(info) {}
-  ~PolledReader() override { StopPolling(); }
+  // Finalized while watched (its environment going): the loop forgets it.
+  ~PolledReader() override {
+    if (watching_) packet_loop::Unwatch(fd_);
+  }
 
   bool OnReadable() override { return static_cast<Self*>(this)->Drain(); }
   void OnError(int err) override { Fail(err); }
