@@ -47,7 +47,7 @@ void Serve() {
     int timeout = LibuvTimeout();
     bool polling = loop.busy_poll_ns > 0 && uv_hrtime() - loop.last_packets < loop.busy_poll_ns;
     int n = epoll_wait(loop.epoll_fd, events, kEvents, polling ? 0 : timeout);
-    if (n < 0 && errno != EINTR) return;  // EBADF, EINVAL: a bug, and no reason to spin
+    if (n < 0 && errno != EINTR) return;  // EBADF, EINVAL: a bug; the event loop has its turn
     // A timer due (the wait timed out, or was not to wait at all) is the event loop's turn.
     bool turn = timeout == 0 || (n == 0 && !polling);
     bool packets = false;
@@ -63,7 +63,8 @@ void Serve() {
       if (events[i].events & EPOLLERR) source->OnError(EBADF);
       else packets = source->OnReadable() || packets;
     }
-    if (packets) loop.last_packets = uv_hrtime();
+    // The clock is read only where busy polling needs it, not on every wake-up.
+    if (packets && loop.busy_poll_ns > 0) loop.last_packets = uv_hrtime();
     if (turn) return;
     // Polling: whatever else wants this core runs first, every round (the application
     // the packets are for, the other end of a tunnel on a small machine, whose packets

@@ -3,8 +3,8 @@
 // fds in libuv every packet from idle was a turn of its own: the young generation filled
 // and was collected every minute or so at a hundred pings a second. Here the readers'
 // fds are watched outside libuv instead. In the event loop's check phase the packet loop
-// waits in epoll on them and on libuv's own epoll fd, drains each readable reader (its
-// JS callback called directly, once per batch) and gives the event loop its turn back
+// waits in epoll on them and on libuv's own epoll fd, drains each readable reader (one
+// JS callback per batch) and gives the event loop its turn back
 // only when that has something to do: a message or signal (libuv's fd readable), a timer
 // due, or no reader left. With --busy-poll, every read that brought packets keeps it
 // polling without sleeping for that long (VPP's adaptive polling, a C forwarder's
